@@ -1,0 +1,55 @@
+"""The default registry: every tool of this package plus VisProg's step names.
+
+Found by ``visprog.default_registry()`` through the ``visprog.registries`` entry point.
+Building it imports the tool modules, which is cheap: no torch, no weights.
+"""
+
+from __future__ import annotations
+
+from visprog.registry import Alias, Registry
+
+from visprog_tools import editing, image_ops, knowledge
+from visprog_tools.vision import blip, clip, detection, faces, ocr, segmentation
+
+_CROP = {"image": "image", "box": "box"}
+_EDIT = {"image": "image", "object": "objects"}
+
+
+def build_registry() -> Registry:
+    """All tools of ``visprog_tools`` with their VisProg aliases."""
+    tools = [
+        detection.detect, segmentation.segment, segmentation.segment_all,
+        clip.classify, clip.classify_image, clip.select,
+        blip.caption, blip.vqa, faces.detect_faces, ocr.read_text,
+        image_ops.crop, image_ops.crop_left_of, image_ops.crop_right_of, image_ops.crop_above,
+        image_ops.crop_below, image_ops.crop_in_front_of, image_ops.crop_behind, image_ops.count,
+        image_ops.image_half, image_ops.tag,
+        editing.color_pop, editing.bg_blur, editing.emoji, editing.replace,
+        knowledge.list_items,
+    ]
+    aliases = [
+        Alias("LOC", "detect", {"image": "image", "object": "query"}),
+        Alias("COUNT", "count", {"box": "boxes"}),
+        Alias("CROP", "crop", _CROP),
+        Alias("CROP_LEFTOF", "crop_left_of", _CROP),
+        Alias("CROP_RIGHTOF", "crop_right_of", _CROP),
+        Alias("CROP_ABOVE", "crop_above", _CROP),
+        Alias("CROP_BELOW", "crop_below", _CROP),
+        Alias("CROP_FRONTOF", "crop_in_front_of", _CROP),
+        Alias("CROP_INFRONT", "crop_in_front_of", _CROP),
+        Alias("CROP_INFRONTOF", "crop_in_front_of", _CROP),
+        Alias("CROP_BEHIND", "crop_behind", _CROP),
+        Alias("CROP_AHEAD", "crop_behind", _CROP),
+        Alias("VQA", "vqa", {"image": "image", "question": "question"}),
+        Alias("SEG", "segment_all", {"image": "image"}),
+        Alias("SELECT", "select", {"image": "image", "object": "objects", "query": "query", "category": "category"}),
+        Alias("COLORPOP", "color_pop", _EDIT),
+        Alias("BGBLUR", "bg_blur", _EDIT),
+        Alias("REPLACE", "replace", {**_EDIT, "prompt": "prompt"}),
+        Alias("EMOJI", "emoji", {**_EDIT, "emoji": "emoji"}),
+        Alias("FACEDET", "detect_faces", {"image": "image"}),
+        Alias("LIST", "list_items", {"query": "query", "max": "max"}),
+        Alias("CLASSIFY", "classify", {"image": "image", "object": "objects", "categories": "categories"}),
+        Alias("TAG", "tag", _EDIT),
+    ]
+    return Registry(tools, aliases)

@@ -1,0 +1,69 @@
+"""Open-vocabulary detection (VisProg's LOC) with OWLv2 or OWL-ViT through transformers."""
+
+from __future__ import annotations
+
+from visprog.errors import ToolError
+from visprog.models import model_manager
+from visprog.registry import tool
+from visprog.values import Box, Detections, Image
+
+from visprog_tools.image_ops import half_box
+from visprog_tools.vision.specs import DETECTOR
+
+SPECIAL_QUERIES = ("TOP", "BOTTOM", "LEFT", "RIGHT")
+
+
+@tool(family="vision", requires=("torch", "transformers"), cacheable=True, models=[DETECTOR])
+def detect(image: Image, query: str | list[str], threshold: float = 0.1, nms_iou: float = 0.5) -> Detections:
+    """Find objects described in words (VisProg's LOC), best first.
+
+    The special queries "TOP", "BOTTOM", "LEFT" and "RIGHT" return that half of the
+    image without running a model, as in VisProg.
+
+    Args:
+        image: where to look; may be a crop (boxes still come back in root coordinates).
+        query: what to find, e.g. "dog", or several queries, e.g. ["dog", "cat"].
+        threshold: minimum score in [0, 1] for a box to be kept.
+        nms_iou: boxes of the same query overlapping more than this IoU are merged (NMS).
+
+    Returns:
+        Detections in root-image pixels, sorted by score, each labelled with its query.
+    """
+    queries = [query] if isinstance(query, str) else list(query)
+    if not queries or not all(q.strip() for q in queries):
+        raise ToolError("query must be non-empty text", argument="query")
+    if len(queries) == 1 and queries[0] in SPECIAL_QUERIES:
+        return Detections([half_box(image, queries[0])])
+    if not 0.0 <= threshold <= 1.0:
+        raise ToolError("threshold must be in [0, 1]", argument="threshold")
+    import torch
+    import torchvision
+
+    processor, model = model_manager().load(DETECTOR)
+    inputs = processor(text=[[f"a photo of {q}" for q in queries]], images=image.pil, return_tensors="pt", truncation=True)
+    inputs = {k: v.to(model.device) for k, v in inputs.items()}
+    inputs["pixel_values"] = inputs["pixel_values"].to(model.dtype)
+    with torch.inference_mode():
+        outputs = model(**inputs)
+    width, height = image.size
+    # OWLv2 pads the image to a square at the bottom/right before resizing; OWL-ViT does not.
+    pads = bool(getattr(getattr(processor, "image_processor", None), "do_pad", False))
+    target = (max(width, height), max(width, height)) if pads else (height, width)
+    found = processor.post_process_grounded_object_detection(outputs=outputs, threshold=threshold, target_sizes=[target])[0]
+    boxes = found["boxes"].float().cpu()
+    scores = found["scores"].float().cpu()
+    labels = found["labels"].cpu()
+    if len(boxes):
+        boxes[:, 0::2] = boxes[:, 0::2].clamp(0, width)
+        boxes[:, 1::2] = boxes[:, 1::2].clamp(0, height)
+        nonempty = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+        boxes, scores, labels = boxes[nonempty], scores[nonempty], labels[nonempty]
+        keep = torchvision.ops.batched_nms(boxes, scores, labels, nms_iou)
+        boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
+    dx, dy = image.offset
+    return Detections(
+        [
+            Box(float(b[0]) + dx, float(b[1]) + dy, float(b[2]) + dx, float(b[3]) + dy, label=queries[int(i)], score=float(s))
+            for b, s, i in zip(boxes.tolist(), scores.tolist(), labels.tolist())
+        ]
+    )

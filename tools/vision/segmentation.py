@@ -1,0 +1,142 @@
+"""Segment Anything (SEG, and masks for SELECT/COLORPOP/BGBLUR/REPLACE).
+
+Like SAM's own ``SamPredictor``: the image embedding is computed once per image
+(``set_image``) and every box or point prompt on that image after it is cheap.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from visprog.errors import ToolError
+from visprog.models import model_manager
+from visprog.registry import tool
+from visprog.values import Box, Detections, Image, Mask
+
+from visprog_tools.vision.specs import SEGMENTER
+
+_REQUIRES = ("torch", "segment_anything")
+
+
+class _PredictorSession:
+    """One SamPredictor per loaded SAM model, remembering which image it embedded."""
+
+    def __init__(self, sam: Any) -> None:
+        from segment_anything import SamPredictor
+
+        self.sam = sam
+        self.predictor = SamPredictor(sam)
+        self.image_key: str | None = None
+        self.lock = threading.Lock()
+
+    def use(self, image: Image) -> Any:
+        if self.image_key != image.content_hash:
+            self.predictor.set_image(image.to_array())
+            self.image_key = image.content_hash
+        return self.predictor
+
+
+_SESSIONS: dict[int, _PredictorSession] = {}
+
+
+def _session() -> _PredictorSession:
+    sam = model_manager().load(SEGMENTER)
+    session = _SESSIONS.get(id(sam))
+    if session is None or session.sam is not sam:
+        session = _SESSIONS[id(sam)] = _PredictorSession(sam)
+    return session
+
+
+def _to_root(local: np.ndarray, image: Image) -> np.ndarray:
+    """Paste a mask of ``image``'s size into a root-sized array at the image's offset."""
+    width, height = image.root_size
+    out = np.zeros((height, width), dtype=bool)
+    x, y = image.offset
+    out[y : y + local.shape[0], x : x + local.shape[1]] = local
+    return out
+
+
+def _boxed(mask: Mask, label: str | None, score: float | None, fallback: Box | None = None) -> Box | None:
+    box = mask.box or fallback
+    if box is None:
+        return None
+    return Box(box.x1, box.y1, box.x2, box.y2, label=label, score=score, mask=mask)
+
+
+@tool(family="vision", requires=_REQUIRES, cacheable=True, models=[SEGMENTER])
+def segment(image: Image, objects: Detections | Box | None = None, points: list[list[float]] | None = None) -> Detections:
+    """Masks for given objects (box prompts) or for the object under given points.
+
+    Args:
+        image: the image (root or crop); masks come back aligned with the root image.
+        objects: boxes to segment, one mask each, in one batched pass.
+        points: ``[[x, y], ...]`` in root pixels, all on one object; used when no
+            objects are given.
+
+    Returns:
+        Detections: each box carries its mask (``box.mask``), label and SAM's score.
+    """
+    import torch
+
+    session = _session()
+    with session.lock:
+        predictor = session.use(image)
+        dx, dy = image.offset
+        if objects is not None:
+            boxes = [objects] if isinstance(objects, Box) else list(objects)
+            if not boxes:
+                return Detections([])
+            local = torch.tensor([[b.x1 - dx, b.y1 - dy, b.x2 - dx, b.y2 - dy] for b in boxes], dtype=torch.float, device=predictor.device)
+            transformed = predictor.transform.apply_boxes_torch(local, (image.height, image.width))
+            with torch.inference_mode():
+                masks, scores, _ = predictor.predict_torch(None, None, boxes=transformed, multimask_output=False)
+            out = []
+            for box, mask, score in zip(boxes, masks[:, 0].cpu().numpy(), scores[:, 0].cpu().tolist()):
+                m = Mask(_to_root(mask, image), box.label, float(score))
+                out.append(Box(box.x1, box.y1, box.x2, box.y2, label=box.label, score=float(score), mask=m))
+            return Detections(out)
+        if not points:
+            raise ToolError("give objects (boxes) or points to segment", argument="objects")
+        if not all(len(p) == 2 for p in points):
+            raise ToolError("points are [x, y] pairs", argument="points")
+        coords = np.array([[x - dx, y - dy] for x, y in points], dtype=np.float32)
+        masks, scores, _ = predictor.predict(point_coords=coords, point_labels=np.ones(len(coords)), multimask_output=True)
+        best = int(np.argmax(scores))
+        mask = Mask(_to_root(masks[best], image), None, float(scores[best]))
+        found = _boxed(mask, None, float(scores[best]))
+        return Detections([found] if found else [])
+
+
+@tool(family="vision", requires=_REQUIRES, cacheable=True, models=[SEGMENTER])
+def segment_all(image: Image, points_per_side: int = 16, min_score: float = 0.88, min_stability: float = 0.92) -> Detections:
+    """Every object SAM finds, unprompted (VisProg's SEG), largest first.
+
+    Args:
+        image: the image (root or crop); masks come back aligned with the root image.
+        points_per_side: density of SAM's prompt grid; higher finds smaller objects, slower.
+        min_score: minimum predicted IoU of a mask, in [0, 1].
+        min_stability: minimum stability score of a mask, in [0, 1].
+
+    Returns:
+        Detections whose boxes carry masks (unlabelled; SELECT or CLASSIFY name them).
+    """
+    if not 1 <= points_per_side <= 64:
+        raise ToolError("points_per_side must be within 1..64", argument="points_per_side")
+    from segment_anything import SamAutomaticMaskGenerator
+
+    session = _session()
+    generator = SamAutomaticMaskGenerator(
+        session.sam, points_per_side=points_per_side, pred_iou_thresh=min_score, stability_score_thresh=min_stability
+    )
+    with session.lock:
+        found = generator.generate(image.to_array())
+    out = []
+    for item in sorted(found, key=lambda r: -r["area"]):
+        mask = Mask(_to_root(item["segmentation"], image), None, float(item["predicted_iou"]))
+        boxed = _boxed(mask, None, float(item["predicted_iou"]))
+        if boxed is not None:
+            out.append(boxed)
+    return Detections(out)

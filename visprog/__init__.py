@@ -1,0 +1,36 @@
+"""visprog: visual programming over a typed registry of vision tools.
+
+Public API::
+
+    from visprog import run_program, parse_program, check_program, tool, Registry
+
+Importing visprog loads no model and no torch; tools load their models on first use.
+"""
+
+from visprog.api import default_registry, run_program, start_program
+from visprog.checker import Diagnostic, check_program
+from visprog.errors import (
+    CheckFailed,
+    ErrorRecord,
+    InputError,
+    ProgramSyntaxError,
+    RunError,
+    ToolError,
+    ToolUnavailable,
+    VisprogError,
+)
+from visprog.interpreter import Execution, RunResult, StepEvent
+from visprog.language import Program, parse_program
+from visprog.registry import Alias, Registry, Tool, tool
+from visprog.sandbox import Limits
+from visprog.trace import StepRecord, Trace
+from visprog.values import Box, Detections, Image, Mask, load_image
+
+__all__ = [
+    "Alias", "Box", "CheckFailed", "Detections", "Diagnostic", "ErrorRecord", "Execution", "Image",
+    "InputError", "Limits", "Mask", "Program", "ProgramSyntaxError", "Registry", "RunError", "RunResult",
+    "StepEvent", "StepRecord", "Tool", "ToolError", "ToolUnavailable", "Trace", "VisprogError",
+    "check_program", "default_registry", "load_image", "parse_program", "run_program", "start_program", "tool",
+]
+
+__version__ = "0.1.0"

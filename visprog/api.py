@@ -1,0 +1,172 @@
+"""The Python API: run a program on images, check it, get the default registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from importlib.metadata import entry_points
+from typing import Any
+
+from visprog.checker import check_program
+from visprog.context import RunContext
+from visprog.errors import CheckFailed, ErrorRecord, InputError, ProgramSyntaxError, RegistryError
+from visprog.interpreter import Execution, RunResult, StepEvent
+from visprog.intrinsics import core_registry, with_core
+from visprog.language import Program, parse_program
+from visprog.registry import Registry
+from visprog.sandbox import Limits
+from visprog.trace import Trace
+from visprog.values import load_image
+
+__all__ = ["default_registry", "prepare_inputs", "run_program", "start_program"]
+
+#: Entry-point group through which tool packages contribute registries.
+REGISTRY_ENTRY_POINTS = "visprog.registries"
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    """Intrinsics plus every registry contributed under the ``visprog.registries`` entry
+    point (this project's ``visprog_tools`` contributes the vision tools and image ops).
+
+    Tool modules are imported here, on first use, never when ``visprog`` is imported.
+    Model weights load later still, on a tool's first call.
+    """
+    registry = core_registry()
+    for ep in sorted(entry_points(group=REGISTRY_ENTRY_POINTS), key=lambda e: e.name):
+        factory = ep.load()
+        contributed = factory()
+        if not isinstance(contributed, Registry):
+            raise RegistryError(f"entry point {ep.name!r} returned {type(contributed).__name__}, not a Registry")
+        registry = registry.merged(contributed)
+    return registry
+
+
+def prepare_inputs(image: Any = None, inputs: Mapping[str, Any] | None = None, *, limits: Limits | None = None) -> dict[str, Any]:
+    """Input name -> program value. Image-like inputs (paths, PIL images, arrays) become
+    :class:`~visprog.values.Image`; ``image`` is the ``IMAGE`` input.
+
+    Raises:
+        InputError: an image cannot be read.
+    """
+    limits = limits or Limits()
+    prepared: dict[str, Any] = {}
+    merged = dict(inputs or {})
+    if image is not None:
+        merged.setdefault("IMAGE", image)
+    for name, value in merged.items():
+        if not name.isidentifier() or name.startswith("_"):
+            raise InputError(f"input name {name!r} is not a valid program variable")
+        prepared[name] = _input_value(value, limits)
+    return prepared
+
+
+def _input_value(value: Any, limits: Limits) -> Any:
+    from pathlib import Path
+
+    import numpy as np
+    import PIL.Image
+
+    from visprog.sandbox import is_sandbox_value
+
+    if isinstance(value, (PIL.Image.Image, np.ndarray, Path, bytes)):
+        return load_image(value, max_pixels=limits.max_image_pixels)
+    if is_sandbox_value(value):
+        return value
+    raise InputError(f"unsupported input type {type(value).__name__}")
+
+
+def start_program(
+    program: str | Program,
+    image: Any = None,
+    *,
+    inputs: Mapping[str, Any] | None = None,
+    registry: Registry | None = None,
+    limits: Limits | None = None,
+    context: RunContext | None = None,
+    listeners: list[Callable[[StepEvent], None]] | None = None,
+) -> Execution:
+    """Parse, check and prepare a program for step-by-step execution.
+
+    Returns an :class:`~visprog.interpreter.Execution`; call ``.step()`` or ``.run()``.
+
+    Raises:
+        InputError: empty program or unreadable image.
+        CheckFailed: the checker found errors (``.diagnostics`` lists them all).
+    """
+    limits = limits or Limits()
+    registry = with_core(registry if registry is not None else default_registry())
+    prepared = prepare_inputs(image, inputs, limits=limits)
+    if isinstance(program, str):
+        try:
+            program = parse_program(program, max_source_chars=limits.max_source_chars)
+        except ProgramSyntaxError as exc:
+            from visprog.checker import Diagnostic
+
+            raise CheckFailed([Diagnostic(exc.line or 1, exc.column or 1, "syntax-error", exc.message)]) from None
+    diagnostics = [d for d in check_program(program, registry, inputs=prepared.keys(), limits=limits) if d.severity == "error"]
+    if diagnostics:
+        raise CheckFailed(diagnostics)
+    if context is None:
+        from visprog.models import default_result_cache
+
+        context = RunContext(limits=limits, cache=default_result_cache())
+    return Execution(program, registry, prepared, limits=limits, context=context, listeners=listeners)
+
+
+def run_program(
+    program: str | Program,
+    image: Any = None,
+    *,
+    inputs: Mapping[str, Any] | None = None,
+    registry: Registry | None = None,
+    limits: Limits | None = None,
+    context: RunContext | None = None,
+    listeners: list[Callable[[StepEvent], None]] | None = None,
+    display: bool = False,
+) -> RunResult:
+    """Check and run a program; never raises for problems *in the program*.
+
+    Args:
+        program: program text (VisProg line form, Python, or ``def execute_command(image)``).
+        image: the main image (``IMAGE``; ``image`` for an entry function): a path, PIL
+            image, ``(H, W, 3)`` uint8 array or :class:`~visprog.values.Image`.
+        inputs: more named inputs, e.g. ``{"LEFT": ..., "RIGHT": ...}``.
+        registry: tools (default: :func:`default_registry`).
+        limits: budgets (default :class:`~visprog.sandbox.Limits`).
+        context: services for tools (result cache, chat model).
+        listeners: called with a :class:`~visprog.interpreter.StepEvent` at each step start/end.
+        display: in a notebook, show a live trace widget while the program runs.
+
+    Returns:
+        A :class:`~visprog.interpreter.RunResult` with ``.result``, ``.trace``,
+        ``.variables`` and ``.error`` (an :class:`~visprog.errors.ErrorRecord` or None).
+        Check failures come back as ``.error`` with kind ``CheckFailed``.
+
+    Raises:
+        InputError: an input image cannot be read (a problem of the caller, not the program).
+    """
+    listeners = list(listeners or [])
+    view = None
+    if display:
+        from visprog.widgets import TraceView
+
+        view = TraceView()
+        view.show()
+        listeners.append(view.on_event)
+    try:
+        execution = start_program(
+            program, image, inputs=inputs, registry=registry, limits=limits, context=context, listeners=listeners
+        )
+    except CheckFailed as exc:
+        text = program if isinstance(program, str) else program.source
+        first = exc.diagnostics[0]
+        record = ErrorRecord("CheckFailed", "; ".join(str(d) for d in exc.diagnostics), first.line, first.column)
+        trace = Trace(program=text, error=record)
+        if view is not None:
+            view.set_trace(trace)
+        return RunResult(None, trace, {}, record)
+    result = execution.run()
+    if view is not None:
+        view.set_trace(result.trace)
+    return result

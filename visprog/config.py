@@ -1,0 +1,86 @@
+"""User configuration: model ids or local paths, device, cache folder, planner model.
+
+Read from a TOML file, then overridden by environment variables:
+
+=========================  ==================================================
+``VISPROG_CONFIG``         path of the TOML file (default ``~/.config/visprog/config.toml``)
+``VISPROG_DEVICE``         ``auto`` (CUDA, then MPS, then CPU), ``cpu``, ``cuda``, ``cuda:1``, ``mps``
+``VISPROG_CACHE_DIR``      cache folder (default ``~/.cache/visprog``)
+``VISPROG_RESULT_CACHE``   ``0`` turns the tool-result cache off
+``VISPROG_MODEL_<KEY>``    model id or local path for a model key, e.g.
+                           ``VISPROG_MODEL_DETECTOR=/models/owlv2``
+``VISPROG_LLM``            planner chat model (see the README)
+=========================  ==================================================
+
+The file holds the same settings::
+
+    device = "cuda"
+    cache_dir = "/data/visprog-cache"
+    result_cache = true
+    llm = "openai:gpt-4o-mini"
+    [models]
+    detector = "google/owlvit-base-patch32"
+    segmenter = "vit_h:/models/sam_vit_h_4b8939.pth"
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from visprog.errors import InputError
+
+__all__ = ["Config", "load_config"]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings; see the module docstring for where each comes from."""
+
+    device: str = "auto"
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "visprog")
+    result_cache: bool = True
+    models: Mapping[str, str] = field(default_factory=dict)
+    llm: str | None = None
+
+    def model(self, key: str, default: str) -> str:
+        return self.models.get(key, default)
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    """Settings from the config file and the environment.
+
+    Raises:
+        InputError: the config file exists but is not valid TOML or has bad values.
+    """
+    env = os.environ if environ is None else environ
+    path = Path(env.get("VISPROG_CONFIG", Path.home() / ".config" / "visprog" / "config.toml"))
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"config file {path}: {exc}") from None
+    elif "VISPROG_CONFIG" in env:
+        raise InputError(f"config file not found: {path} (from VISPROG_CONFIG)")
+    models = {str(k): str(v) for k, v in dict(data.get("models", {})).items()}
+    for name, value in env.items():
+        if name.startswith("VISPROG_MODEL_") and value:
+            models[name.removeprefix("VISPROG_MODEL_").lower()] = value
+    result_cache = data.get("result_cache", True)
+    if "VISPROG_RESULT_CACHE" in env:
+        result_cache = env["VISPROG_RESULT_CACHE"].strip().lower() not in ("0", "false", "no", "off")
+    if not isinstance(result_cache, bool):
+        raise InputError(f"config file {path}: result_cache must be true or false")
+    cache_dir = Path(env.get("VISPROG_CACHE_DIR") or data.get("cache_dir") or Path.home() / ".cache" / "visprog")
+    return Config(
+        device=str(env.get("VISPROG_DEVICE") or data.get("device") or "auto"),
+        cache_dir=cache_dir.expanduser(),
+        result_cache=result_cache,
+        models=models,
+        llm=env.get("VISPROG_LLM") or data.get("llm"),
+    )

@@ -1,0 +1,178 @@
+"""The program language: a safe subset of Python, parsed with :mod:`ast`.
+
+Three shapes of program are accepted, all plain Python syntax:
+
+* ``steps``: VisProg's line form, one tool call per line with keyword arguments and
+  upper-case names, e.g. ``OBJ0=LOC(image=IMAGE,object='dog')``;
+* ``python``: general statements (assignments, if/elif/else, for, bounded while,
+  comprehensions, f-strings, ...) calling tools and a few safe built-ins;
+* ``function``: a ViperGPT-style entry function ``def execute_command(image): ...``
+  whose return value is the result.
+
+Which AST nodes may appear is an allow-list (:data:`ALLOWED_NODES`); the checker and
+the interpreter both enforce it.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from typing import Literal
+
+from visprog.errors import InputError, ProgramSyntaxError
+
+__all__ = ["ALLOWED_NODES", "ENTRY_FUNCTION", "Program", "parse_program", "translate_eval_expression"]
+
+ENTRY_FUNCTION = "execute_command"
+
+#: Every AST node type a program may contain. Anything else is rejected by name.
+ALLOWED_NODES: frozenset[type[ast.AST]] = frozenset(
+    {
+        # statements
+        ast.Module, ast.Assign, ast.AugAssign, ast.Expr, ast.If, ast.For, ast.While,
+        ast.Break, ast.Continue, ast.Pass, ast.FunctionDef, ast.Return,
+        ast.arguments, ast.arg,
+        # expressions
+        ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Call, ast.keyword,
+        ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Slice,
+        ast.List, ast.Tuple, ast.Dict,
+        ast.ListComp, ast.DictComp, ast.GeneratorExp, ast.comprehension,
+        ast.JoinedStr, ast.FormattedValue,
+        # contexts and operators
+        ast.Load, ast.Store,
+        ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Invert,
+        ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
+        ast.LShift, ast.RShift, ast.BitAnd, ast.BitOr, ast.BitXor,
+        ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
+    }
+)
+
+#: Plain-language names of rejected constructs, for diagnostics.
+FORBIDDEN_NAMES: dict[type[ast.AST], str] = {
+    ast.Import: "import", ast.ImportFrom: "import", ast.ClassDef: "class definitions",
+    ast.Lambda: "lambda", ast.Global: "global", ast.Nonlocal: "nonlocal", ast.With: "with",
+    ast.AsyncWith: "async with", ast.AsyncFor: "async for", ast.AsyncFunctionDef: "async def",
+    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield from", ast.Match: "match",
+    ast.Try: "try/except", ast.Raise: "raise", ast.Assert: "assert", ast.Delete: "del",
+    ast.Set: "set literals", ast.SetComp: "set comprehensions", ast.Starred: "* unpacking",
+    ast.NamedExpr: "the walrus operator :=", ast.AnnAssign: "annotated assignment",
+    ast.MatMult: "the @ operator",
+}
+
+ProgramForm = Literal["steps", "python", "function"]
+
+
+@dataclass(frozen=True, eq=False)
+class Program:
+    """A parsed program.
+
+    Attributes:
+        source: the program text.
+        tree: its AST.
+        form: ``"steps"`` (VisProg line form), ``"python"`` or ``"function"``.
+        entry: the ``execute_command`` definition, for the function form.
+    """
+
+    source: str
+    tree: ast.Module
+    form: ProgramForm
+    entry: ast.FunctionDef | None
+
+    @property
+    def lines(self) -> list[str]:
+        return self.source.splitlines()
+
+    def statement_text(self, node: ast.stmt) -> str:
+        """Source of a statement; only the header line for if/for/while/def."""
+        lines = self.lines
+        if isinstance(node, (ast.If, ast.For, ast.While, ast.FunctionDef)):
+            return lines[node.lineno - 1].strip()
+        end = node.end_lineno or node.lineno
+        return "\n".join(lines[node.lineno - 1 : end]).strip()
+
+
+def parse_program(source: str, *, max_source_chars: int = 50_000) -> Program:
+    """Parse program text.
+
+    Raises:
+        InputError: the program is empty.
+        ProgramSyntaxError: it is too long, does not parse, or nests too deeply for the
+            parser; ``line`` and ``column`` say where.
+    """
+    if not isinstance(source, str):
+        raise InputError(f"a program is text, got {type(source).__name__}")
+    if not source.strip():
+        raise InputError("the program is empty")
+    if len(source) > max_source_chars:
+        raise ProgramSyntaxError(
+            f"program is {len(source)} characters long; the limit (budget max_source_chars) is {max_source_chars}"
+        )
+    source = source.replace("\r\n", "\n").expandtabs(4)
+    try:
+        tree = ast.parse(source, mode="exec")
+    except SyntaxError as exc:
+        raise ProgramSyntaxError(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
+    except (RecursionError, MemoryError):
+        raise ProgramSyntaxError("program nests too deeply to parse") from None
+    entry = next(
+        (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY_FUNCTION), None
+    )
+    form: ProgramForm
+    if entry is not None:
+        form = "function"
+    elif all(_is_step_line(n) for n in tree.body):
+        form = "steps"
+    else:
+        form = "python"
+    return Program(source=source, tree=tree, form=form, entry=entry)
+
+
+def _is_step_line(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and not node.value.args
+    )
+
+
+_PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def translate_eval_expression(expr: str) -> str:
+    """Turn a VisProg ``EVAL`` expression into an ordinary expression of the language.
+
+    ``{NAME}`` placeholders become the bare variable ``NAME`` (the variable is read by
+    the sandbox; no text is pasted into code), and VisProg's ``xor`` becomes ``!=``.
+    String literals are left alone.
+
+    Raises:
+        ProgramSyntaxError: the expression does not tokenize.
+    """
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(expr).readline))
+    except (tokenize.TokenError, SyntaxError) as exc:
+        raise ProgramSyntaxError(f"EVAL expression does not parse: {exc}") from None
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if (
+            tok.type == tokenize.OP and tok.string == "{" and i + 2 < len(tokens)
+            and tokens[i + 1].type == tokenize.NAME and _PLACEHOLDER.match(tokens[i + 1].string)
+            and tokens[i + 2].type == tokenize.OP and tokens[i + 2].string == "}"
+        ):
+            out.append((tokenize.NAME, tokens[i + 1].string))
+            i += 3
+            continue
+        if tok.type == tokenize.NAME and tok.string == "xor":
+            out.append((tokenize.OP, "!="))
+        elif tok.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT):
+            out.append((tok.type, tok.string))
+        i += 1
+    return tokenize.untokenize(out).strip()

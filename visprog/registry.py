@@ -1,0 +1,593 @@
+"""Typed tool registry.
+
+A *tool* is a typed Python function with a Google-style docstring, turned into a
+:class:`Tool` by :func:`tool`. Its parameters are described twice, for two readers:
+
+* for programs and the checker, as coarse type names (``"Image"``, ``"str"``, ...);
+* for LLMs and other frameworks, as a JSON schema (generated from the signature with
+  pydantic) in a serializable :class:`ToolDefinition`.
+
+At call time, value-typed arguments (Image, Box, Detections, Mask) are checked by
+type, and JSON-typed arguments are validated against their JSON schema.
+
+A :class:`Registry` holds tools and *aliases* (VisProg step names such as ``LOC``,
+which map their own argument names onto a canonical tool). The registry never imports
+tool implementations: they come from a registry factory (see
+:func:`visprog.default_registry`) or from the user.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import inspect
+import textwrap
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from visprog.errors import RegistryError, ToolError, ToolUnavailable
+from visprog.values import Box, Detections, Image, Mask
+
+__all__ = ["Alias", "ParamSpec", "Registry", "Tool", "ToolDefinition", "tool"]
+
+#: Value types: passed by reference, checked with isinstance, never JSON-validated.
+VALUE_TYPES: dict[str, type] = {"Image": Image, "Box": Box, "Detections": Detections, "Mask": Mask}
+
+_PRIMITIVES: dict[type, str] = {str: "str", int: "int", float: "float", bool: "bool", type(None): "None"}
+
+REQUIRED = inspect.Parameter.empty
+
+
+class ToolDefinition(BaseModel):
+    """Serializable description of a tool (what an LLM or another framework sees)."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    returns: dict[str, Any]
+    aliases: list[dict[str, Any]] = []
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a tool.
+
+    Attributes:
+        name: argument name.
+        type_name: the annotation as Python source, e.g. ``"list[str]"``.
+        kinds: coarse type names the argument accepts (``"any"`` accepts everything).
+        json_schema: schema of the argument, or None for pure value-type parameters.
+        description: from the docstring's ``Args:`` section.
+        default: default value, or ``REQUIRED``.
+    """
+
+    name: str
+    type_name: str
+    kinds: frozenset[str]
+    json_schema: dict[str, Any] | None
+    description: str
+    default: Any = REQUIRED
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    @cached_property
+    def _validator(self) -> Callable[[Any], str | None]:
+        return _make_validator(self)
+
+    def check(self, value: Any) -> str | None:
+        """None when ``value`` fits this parameter, else a short reason."""
+        return self._validator(value)
+
+
+def _type_name(annotation: Any) -> str:
+    if annotation is type(None) or annotation is None:
+        return "None"
+    if isinstance(annotation, type) and get_origin(annotation) is None:
+        return annotation.__name__
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin in (Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in args)
+    if origin is Literal:
+        return "Literal[" + ", ".join(repr(a) for a in args) + "]"
+    if origin is not None:
+        base = getattr(origin, "__name__", str(origin))
+        return f"{base}[{', '.join(_type_name(a) for a in args)}]"
+    return str(annotation).replace("typing.", "")
+
+
+def _kinds(annotation: Any) -> frozenset[str]:
+    """Coarse type names for the checker: value type names, primitives, list, dict, any."""
+    if annotation is Any or annotation is REQUIRED:
+        return frozenset({"any"})
+    if annotation in _PRIMITIVES:
+        kind = _PRIMITIVES[annotation]
+        return frozenset({"float", "int"}) if kind == "float" else frozenset({kind})
+    if isinstance(annotation, type) and annotation.__name__ in VALUE_TYPES:
+        return frozenset({annotation.__name__})
+    if annotation in (list, tuple):
+        return frozenset({"list"})
+    if annotation is dict:
+        return frozenset({"dict"})
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return frozenset().union(*(_kinds(a) for a in get_args(annotation)))
+    if origin is Literal:
+        return frozenset(_PRIMITIVES.get(type(a), "any") for a in get_args(annotation))
+    if origin in (list, tuple, Sequence, typing.Sequence):
+        return frozenset({"list"})
+    if origin in (dict, Mapping, typing.Mapping):
+        return frozenset({"dict"})
+    raise RegistryError(f"unsupported parameter type {_type_name(annotation)!r}")
+
+
+def _contains_value_type(annotation: Any) -> bool:
+    if isinstance(annotation, type) and annotation.__name__ in VALUE_TYPES:
+        return True
+    return any(_contains_value_type(a) for a in get_args(annotation))
+
+
+def _json_schema(annotation: Any) -> dict[str, Any] | None:
+    """JSON schema of a JSON-typed annotation (via pydantic); None when it holds value types."""
+    if annotation is REQUIRED or annotation is Any:
+        return {}
+    if _contains_value_type(annotation):
+        return None
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(annotation).json_schema()
+    schema.pop("title", None)
+    return schema
+
+
+def _make_validator(spec: ParamSpec) -> Callable[[Any], str | None]:
+    """A fast checker for one parameter: isinstance for value types and primitives,
+    a compiled jsonschema validator for structured JSON types."""
+    kinds = spec.kinds
+    if "any" in kinds:
+        return lambda value: None
+    value_classes = tuple(VALUE_TYPES[k] for k in kinds if k in VALUE_TYPES)
+    schema = spec.json_schema
+    simple = {k: t for t, k in _PRIMITIVES.items()}
+    structured = schema is not None and not set(kinds) <= set(simple)
+    if structured:
+        import jsonschema
+
+        base = jsonschema.Draft202012Validator
+        checker = base.TYPE_CHECKER.redefine(
+            "array", lambda _checker, inst: isinstance(inst, (list, tuple))
+        )
+        validator = jsonschema.validators.extend(base, type_checker=checker)(schema)
+    expected = spec.type_name
+
+    def check(value: Any) -> str | None:
+        if value_classes and isinstance(value, value_classes):
+            return None
+        kind = _PRIMITIVES.get(type(value))
+        if kind is not None and not structured:
+            if kind in kinds or (kind == "int" and "float" in kinds):
+                return None
+            return f"expected {expected}, got {kind}"
+        if structured and not isinstance(value, (Image, Box, Detections, Mask)):
+            error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+            if error is None:
+                return None
+            return f"expected {expected}: {error.message[:200]}"
+        return f"expected {expected}, got {_value_kind(value)}"
+
+    return check
+
+
+def _value_kind(value: Any) -> str:
+    kind = _PRIMITIVES.get(type(value))
+    if kind:
+        return kind
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, dict):
+        return "dict"
+    return type(value).__name__
+
+
+@dataclass(frozen=True)
+class Alias:
+    """Another name for a tool, with its own argument names.
+
+    Attributes:
+        name: the alias, e.g. ``"LOC"``.
+        target: canonical tool name, e.g. ``"detect"``.
+        arguments: alias argument name -> canonical argument name; arguments not
+            listed keep their name.
+    """
+
+    name: str
+    target: str
+    arguments: Mapping[str, str] = field(default_factory=dict)
+
+    def canonical_argument(self, name: str) -> str:
+        return self.arguments.get(name, name)
+
+    def alias_argument(self, canonical: str) -> str:
+        for alias_name, target in self.arguments.items():
+            if target == canonical:
+                return alias_name
+        return canonical
+
+
+class Tool:
+    """A registered tool: the runtime function plus its typed description.
+
+    Build one with :func:`tool`. Calling a Tool validates and calls the function.
+    """
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        *,
+        name: str | None = None,
+        requires: Sequence[str] = (),
+        cacheable: bool = False,
+        family: str = "general",
+        models: Sequence[Any] = (),
+        cache_salt: Callable[[], str] | None = None,
+    ) -> None:
+        self.func = func
+        self.models = tuple(models)
+        self.cache_salt = cache_salt
+        self.name = name or func.__name__
+        if not self.name.isidentifier() or self.name.startswith("_"):
+            raise RegistryError(f"tool name {self.name!r} must be a public identifier")
+        self.requires = tuple(requires)
+        self.cacheable = cacheable
+        self.family = family
+        self.description, self.params, self.returns, self.returns_doc, self.return_kinds = _describe(func, self.name)
+        self._param_index = {p.name: p for p in self.params}
+
+    def param(self, name: str) -> ParamSpec | None:
+        return self._param_index.get(name)
+
+    def unavailable_reason(self) -> str | None:
+        """None when the tool can run here, else ``"not available: needs ..."``."""
+        missing = [module for module in self.requires if not _module_present(module)]
+        if missing:
+            return f"not available: needs {', '.join(missing)} (pip install {' '.join(missing)})"
+        return None
+
+    def bind(self, kwargs: dict[str, Any], alias: Alias | None = None) -> dict[str, Any]:
+        """Validate keyword arguments (canonical names) and fill defaults.
+
+        Raises:
+            ToolError: naming the tool (as the program wrote it) and the argument.
+        """
+        shown = alias.name if alias else self.name
+        for key in kwargs:
+            if key not in self._param_index:
+                arg = alias.alias_argument(key) if alias else key
+                raise ToolError(f"unknown argument '{arg}'", tool=shown, argument=arg)
+        bound: dict[str, Any] = {}
+        for spec in self.params:
+            if spec.name in kwargs:
+                value = kwargs[spec.name]
+                problem = spec.check(value)
+                if problem is not None:
+                    arg = alias.alias_argument(spec.name) if alias else spec.name
+                    raise ToolError(f"argument '{arg}': {problem}", tool=shown, argument=arg)
+                bound[spec.name] = value
+            elif spec.required:
+                arg = alias.alias_argument(spec.name) if alias else spec.name
+                raise ToolError(f"missing argument '{arg}'", tool=shown, argument=arg)
+            else:
+                bound[spec.name] = spec.default
+        return bound
+
+    def __call__(self, **kwargs: Any) -> Any:
+        reason = self.unavailable_reason()
+        if reason:
+            raise ToolUnavailable(f"{self.name} is {reason}", tool=self.name)
+        return self.func(**self.bind(kwargs))
+
+    @cached_property
+    def input_schema(self) -> dict[str, Any]:
+        """JSON schema of the arguments object (value types appear with ``x-visprog-type``)."""
+        properties: dict[str, Any] = {}
+        for spec in self.params:
+            schema = dict(spec.json_schema) if spec.json_schema is not None else {
+                "x-visprog-type": spec.type_name
+            }
+            if spec.description:
+                schema["description"] = spec.description
+            if not spec.required and _jsonable(spec.default):
+                schema["default"] = spec.default
+            properties[spec.name] = schema
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": [p.name for p in self.params if p.required],
+            "additionalProperties": False,
+        }
+
+    def definition(self, aliases: Iterable[Alias] = ()) -> ToolDefinition:
+        return ToolDefinition(
+            name=self.name,
+            description=self.description,
+            parameters=self.input_schema,
+            returns={"type": self.returns, "description": self.returns_doc},
+            aliases=[{"name": a.name, "arguments": dict(a.arguments)} for a in aliases],
+        )
+
+    def stub(self) -> str:
+        """The tool as a typed Python stub with its docstring, for LLM prompts."""
+        params = []
+        for spec in self.params:
+            text = f"{spec.name}: {spec.type_name}"
+            if not spec.required:
+                text += f" = {spec.default!r}"
+            params.append(text)
+        doc = [self.description, ""]
+        if self.params:
+            doc.append("Args:")
+            doc.extend(f"    {p.name}: {p.description}" for p in self.params)
+        if self.returns_doc:
+            doc.append(f"Returns: {self.returns_doc}")
+        body = textwrap.indent('"""' + "\n".join(doc).rstrip() + '\n"""', "    ")
+        return f"def {self.name}({', '.join(params)}) -> {self.returns}:\n{body}"
+
+    def __repr__(self) -> str:
+        return f"Tool({self.name})"
+
+
+def _jsonable(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool)) or (
+        isinstance(value, (list, tuple)) and all(_jsonable(v) for v in value)
+    )
+
+
+_MODULE_CACHE: dict[str, bool] = {}
+
+
+def _module_present(module: str) -> bool:
+    if module not in _MODULE_CACHE:
+        try:
+            _MODULE_CACHE[module] = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            _MODULE_CACHE[module] = False
+    return _MODULE_CACHE[module]
+
+
+def _describe(func: Callable[..., Any], name: str) -> tuple[str, list[ParamSpec], str, str, frozenset[str]]:
+    import docstring_parser
+
+    doc = docstring_parser.parse(inspect.getdoc(func) or "", docstring_parser.DocstringStyle.GOOGLE)
+    description = "\n\n".join(x for x in (doc.short_description, doc.long_description) if x)
+    if not description:
+        raise RegistryError(f"tool {name!r} needs a docstring")
+    arg_docs = {p.arg_name: p.description or "" for p in doc.params}
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception as exc:
+        raise RegistryError(f"tool {name!r}: cannot resolve type hints ({exc})") from exc
+    params: list[ParamSpec] = []
+    for p in inspect.signature(func).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
+            raise RegistryError(f"tool {name!r}: parameter {p.name!r} must be an ordinary named parameter")
+        if p.name not in hints:
+            raise RegistryError(f"tool {name!r}: parameter {p.name!r} needs a type annotation")
+        annotation = hints[p.name]
+        params.append(
+            ParamSpec(
+                name=p.name,
+                type_name=_type_name(annotation),
+                kinds=_kinds(annotation),
+                json_schema=_json_schema(annotation),
+                description=" ".join(arg_docs.get(p.name, "").split()),
+                default=p.default,
+            )
+        )
+    if "return" not in hints:
+        raise RegistryError(f"tool {name!r} needs a return annotation")
+    returns_doc = " ".join((doc.returns.description or "").split()) if doc.returns else ""
+    try:
+        return_kinds = _kinds(hints["return"])
+    except RegistryError:
+        return_kinds = frozenset({"any"})
+    return description, params, _type_name(hints["return"]), returns_doc, return_kinds
+
+
+def tool(
+    func: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    requires: Sequence[str] = (),
+    cacheable: bool = False,
+    family: str = "general",
+    models: Sequence[Any] = (),
+    cache_salt: Callable[[], str] | None = None,
+) -> Any:
+    """Turn a typed, documented function into a :class:`Tool`.
+
+    Usable bare (``@tool``) or with options (``@tool(name="detect", requires=["transformers"])``).
+
+    Args:
+        func: the function; its annotations give the types, its Google-style docstring
+            the descriptions.
+        name: tool name (defaults to the function's name).
+        requires: importable modules the tool needs; while one is missing, the checker
+            reports the tool as "not available: needs ...".
+        cacheable: results may be stored in the content-addressed result cache
+            (deterministic tools only).
+        family: grouping used in listings (``"image"``, ``"vision"``, ...).
+        models: the :class:`visprog.models.ModelSpec` values the tool loads (their ids
+            go into result-cache keys and ``visprog models list``).
+        cache_salt: returns extra text for result-cache keys, for state outside the
+            arguments that changes results (e.g. which class descriptions are loaded).
+    """
+
+    def wrap(f: Callable[..., Any]) -> Tool:
+        return Tool(
+            f, name=name, requires=requires, cacheable=cacheable, family=family, models=models, cache_salt=cache_salt
+        )
+
+    return wrap(func) if func is not None else wrap
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A name resolved by the registry: the tool and, if called by an alias, the alias."""
+
+    tool: Tool
+    alias: Alias | None
+
+    @property
+    def shown_name(self) -> str:
+        return self.alias.name if self.alias else self.tool.name
+
+    def canonical_argument(self, name: str) -> str:
+        return self.alias.canonical_argument(name) if self.alias else name
+
+    def shown_argument(self, canonical: str) -> str:
+        return self.alias.alias_argument(canonical) if self.alias else canonical
+
+
+class Registry:
+    """A set of tools and aliases, looked up by name.
+
+    Registries compose: ``default_registry() | my_registry`` is a new registry with the
+    tools of both (the right side wins on a name clash only if ``override=True`` was
+    used with :meth:`merged`; ``|`` refuses clashes).
+    """
+
+    def __init__(self, tools: Iterable[Tool] = (), aliases: Iterable[Alias] = ()) -> None:
+        self._tools: dict[str, Tool] = {}
+        self._aliases: dict[str, Alias] = {}
+        for t in tools:
+            self.add(t)
+        for a in aliases:
+            self.add_alias(a)
+
+    def add(self, new: Tool, *, override: bool = False) -> Tool:
+        """Register a tool; returns it, so this also works as a decorator's last step."""
+        if not isinstance(new, Tool):
+            raise RegistryError(f"expected a Tool (use @tool), got {type(new).__name__}")
+        if not override and (new.name in self._tools or new.name in self._aliases):
+            raise RegistryError(f"a tool or alias named {new.name!r} is already registered")
+        self._tools[new.name] = new
+        return new
+
+    def add_alias(self, alias: Alias, *, override: bool = False) -> None:
+        target = self._tools.get(alias.target)
+        if target is None:
+            raise RegistryError(f"alias {alias.name!r} points to unknown tool {alias.target!r}")
+        if not override and (alias.name in self._tools or alias.name in self._aliases):
+            raise RegistryError(f"a tool or alias named {alias.name!r} is already registered")
+        for canonical in alias.arguments.values():
+            if target.param(canonical) is None:
+                raise RegistryError(f"alias {alias.name!r} maps to unknown argument {canonical!r} of {target.name!r}")
+        self._aliases[alias.name] = alias
+
+    def resolve(self, name: str) -> Resolved | None:
+        """The tool behind a canonical name or alias, or None."""
+        found = self._tools.get(name)
+        if found is not None:
+            return Resolved(found, None)
+        alias = self._aliases.get(name)
+        if alias is not None:
+            return Resolved(self._tools[alias.target], alias)
+        return None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools or name in self._aliases
+
+    def __getitem__(self, name: str) -> Tool:
+        resolved = self.resolve(name)
+        if resolved is None:
+            raise KeyError(name)
+        return resolved.tool
+
+    @property
+    def tools(self) -> list[Tool]:
+        return list(self._tools.values())
+
+    @property
+    def aliases(self) -> list[Alias]:
+        return list(self._aliases.values())
+
+    def names(self) -> list[str]:
+        """Every callable name: canonical tools, then aliases."""
+        return [*self._tools, *self._aliases]
+
+    def closest(self, name: str) -> str | None:
+        """The registered name nearest to ``name`` (case-insensitive), for suggestions."""
+        names = self.names()
+        lowered = {n.lower(): n for n in names}
+        if name.lower() in lowered:
+            return lowered[name.lower()]
+        match = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.5)
+        return lowered[match[0]] if match else None
+
+    def merged(self, other: Registry, *, override: bool = False) -> Registry:
+        """A new registry with this one's tools and aliases, then ``other``'s."""
+        result = Registry(self.tools, self.aliases)
+        for t in other.tools:
+            result.add(t, override=override)
+        for a in other.aliases:
+            result.add_alias(a, override=override)
+        return result
+
+    def __or__(self, other: Registry) -> Registry:
+        return self.merged(other)
+
+    def aliases_of(self, name: str) -> list[Alias]:
+        return [a for a in self._aliases.values() if a.target == name]
+
+    def stubs(self, names: Iterable[str] | None = None) -> str:
+        """Every tool as a typed Python stub with its docstring, then the alias table."""
+        chosen = self.tools if names is None else [self[n] for n in names]
+        parts = [t.stub() for t in chosen]
+        alias_lines = []
+        for t in chosen:
+            for a in self.aliases_of(t.name):
+                mapped = ", ".join(f"{k}->{v}" for k, v in a.arguments.items() if k != v)
+                alias_lines.append(f"# {a.name} = {t.name}" + (f" (arguments: {mapped})" if mapped else ""))
+        if alias_lines:
+            parts.append("# VisProg step names:\n" + "\n".join(alias_lines))
+        return "\n\n".join(parts)
+
+    def definitions(self) -> list[ToolDefinition]:
+        """Serializable definitions of every tool, aliases included."""
+        return [t.definition(self.aliases_of(t.name)) for t in self.tools]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [d.model_dump() for d in self.definitions()]
+
+    def to_langchain(self) -> list[Any]:
+        """The tools as langchain-core ``StructuredTool`` objects (JSON-schema arguments)."""
+        from langchain_core.tools import StructuredTool
+
+        return [
+            StructuredTool(
+                name=t.name,
+                description=t.description,
+                args_schema=t.input_schema,
+                func=_bound_call(t),
+            )
+            for t in self.tools
+        ]
+
+    def __repr__(self) -> str:
+        return f"Registry({len(self._tools)} tools, {len(self._aliases)} aliases)"
+
+
+def _bound_call(t: Tool) -> Callable[..., Any]:
+    def call(**kwargs: Any) -> Any:
+        return t(**kwargs)
+
+    call.__name__ = t.name
+    return call

@@ -9,11 +9,15 @@ Importing visprog loads no model and no torch; tools load their models on first 
 
 from visprog.api import default_registry, run_program, start_program
 from visprog.checker import Diagnostic, check_program
+from visprog.context import RunContext
 from visprog.errors import (
     CheckFailed,
     ErrorRecord,
     InputError,
+    ModelUnavailable,
+    PlannerError,
     ProgramSyntaxError,
+    RegistryError,
     RunError,
     ToolError,
     ToolUnavailable,
@@ -28,7 +32,7 @@ from visprog.values import Box, Detections, Image, Mask, load_image
 
 __all__ = [
     "Alias", "Box", "CheckFailed", "Detections", "Diagnostic", "ErrorRecord", "Execution", "Image",
-    "InputError", "Limits", "Mask", "Program", "ProgramSyntaxError", "Registry", "RunError", "RunResult",
+    "InputError", "Limits", "Mask", "ModelUnavailable", "PlannerError", "RegistryError", "Program", "ProgramSyntaxError", "Registry", "RunContext", "RunError", "RunResult",
     "StepEvent", "StepRecord", "Tool", "ToolError", "ToolUnavailable", "Trace", "VisprogError",
     "check_program", "default_registry", "load_image", "parse_program", "run_program", "start_program", "tool",
 ]

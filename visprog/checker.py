@@ -16,7 +16,7 @@ from visprog.intrinsics import with_core
 from visprog.interpreter import EVAL_TOOL, RESULT_TOOL, ast_depth, construct_name
 from visprog.language import ALLOWED_NODES, ENTRY_FUNCTION, Program, parse_program, translate_eval_expression
 from visprog.registry import Registry, Resolved
-from visprog.sandbox import BUILTINS, Limits, all_attribute_names
+from visprog.sandbox import BUILTINS, Limits, all_attribute_names, method_only_names
 
 __all__ = ["DEFAULT_INPUTS", "Diagnostic", "check_program"]
 
@@ -98,6 +98,7 @@ class _Checker:
         self.types: dict[str, frozenset[str]] = {}
         self.has_result = False
         self.attribute_names = all_attribute_names()
+        self.method_only = method_only_names()
 
     def report(self, node: ast.AST, code: str, message: str, suggestion: str | None = None) -> None:
         line = getattr(node, "lineno", 1) or 1
@@ -131,11 +132,15 @@ class _Checker:
             )
 
     def check_syntax(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
+        stack: list[ast.AST] = [tree]
+        while stack:
+            node = stack.pop()
             kind = type(node)
             if kind not in ALLOWED_NODES:
+                # One diagnostic per forbidden construct, none for its insides.
                 self.report(node, "forbidden-syntax", f"{construct_name(node)} is not allowed")
                 continue
+            stack.extend(ast.iter_child_nodes(node))
             if kind is ast.Constant and type(node.value) not in (str, int, float, bool, type(None)):  # type: ignore[attr-defined]
                 self.report(node, "forbidden-syntax", f"constants of type {type(node.value).__name__} are not allowed")  # type: ignore[attr-defined]
             elif kind is ast.Name and node.id.startswith("_"):  # type: ignore[attr-defined]
@@ -279,6 +284,8 @@ class _Checker:
             return None
         if kind is ast.Attribute:
             self.expr(node.value, defined)  # type: ignore[attr-defined]
+            if node.attr in self.method_only:  # type: ignore[attr-defined]
+                self.report(node, "method-not-called", f"method '{node.attr}' must be called, not used as a value")  # type: ignore[attr-defined]
             return None
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):

@@ -271,6 +271,12 @@ class Execution:
         return node.lineno, node.col_offset + 1
 
     def _run_entry(self, entry: ast.FunctionDef) -> Iterator[StepRecord]:
+        args = entry.args
+        if entry.decorator_list or args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults:
+            raise SandboxViolation(
+                f"{ENTRY_FUNCTION} takes plain parameters only (no decorators, defaults, *args, **kwargs)",
+                line=entry.lineno, column=entry.col_offset + 1,
+            )
         frame: dict[str, Any] = {}
         for arg in entry.args.args:
             name = arg.arg

@@ -73,6 +73,7 @@ class ParamSpec:
     json_schema: dict[str, Any] | None
     description: str
     default: Any = REQUIRED
+    annotation: Any = field(default=Any, compare=False, repr=False)
 
     @property
     def required(self) -> bool:
@@ -149,41 +150,58 @@ def _json_schema(annotation: Any) -> dict[str, Any] | None:
 
 
 def _make_validator(spec: ParamSpec) -> Callable[[Any], str | None]:
-    """A fast checker for one parameter: isinstance for value types and primitives,
-    a compiled jsonschema validator for structured JSON types."""
-    kinds = spec.kinds
-    if "any" in kinds:
+    """A checker for one parameter: isinstance for value types and primitives, a compiled
+    jsonschema validator for structured JSON types, and a structural check for
+    containers of value types (``list[Image]``)."""
+    if "any" in spec.kinds:
         return lambda value: None
-    value_classes = tuple(VALUE_TYPES[k] for k in kinds if k in VALUE_TYPES)
-    schema = spec.json_schema
-    simple = {k: t for t, k in _PRIMITIVES.items()}
-    structured = schema is not None and not set(kinds) <= set(simple)
-    if structured:
+    expected = spec.type_name
+    if spec.json_schema is not None and not set(spec.kinds) <= {"str", "int", "float", "bool", "None"}:
         import jsonschema
 
         base = jsonschema.Draft202012Validator
-        checker = base.TYPE_CHECKER.redefine(
-            "array", lambda _checker, inst: isinstance(inst, (list, tuple))
-        )
-        validator = jsonschema.validators.extend(base, type_checker=checker)(schema)
-    expected = spec.type_name
+        checker = base.TYPE_CHECKER.redefine("array", lambda _checker, inst: isinstance(inst, (list, tuple)))
+        validator = jsonschema.validators.extend(base, type_checker=checker)(spec.json_schema)
+
+        def check_json(value: Any) -> str | None:
+            if isinstance(value, (Image, Box, Detections, Mask)):
+                return f"expected {expected}, got {type(value).__name__}"
+            error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+            return None if error is None else f"expected {expected}: {error.message[:200]}"
+
+        return check_json
+    fits = _structural(spec.annotation)
 
     def check(value: Any) -> str | None:
-        if value_classes and isinstance(value, value_classes):
-            return None
-        kind = _PRIMITIVES.get(type(value))
-        if kind is not None and not structured:
-            if kind in kinds or (kind == "int" and "float" in kinds):
-                return None
-            return f"expected {expected}, got {kind}"
-        if structured and not isinstance(value, (Image, Box, Detections, Mask)):
-            error = jsonschema.exceptions.best_match(validator.iter_errors(value))
-            if error is None:
-                return None
-            return f"expected {expected}: {error.message[:200]}"
-        return f"expected {expected}, got {_value_kind(value)}"
+        return None if fits(value) else f"expected {expected}, got {_value_kind(value)}"
 
     return check
+
+
+def _structural(annotation: Any) -> Callable[[Any], bool]:
+    """A predicate for annotations made of value types, primitives, unions and lists."""
+    if annotation is Any:
+        return lambda value: True
+    if isinstance(annotation, type) and annotation.__name__ in VALUE_TYPES:
+        return lambda value: isinstance(value, annotation)
+    if annotation in _PRIMITIVES:
+        if annotation is float:
+            return lambda value: type(value) in (int, float)
+        return lambda value: type(value) is annotation
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        options = [_structural(a) for a in get_args(annotation)]
+        return lambda value: any(option(value) for option in options)
+    if origin is Literal:
+        allowed = get_args(annotation)
+        return lambda value: value in allowed and type(value) in (str, int, bool)
+    if annotation in (list, tuple) or origin in (list, tuple, Sequence, typing.Sequence):
+        args = get_args(annotation)
+        item = _structural(args[0]) if args else (lambda value: True)
+        return lambda value: isinstance(value, (list, tuple)) and all(item(v) for v in value)
+    if annotation is dict or origin in (dict, Mapping, typing.Mapping):
+        return lambda value: isinstance(value, dict)
+    raise RegistryError(f"unsupported parameter type {_type_name(annotation)!r}")
 
 
 def _value_kind(value: Any) -> str:
@@ -389,6 +407,7 @@ def _describe(func: Callable[..., Any], name: str) -> tuple[str, list[ParamSpec]
                 json_schema=_json_schema(annotation),
                 description=" ".join(arg_docs.get(p.name, "").split()),
                 default=p.default,
+                annotation=annotation,
             )
         )
     if "return" not in hints:

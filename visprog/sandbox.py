@@ -104,6 +104,13 @@ def all_attribute_names() -> frozenset[str]:
     return frozenset(names)
 
 
+def method_only_names() -> frozenset[str]:
+    """Names that are methods on every type that has them (never readable data)."""
+    methods: set[str] = set().union(*METHODS.values())
+    data: set[str] = set().union(*ATTRIBUTES.values())
+    return frozenset(methods - data)
+
+
 def get_attribute(obj: Any, name: str) -> Any:
     """Read a data attribute allowed for ``type(obj)``."""
     if name.startswith("_"):

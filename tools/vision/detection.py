@@ -56,7 +56,8 @@ def detect(image: Image, query: str | list[str], threshold: float = 0.1, nms_iou
     if len(boxes):
         boxes[:, 0::2] = boxes[:, 0::2].clamp(0, width)
         boxes[:, 1::2] = boxes[:, 1::2].clamp(0, height)
-        nonempty = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+        # Degenerate boxes (under a pixel wide or tall) cannot be cropped or shown.
+        nonempty = (boxes[:, 2] - boxes[:, 0] >= 1) & (boxes[:, 3] - boxes[:, 1] >= 1)
         boxes, scores, labels = boxes[nonempty], scores[nonempty], labels[nonempty]
         keep = torchvision.ops.batched_nms(boxes, scores, labels, nms_iou)
         boxes, scores, labels = boxes[keep], scores[keep], labels[keep]

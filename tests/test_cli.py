@@ -1,0 +1,119 @@
+"""The command line, run as a user would: a subprocess of the installed console script."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROGRAM = "BOX0=LOC(image=IMAGE,object='LEFT')\nN0=COUNT(box=BOX0)\nFINAL=RESULT(var=N0)\n"
+
+
+def visprog(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "visprog.cli", *args], input=stdin, capture_output=True, text=True, timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path, small_image):
+    image = tmp_path / "img.png"
+    small_image.save(image)
+    program = tmp_path / "prog.vp"
+    program.write_text(PROGRAM)
+    return tmp_path, image, program
+
+
+def test_help_does_not_import_torch():
+    code = "import sys; from visprog.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\nprint('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip().endswith("False")
+    out = subprocess.run([sys.executable, "-c", "import sys, visprog; print('torch' in sys.modules)"], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False"
+
+
+def test_run_prints_answer_and_writes_html(files):
+    folder, image, program = files
+    html = folder / "trace.html"
+    out = visprog("run", str(program), "--image", str(image), "--html", str(html))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1"
+    assert html.is_file() and "<!DOCTYPE html>" in html.read_text()
+
+
+def test_run_json(files):
+    _, image, program = files
+    out = visprog("run", str(program), "--image", str(image), "--json")
+    assert out.returncode == 0
+    data = json.loads(out.stdout)
+    assert data["format"] == "visprog-trace" and len(data["steps"]) == 3 and data["result"] == 1
+
+
+def test_run_from_stdin(files):
+    _, image, _ = files
+    out = visprog("run", "-", "--image", str(image), stdin=PROGRAM)
+    assert out.returncode == 0 and out.stdout.strip() == "1"
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("missing_image", "image not found"),
+        ("corrupt_image", "not a readable image"),
+        ("missing_program", "program file not found"),
+        ("empty_program", "is empty"),
+        ("bad_input_flag", "--input expects NAME=PATH"),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(files, setup, message):
+    folder, image, program = files
+    args = ["run", str(program), "--image", str(image)]
+    if setup == "missing_image":
+        args[3] = str(folder / "nope.png")
+    elif setup == "corrupt_image":
+        bad = folder / "bad.jpg"
+        bad.write_bytes(b"\xff\xd8garbage")
+        args[3] = str(bad)
+    elif setup == "missing_program":
+        args[1] = str(folder / "nope.vp")
+    elif setup == "empty_program":
+        empty = folder / "empty.vp"
+        empty.write_text("\n \n")
+        args[1] = str(empty)
+    else:
+        args += ["--input", "LEFT"]
+    out = visprog(*args)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0]
+
+
+def test_failing_program_exits_1_with_location(files):
+    folder, image, _ = files
+    program = folder / "bad.vp"
+    program.write_text("B=LOC(image=IMAGE,object='LEFT')\nC=CROP(image=IMAGE,box=B,margin=-2.0)\nFINAL=RESULT(var=C)\n")
+    out = visprog("run", str(program), "--image", str(image))
+    assert out.returncode == 1
+    assert "line 2" in out.stderr and "tool CROP" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_check(files):
+    folder, _, program = files
+    assert visprog("check", str(program)).returncode == 0
+    bad = folder / "bad.vp"
+    bad.write_text("X=LOCC(image=IMAGE,object='dog')\n")
+    out = visprog("check", str(bad))
+    assert out.returncode == 1
+    assert "line 1, column 3: 'LOCC' is not a registered tool" in out.stdout and "did you mean 'LOC'?" in out.stdout
+
+
+def test_tools_listing():
+    out = visprog("tools", "--json")
+    names = {t["name"] for t in json.loads(out.stdout)}
+    assert {"detect", "crop", "vqa", "classify", "result"} <= names
+    stubs = visprog("tools", "--stubs").stdout
+    assert "def detect(image: Image, query: str | list[str]" in stubs

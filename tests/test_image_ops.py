@@ -1,0 +1,84 @@
+import pytest
+
+from visprog import Box, Detections, load_image, run_program
+from visprog.context import RunContext, reset_context, set_context
+from visprog_tools import image_ops
+
+
+@pytest.fixture
+def image(small_image):
+    return load_image(small_image)
+
+
+def test_crop_uses_visprog_margin_and_first_box(image):
+    boxes = Detections([Box(40, 20, 60, 40), Box(0, 0, 10, 10)])
+    out = image_ops.crop.func(image=image, box=boxes, margin=1.5)
+    assert out.offset == (35, 15) and out.size == (30, 30)
+    assert image_ops.crop.func(image=image, box=Detections([]), margin=1.5) is image
+
+
+def test_boxes_found_in_a_crop_map_back_to_the_root(image):
+    part = image.crop(Box(60, 10, 120, 70))
+    inner = image_ops.crop.func(image=part, box=Box(70, 20, 80, 30), margin=1.0)
+    assert inner.offset == (70, 20)
+    # the pixels are those of the root image at the same place
+    assert inner.pil.getpixel((0, 0)) == image.pil.getpixel((70, 20))
+    half = image_ops.image_half.func(image=part, side="LEFT")[0]
+    assert half.as_tuple() == (60, 10, 90, 70)
+
+
+@pytest.mark.parametrize(
+    ("tool", "expected"),
+    [
+        (image_ops.crop_left_of, (0, 0, 50, 80)),
+        (image_ops.crop_right_of, (50, 0, 120, 80)),
+        (image_ops.crop_above, (0, 0, 120, 30)),
+        (image_ops.crop_below, (0, 30, 120, 80)),
+    ],
+)
+def test_relative_crops(image, tool, expected):
+    out = tool.func(image=image, box=Detections([Box(40, 20, 60, 40)]))
+    assert out.root_box.as_tuple() == expected
+
+
+@pytest.mark.parametrize(
+    ("tool", "half"),
+    [(image_ops.crop_left_of, "LEFT"), (image_ops.crop_right_of, "RIGHT"), (image_ops.crop_above, "TOP"), (image_ops.crop_below, "BOTTOM")],
+)
+def test_relative_crops_without_boxes_give_halves(image, tool, half):
+    out = tool.func(image=image, box=Detections([]))
+    assert out.root_box.as_tuple() == image_ops.half_box(image, half).as_tuple()
+
+
+def test_front_and_behind_are_context_crops_as_in_visprog(image):
+    box = Detections([Box(40, 20, 60, 40)])
+    expected = image_ops.crop.func(image=image, box=box, margin=1.5).root_box
+    assert image_ops.crop_in_front_of.func(image=image, box=box).root_box == expected
+    assert image_ops.crop_behind.func(image=image, box=box).root_box == expected
+
+
+def test_count_and_tag(image):
+    assert image_ops.count.func(boxes=Detections([Box(0, 0, 1, 1)] * 3)) == 3
+    tagged = image_ops.tag.func(image=image, objects=Detections([Box(10, 10, 50, 50, "thing", 0.9)]))
+    assert tagged.size == image.size and tagged.pil.tobytes() != image.pil.tobytes()
+
+
+def test_crop_respects_image_budget(image):
+    from visprog import Limits
+    from visprog.errors import ToolError
+
+    token = set_context(RunContext(limits=Limits(max_image_pixels=10)))
+    try:
+        with pytest.raises(ToolError, match="max_image_pixels"):
+            image_ops.crop.func(image=image, box=Box(0, 0, 50, 50), margin=1.0)
+    finally:
+        reset_context(token)
+
+
+def test_loc_special_queries_need_no_model(small_image):
+    program = "\n".join(
+        f"B{i}=LOC(image=IMAGE,object='{side}')" for i, side in enumerate(["TOP", "BOTTOM", "LEFT", "RIGHT"])
+    ) + "\nFINAL=RESULT(var=[B0, B1, B2, B3])"
+    result = run_program(program, small_image)
+    assert result.error is None
+    assert [d[0].as_tuple() for d in result.result] == [(0, 0, 120, 40), (0, 40, 120, 80), (0, 0, 60, 80), (60, 0, 120, 80)]

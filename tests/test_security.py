@@ -1,0 +1,157 @@
+"""Escape attempts. Each is refused twice: by the checker, and, with the checker
+bypassed, by the interpreter itself (the sandbox must not rely on the checker)."""
+
+import dataclasses
+
+import pytest
+
+from visprog import Execution, Limits, check_program, parse_program, run_program
+from visprog.intrinsics import with_core
+
+from tests.helpers import make_registry
+
+REG = with_core(make_registry())
+
+
+def run_unchecked(source: str, limits: Limits | None = None, inputs=None):
+    """Run without the checker, to test the interpreter's own enforcement."""
+    return Execution(parse_program(source), REG, inputs or {}, limits=limits or Limits()).run()
+
+
+ESCAPES = {
+    "class hierarchy walk": "x = ().__class__.__bases__[0].__subclasses__()\nresult(x)",
+    "dunder on a string": "x = 'a'.__class__\nresult(x)",
+    "builtins name": "x = __builtins__\nresult(x)",
+    "import function": "x = __import__('os')\nresult(x)",
+    "generator frame": "g = (i for i in [1])\nx = g.gi_frame\nresult(x)",
+    "format method": "x = '{0.__class__}'.format(1)\nresult(x)",
+    "format_map": "x = '{a}'.format_map({'a': 1})\nresult(x)",
+    "computed attribute via getattr": "x = getattr('a', '__cl' + 'ass__')\nresult(x)",
+    "type builtin": "x = type(1)\nresult(x)",
+    "eval builtin": "x = eval('1+1')\nresult(x)",
+    "exec builtin": "exec('x=1')\nresult(1)",
+    "open a file": "x = open('/etc/passwd')\nresult(x)",
+    "globals": "x = globals()\nresult(x)",
+    "vars": "x = vars()\nresult(x)",
+    "compile": "x = compile('1', 'f', 'eval')\nresult(x)",
+    "image internals": "x = IMAGE.pil\nresult(x)",
+    "calling a variable": "f = 1\nx = f()\nresult(x)",
+    "method as a value": "f = 'a'.upper\nresult(f)",
+    "tool as a value": "f = noop\nresult(f)",
+    "lambda": "f = lambda: 1\nresult(1)",
+    "class definition": "class A:\n    pass\nresult(1)",
+    "import statement": "import os\nresult(1)",
+    "from import": "from os import path\nresult(1)",
+    "with statement": "with open('x') as f:\n    pass\nresult(1)",
+    "try/except": "try:\n    x = 1\nexcept Exception as e:\n    x = e\nresult(x)",
+    "global": "global x\nresult(1)",
+    "decorated function": "@noop\ndef execute_command(image):\n    return 1\n",
+    "nested helper def": "def execute_command(image):\n    def inner():\n        return 1\n    return inner()\n",
+    "ascii conversion": "x = f'{1!a}'\nresult(x)",
+    "star arguments": "xs = [1]\nx = noop(*xs)\nresult(x)",
+    "double star arguments": "kw = {'x': 1}\nx = noop(**kw)\nresult(x)",
+    "bytes constant": "x = b'abc'\nresult(x)",
+    "walrus": "result((y := 1))",
+    "set literal": "x = {1, 2}\nresult(x)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ESCAPES))
+def test_checker_rejects(name):
+    diagnostics = check_program(ESCAPES[name], REG, inputs=["IMAGE"])
+    assert diagnostics, f"{name}: the checker accepted it"
+    assert all(d.severity == "error" for d in diagnostics)
+
+
+@pytest.mark.parametrize("name", sorted(ESCAPES))
+def test_interpreter_rejects_without_the_checker(name, small_image):
+    from visprog.values import load_image
+
+    source = ESCAPES[name]
+    try:
+        program = parse_program(source)
+    except Exception:  # noqa: BLE001 - refused at parse time is refusal too
+        return
+    result = Execution(program, REG, {"IMAGE": load_image(small_image)}).run()
+    assert result.error is not None, f"{name}: ran to {result.result!r}"
+    assert result.error.kind in {"SandboxViolation", "ProgramRuntimeError"}, result.error
+    assert result.error.line is not None
+
+
+def _primitive_record(record) -> bool:
+    return all(v is None or isinstance(v, (str, int)) for v in dataclasses.astuple(record))
+
+
+@pytest.mark.parametrize(
+    ("program", "kind"),
+    [
+        ("x = exit_now()\nresult(x)", "ToolError"),
+        ("x = interrupt()\nresult(x)", "ToolError"),
+        ("x = carry()\nresult(x)", "ToolError"),
+        ("x = leak()\nresult(x)", "ToolError"),
+    ],
+)
+def test_host_exceptions_and_objects_never_escape(program, kind):
+    result = run_program(program, registry=REG)  # SystemExit/KeyboardInterrupt must not propagate
+    assert result.error is not None and result.error.kind == kind
+    assert _primitive_record(result.error)
+    assert _primitive_record(result.trace.steps[0].calls[0].error)
+
+
+def test_error_records_hold_no_host_objects():
+    result = run_program("x = carry()\nresult(x)", registry=REG)
+    assert "carrying a host object" in result.error.message
+    assert not hasattr(result.error, "__traceback__")
+
+
+BUDGETS = [
+    ("x = 2 ** 10000000\nresult(x)", "max_int_bits", Limits()),
+    ("x = 1 << 10000000\nresult(x)", "max_int_bits", Limits()),
+    ("a = 10 ** 30000\nb = a * a * a * a\nresult(b)", "max_int_bits", Limits()),
+    ("x = 'a' * 10000000000\nresult(x)", "max_sequence_length", Limits()),
+    ("x = [0] * 10000000000\nresult(x)", "max_sequence_length", Limits()),
+    ("x = range(10 ** 12)\nresult(x)", "max_range_length", Limits()),
+    ("x = 'ab' * 1000\ny = x.replace('', x)\nresult(y)", "max_sequence_length", Limits(max_sequence_length=100_000)),
+    ("x = ['a' * 1000] * 1000\ny = '-'.join(x)\nresult(y)", "max_sequence_length", Limits(max_sequence_length=100_000)),
+    ("x = f'{1:>999999999}'\nresult(x)", "max_format_width", Limits()),
+    ("n = 0\nwhile True:\n    n = n + 1\nresult(n)", "max_loop_iterations", Limits(max_loop_iterations=1000)),
+    ("x = [i for i in range(100) for j in range(100)]\nresult(x)", "max_loop_iterations", Limits(max_loop_iterations=5000)),
+    ("a = 1\nb = 2\nc = 3\nresult(c)", "max_statements", Limits(max_statements=2)),
+    ("n = 0\nwhile True:\n    n = n + 1\nresult(n)", "max_wall_time_s", Limits(max_wall_time_s=0.05, max_loop_iterations=10**9, max_statements=10**9)),
+    ("x = " + "[" * 50 + "]" * 50 + "\nresult(x)", "max_nesting_depth", Limits(max_nesting_depth=30)),
+    ("x = 1\n" * 10 + "result(x)", "max_source_chars", Limits(max_source_chars=20)),
+]
+
+
+@pytest.mark.parametrize(("program", "budget", "limits"), BUDGETS)
+def test_budgets_stop_the_run_and_name_the_budget(program, budget, limits):
+    result = run_unchecked(program, limits)
+    assert result.error is not None, f"{budget}: not enforced"
+    assert result.error.kind == "BudgetExceeded" and result.error.budget == budget, result.error
+    assert budget in result.error.message
+
+
+def test_budget_through_run_program_reports_line():
+    result = run_program("a = 1\nx = 'a' * 10000000000\nresult(x)", registry=REG)
+    assert (result.error.budget, result.error.line) == ("max_sequence_length", 2)
+
+
+def test_image_size_budget_in_tools(small_image):
+    from visprog_tools.image_ops import crop  # noqa: F401 - registered through the default registry
+
+    limits = Limits(max_image_pixels=100)
+    result = run_program("B = LOC(image=IMAGE, object='LEFT')\nC = CROP(image=IMAGE, box=B)\nFINAL=RESULT(var=C)", small_image, limits=limits)
+    assert result.error is not None and "max_image_pixels" in result.error.message
+    assert result.error.kind == "InputError" or result.error.tool == "CROP"
+
+
+def test_oversized_input_image_is_refused_before_decoding(tmp_path):
+    import numpy as np
+    import PIL.Image
+
+    from visprog import InputError, load_image
+
+    path = tmp_path / "big.png"
+    PIL.Image.fromarray(np.zeros((200, 300, 3), dtype=np.uint8)).save(path)
+    with pytest.raises(InputError, match="larger than the limit"):
+        load_image(path, max_pixels=1000)

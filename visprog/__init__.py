@@ -7,7 +7,7 @@ Public API::
 Importing visprog loads no model and no torch; tools load their models on first use.
 """
 
-from visprog.api import default_registry, run_program, start_program
+from visprog.api import ask, default_registry, run_batch, run_program, start_program
 from visprog.checker import Diagnostic, check_program
 from visprog.context import RunContext
 from visprog.errors import (
@@ -34,7 +34,7 @@ __all__ = [
     "Alias", "Box", "CheckFailed", "Detections", "Diagnostic", "ErrorRecord", "Execution", "Image",
     "InputError", "Limits", "Mask", "ModelUnavailable", "PlannerError", "RegistryError", "Program", "ProgramSyntaxError", "Registry", "RunContext", "RunError", "RunResult",
     "StepEvent", "StepRecord", "Tool", "ToolError", "ToolUnavailable", "Trace", "VisprogError",
-    "check_program", "default_registry", "load_image", "parse_program", "run_program", "start_program", "tool",
+    "ask", "check_program", "default_registry", "load_image", "parse_program", "run_batch", "run_program", "start_program", "tool",
 ]
 
 __version__ = "0.1.0"

@@ -18,7 +18,7 @@ from visprog.sandbox import Limits
 from visprog.trace import Trace
 from visprog.values import load_image
 
-__all__ = ["default_registry", "prepare_inputs", "run_program", "start_program"]
+__all__ = ["ask", "default_registry", "prepare_inputs", "run_batch", "run_program", "start_program"]
 
 #: Entry-point group through which tool packages contribute registries.
 REGISTRY_ENTRY_POINTS = "visprog.registries"
@@ -149,9 +149,12 @@ def run_program(
     listeners = list(listeners or [])
     view = None
     if display:
-        from visprog.widgets import TraceView
-
+        try:
+            from visprog.widgets import TraceView
+        except ImportError as exc:
+            raise InputError(str(exc)) from None
         view = TraceView()
+        view.start(program if isinstance(program, str) else program.source, prepare_inputs(image, inputs, limits=limits))
         view.show()
         listeners.append(view.on_event)
     try:
@@ -170,3 +173,83 @@ def run_program(
     if view is not None:
         view.set_trace(result.trace)
     return result
+
+
+def ask(
+    question: str,
+    image: Any = None,
+    *,
+    image2: Any = None,
+    inputs: Mapping[str, Any] | None = None,
+    planner: Any = None,
+    limits: Limits | None = None,
+    context: RunContext | None = None,
+    listeners: list[Callable[[StepEvent], None]] | None = None,
+) -> RunResult:
+    """Plan a program for ``question``, check it, run it, repairing on errors.
+
+    Args:
+        question: the request, e.g. "Hide the faces with a smiley".
+        image: the image (``IMAGE``); with ``image2`` it is ``LEFT``.
+        image2: a second image (``RIGHT``), for statements about a pair.
+        inputs: named inputs instead of ``image``/``image2``.
+        planner: a :class:`visprog.planner.Planner` (default: one over the configured
+            chat model, or the offline local model).
+
+    Returns:
+        The run's result; ``.trace.request`` and ``.trace.attempts`` hold the planning.
+    """
+    from visprog.planner import Planner
+
+    if image2 is not None:
+        if image is None:
+            raise InputError("image2 needs image as well (they become LEFT and RIGHT)")
+        inputs = {**(inputs or {}), "LEFT": image, "RIGHT": image2}
+        image = None
+    planner = planner if planner is not None else Planner()
+    return planner.run(question, image, inputs=inputs, limits=limits, context=context, listeners=listeners)
+
+
+def run_batch(
+    program: str | Program,
+    images: list[Any],
+    *,
+    registry: Registry | None = None,
+    limits: Limits | None = None,
+    context: RunContext | None = None,
+    progress: bool = True,
+) -> list[RunResult]:
+    """Run one program on many images (each as ``IMAGE``), with a progress bar: rich in
+    a terminal, an ipywidgets bar in a notebook. Results come back in order; a failing
+    image gives a result with ``.error`` and does not stop the others.
+    """
+    from visprog.models import default_result_cache
+
+    context = context or RunContext(limits=limits or Limits(), cache=default_result_cache())
+    results: list[RunResult] = []
+    if not progress:
+        return [run_program(program, image, registry=registry, limits=limits, context=context) for image in images]
+    if _in_notebook():
+        from visprog.widgets import BatchProgress
+
+        bar = BatchProgress(len(images))
+        for image in images:
+            results.append(run_program(program, image, registry=registry, limits=limits, context=context))
+            bar.advance()
+        bar.close()
+        return results
+    from rich.progress import Progress
+
+    with Progress(transient=False) as bar:
+        task = bar.add_task("running", total=len(images))
+        for image in images:
+            results.append(run_program(program, image, registry=registry, limits=limits, context=context))
+            bar.advance(task)
+    return results
+
+
+def _in_notebook() -> bool:
+    import sys
+
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return type(shell).__name__ == "ZMQInteractiveShell"

@@ -16,6 +16,62 @@ def add_commands(sub: Any) -> None:
     pull = models_sub.add_parser("pull", help="download models (on a connected machine)")
     pull.add_argument("names", nargs="*", metavar="NAME", help="model keys or tool names (default: all)")
     pull.set_defaults(handler=cmd_models_pull)
+    add_ask(sub)
+    repl = sub.add_parser("repl", help="explore an image interactively")
+    repl.add_argument("--image", help="load this image as IMAGE first")
+    repl.set_defaults(handler=cmd_repl)
+
+
+def cmd_repl(args: argparse.Namespace) -> int:
+    from visprog.repl import run_repl
+
+    return run_repl(args.image)
+
+
+def add_ask(sub: Any) -> None:
+    ask = sub.add_parser("ask", help="plan a program for a request, run it, show the answer and the trace")
+    ask.add_argument("question", help="the request, in words")
+    ask.add_argument("--image", required=True, help="the image (IMAGE, or LEFT with --image2)")
+    ask.add_argument("--image2", help="a second image (RIGHT), for statements about a pair")
+    ask.add_argument("--model", help="chat model: local (default), hf:PATH_OR_ID, openai:MODEL")
+    ask.add_argument("--html", metavar="OUT", help="where to write the HTML trace (default: in the cache folder)")
+    ask.add_argument("--show-program", action="store_true", help="print the program that ran")
+    ask.add_argument("--attempts", type=int, default=3, help="LLM calls at most, repairs included (default 3)")
+    ask.add_argument("--out", metavar="PATH", help="save an image result to PATH")
+    ask.set_defaults(handler=cmd_ask)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    import time
+
+    from visprog.api import ask
+    from visprog.models import model_manager
+    from visprog.planner import Planner
+    from visprog.planner.models import default_chat_model
+    from visprog.render import summarize
+    from visprog.values import Image, load_image
+
+    image = load_image(args.image)
+    image2 = load_image(args.image2) if args.image2 else None
+    planner = Planner(default_chat_model(args.model), max_attempts=args.attempts)
+    result = ask(args.question, image, image2=image2, planner=planner)
+    html = args.html
+    if html is None:
+        folder = model_manager().config.cache_dir / "traces"
+        folder.mkdir(parents=True, exist_ok=True)
+        html = str(folder / f"trace-{time.strftime('%Y%m%d-%H%M%S')}.html")
+    result.trace.save_html(html)
+    if args.show_program:
+        print(result.trace.program, file=sys.stderr)
+    print(f"trace: {html}", file=sys.stderr)
+    if result.error is not None:
+        print(f"visprog: {result.error}", file=sys.stderr)
+        return 1
+    if args.out and isinstance(result.result, Image):
+        result.result.pil.save(args.out)
+        print(f"result image: {args.out}", file=sys.stderr)
+    print(summarize(result.result, 10_000))
+    return 0
 
 
 def model_table() -> list[tuple[Any, list[str]]]:

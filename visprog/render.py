@@ -114,18 +114,29 @@ pre.program span.ran{background:#eef7ee}pre.program i{color:#999;font-style:norm
 .step.error{border-color:#d33}.meta{color:#666;font-size:.85rem}
 .error-box{color:#a00;font-weight:600}table.args{border-collapse:collapse;margin:.3rem 0}
 table.args td{border-top:1px solid #eee;padding:.2rem .5rem;vertical-align:top;font-size:.9rem}
-img.value{max-width:320px;max-height:320px;border:1px solid #ccc;display:block;margin:.2rem 0}
+img.value{max-width:160px;max-height:160px;border:1px solid #ccc;display:block;margin:.2rem 0}
+.out img.value,.result img.value{max-width:360px;max-height:360px}
+.call-body{display:flex;flex-wrap:wrap;gap:1.2rem;align-items:flex-start}
 .result{font-size:1.1rem;background:#eef5ff;border:1px solid #9bc;padding:.6rem;border-radius:6px}
 code{background:#f2f2f2;padding:0 .2rem;border-radius:3px}
 """
 
 
-def _value_html(value: Any, base: Image | None) -> str:
+def _value_html(value: Any, base: Image | None, cache: dict[int, tuple[Any, str]] | None = None) -> str:
     picture = render_value_image(value, base)
     text = html.escape(summarize(value, 400))
     if picture is None:
         return f"<code>{text}</code>"
-    return f'<img class="value" alt="{text}" src="{png_data_url(thumbnail(picture))}"><span class="meta">{text}</span>'
+    # The same image object (the input, most often) is encoded once per page; the cache
+    # keeps each picture alive so that its id cannot be reused by another.
+    key = id(picture)
+    if cache is not None and key in cache:
+        url = cache[key][1]
+    else:
+        url = png_data_url(thumbnail(picture))
+        if cache is not None:
+            cache[key] = (picture, url)
+    return f'<img class="value" alt="{text}" src="{url}"><span class="meta">{text}</span>'
 
 
 def trace_to_html(trace: Trace, *, title: str = "visprog trace", standalone: bool = True) -> str:
@@ -156,19 +167,21 @@ def trace_to_html(trace: Trace, *, title: str = "visprog trace", standalone: boo
         )
         parts.append(f'<h2>Planner attempts</h2><table class="args">{rows}</table>')
     parts.append(f"<h2>Steps ({len(trace.steps)})</h2>")
+    images: dict[int, tuple[Any, str]] = {}
     for step in trace.steps:
         base = _base_image(step, trace)
         rows = []
         for call in step.calls:
             args = "".join(
-                f"<tr><td><code>{html.escape(name)}</code></td><td>{_value_html(value, base)}</td></tr>"
+                f"<tr><td><code>{html.escape(name)}</code></td><td>{_value_html(value, base, images)}</td></tr>"
                 for name, value in call.arguments.items()
             )
             cached = " (cached)" if call.cached else ""
             rows.append(
                 f'<div class="call"><b>{html.escape(call.name)}</b>'
                 f'<span class="meta"> → {html.escape(call.tool)}, {call.duration_s * 1000:.1f} ms{cached}</span>'
-                f'<table class="args">{args}<tr><td><b>output</b></td><td>{_value_html(call.output, base)}</td></tr></table></div>'
+                f'<div class="call-body"><table class="args">{args}</table>'
+                f'<div class="out"><b>output</b>{_value_html(call.output, base, images)}</div></div></div>'
             )
         error = f'<div class="error-box">{html.escape(str(step.error))}</div>' if step.error else ""
         targets = ", ".join(step.targets)

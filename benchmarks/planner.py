@@ -3,7 +3,9 @@
 For each request in benchmarks/planner_requests.json (written for this benchmark, apart
 from prompts/), plan a program (no run) with and without grammar-constrained decoding
 and print: the share whose first attempt passes the checker, the share passing after
-repair (up to 3 attempts), mean attempts, and seconds per request.
+repair (up to 3 attempts), mean attempts, seconds per request, and the share of checked
+programs that are plausible for their task family (they call a tool the family needs:
+an editing tool for an edit, read_text to read, both LEFT and RIGHT for a pair, ...).
 Target: >= 90% checked programs after repair with the offline default.
 
     python benchmarks/planner.py [--limit N] [--mode constrained|free|both]
@@ -19,6 +21,24 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+#: A checked program is "plausible" when its text mentions one of these for its family.
+PLAUSIBLE = {
+    "gqa": ("LOC(", "VQA(", "detect(", "vqa("),
+    "nlvr": ("LEFT",),
+    "refexp": ("LOC(", "detect(", "SELECT("),
+    "tagging": ("CLASSIFY(", "classify", "TAG("),
+    "editing": ("EMOJI(", "COLORPOP(", "BGBLUR(", "REPLACE(", "emoji(", "color_pop(", "bg_blur("),
+    "reading": ("read_text(",),
+    "captioning": ("caption(", "VQA("),
+}
+
+
+def plausible(family: str, program: str) -> bool:
+    if family == "nlvr":
+        return "LEFT" in program and "RIGHT" in program
+    return any(marker in program for marker in PLAUSIBLE[family])
 
 
 def main() -> None:
@@ -41,7 +61,7 @@ def main() -> None:
             # Without with_grammar the planner cannot constrain decoding: plain greedy generation.
             model = _Unconstrained(model)
         planner = Planner(model, max_attempts=3)
-        first, final, attempts, seconds = 0, 0, [], []
+        first, final, sensible, attempts, seconds = 0, 0, 0, [], []
         failures = []
         for request in requests:
             start = time.perf_counter()
@@ -50,12 +70,14 @@ def main() -> None:
             attempts.append(len(plan.attempts))
             first += not plan.attempts[0].diagnostics
             final += plan.ok
+            sensible += plan.ok and plausible(request["family"], plan.program or "")
             if not plan.ok:
                 failures.append((request["question"], plan.attempts[-1].diagnostics[:1]))
         n = len(requests)
         print(f"== {mode} decoding, {n} requests, offline SmolLM2-135M-Instruct")
         print(f"  first attempt passes the checker: {first / n:6.1%}")
         print(f"  passes after repair (<= 3):       {final / n:6.1%}   target >= 90%: {'met' if final / n >= 0.9 else 'NOT met'}")
+        print(f"  checked and plausible for family: {sensible / n:6.1%}")
         print(f"  mean attempts:                    {statistics.mean(attempts):6.2f}")
         print(f"  seconds per request:              {statistics.mean(seconds):6.1f} (median {statistics.median(seconds):.1f})")
         for question, diagnostics in failures[:5]:

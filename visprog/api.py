@@ -8,7 +8,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from visprog.checker import check_program
-from visprog.context import RunContext
+from visprog.context import RunContext, default_context
 from visprog.errors import CheckFailed, ErrorRecord, InputError, ProgramSyntaxError, RegistryError
 from visprog.interpreter import Execution, RunResult, StepEvent
 from visprog.intrinsics import core_registry, with_core
@@ -108,9 +108,7 @@ def start_program(
     if diagnostics:
         raise CheckFailed(diagnostics)
     if context is None:
-        from visprog.models import default_result_cache
-
-        context = RunContext(limits=limits, cache=default_result_cache())
+        context = default_context(limits)
     return Execution(program, registry, prepared, limits=limits, context=context, listeners=listeners)
 
 
@@ -223,9 +221,7 @@ def run_batch(
     a terminal, an ipywidgets bar in a notebook. Results come back in order; a failing
     image gives a result with ``.error`` and does not stop the others.
     """
-    from visprog.models import default_result_cache
-
-    context = context or RunContext(limits=limits or Limits(), cache=default_result_cache())
+    context = context or default_context(limits)
     results: list[RunResult] = []
     if not progress:
         return [run_program(program, image, registry=registry, limits=limits, context=context) for image in images]

@@ -13,7 +13,7 @@ from typing import Any
 
 from visprog.sandbox import Limits
 
-__all__ = ["RunContext", "current_context"]
+__all__ = ["RunContext", "current_context", "default_context"]
 
 
 @dataclass
@@ -41,6 +41,13 @@ _current: ContextVar[RunContext | None] = ContextVar("visprog_run_context", defa
 def current_context() -> RunContext:
     """The context of the run whose tool is executing, or a default one."""
     return _current.get() or _DEFAULT
+
+
+def default_context(limits: Limits | None = None, chat_model: Any = None) -> RunContext:
+    """A context with the configured result cache (off when the config says so)."""
+    from visprog.models import default_result_cache
+
+    return RunContext(limits=limits or Limits(), cache=default_result_cache(), chat_model=chat_model)
 
 
 def set_context(context: RunContext) -> Any:

@@ -99,10 +99,9 @@ class Repl:
 
     def _context(self) -> Any:
         if self.context is None:
-            from visprog.context import RunContext
-            from visprog.models import default_result_cache
+            from visprog.context import default_context
 
-            self.context = RunContext(cache=default_result_cache())
+            self.context = default_context()
         return self.context
 
     def _program(self) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from visprog.checker import check_program
-from visprog.context import RunContext
+from visprog.context import RunContext, default_context
 from visprog.errors import PlannerError
 from visprog.interpreter import RunResult
 from visprog.intrinsics import with_core
@@ -143,9 +143,7 @@ class Planner:
         prepared = prepare_inputs(image, inputs, limits=limits)
         names = list(prepared)
         if context is None:
-            from visprog.models import default_result_cache
-
-            context = RunContext(limits=limits or Limits(), cache=default_result_cache(), chat_model=self.chat_model)
+            context = default_context(limits, chat_model=self.chat_model)
         elif context.chat_model is None:
             context.chat_model = self.chat_model
         model = self._model_for(names)

@@ -1,0 +1,57 @@
+"""The notebook trace widget's state, driven by a run's step events, and batch runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from visprog import Trace, run_batch, run_program
+
+pytest.importorskip("anywidget")
+
+PROGRAM = "B=LOC(image=IMAGE,object='LEFT')\nC=CROP(image=IMAGE,box=B)\nN=COUNT(box=B)\nFINAL=RESULT(var=N)"
+
+
+def test_trace_view_fills_in_as_steps_finish(small_image):
+    from visprog.values import load_image
+    from visprog.widgets import TraceView
+
+    view = TraceView()
+    image = load_image(small_image)
+    view.start(PROGRAM, {"IMAGE": image})
+    seen_lines = []
+    view.observe(lambda change: seen_lines.append(change["new"]), names="current_line")
+    result = run_program(PROGRAM, image, listeners=[view.on_event])
+    assert result.error is None
+    assert seen_lines == [1, 2, 3, 4]
+    assert [s["line"] for s in view.steps] == [1, 2, 3, 4]
+    assert view.steps[0]["thumb"].startswith("data:image/png;base64,")  # boxes drawn on the image
+    assert view.steps[1]["image"].startswith("data:image/png;base64,")
+    assert view.variables["N"] == "1" and view.variables["IMAGE"] == "Image(120x80)"
+    assert view.status == "4 step(s) done"
+
+
+def test_trace_view_shows_a_saved_trace_and_errors(small_image):
+    from visprog.widgets import TraceView
+
+    failed = run_program("B=LOC(image=IMAGE,object='LEFT')\nC=CROP(image=IMAGE,box=B,margin=-1.0)\nFINAL=RESULT(var=C)", small_image)
+    view = TraceView()
+    view.set_trace(Trace.from_json(failed.trace.to_json()))
+    assert view.status.startswith("error:") and view.steps[-1]["error"]
+    assert view.current_line == 2
+
+
+def test_results_render_in_notebooks(small_image):
+    result = run_program(PROGRAM, small_image)
+    html = result._repr_html_()
+    assert html.startswith('<div class="visprog-trace">') and "<!DOCTYPE" not in html
+
+
+def test_run_batch_keeps_going_after_a_failure(small_image, capsys):
+    import numpy as np
+
+    images = [small_image, np.zeros((10, 10, 3), dtype=np.uint8), small_image]
+    program = "B=LOC(image=IMAGE,object='LEFT')\nW=COUNT(box=B) * 1200 // (IMAGE.width - 10)\nFINAL=RESULT(var=W)"
+    results = run_batch(program, images, progress=True)
+    assert [r.error is None for r in results] == [True, False, True]
+    assert "ZeroDivisionError" in results[1].error.message
+    assert results[0].result == 10 and "100%" in capsys.readouterr().out

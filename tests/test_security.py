@@ -155,3 +155,12 @@ def test_oversized_input_image_is_refused_before_decoding(tmp_path):
     PIL.Image.fromarray(np.zeros((200, 300, 3), dtype=np.uint8)).save(path)
     with pytest.raises(InputError, match="larger than the limit"):
         load_image(path, max_pixels=1000)
+
+
+def test_deeply_nested_values_do_not_break_traces():
+    program = "x = []\nfor i in range(5000):\n    x = [x]\nresult(x)"
+    result = run_program(program, registry=REG)
+    assert result.error is None
+    text = result.trace.to_json()  # no RecursionError in host code
+    assert "nested too deeply" in text
+    assert "nested too deeply" in result.trace.to_html()

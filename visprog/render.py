@@ -76,12 +76,15 @@ def render_value_image(value: Any, base: Image | None) -> PIL.Image.Image | None
 
 def summarize(value: Any, limit: int = 120) -> str:
     """One line describing a value, for tables and variable views."""
-    if isinstance(value, (Image, Box, Detections, Mask)):
-        text = repr(value)
-    elif isinstance(value, float):
-        text = f"{value:.4g}"
-    else:
-        text = repr(value) if isinstance(value, str) else str(value)
+    try:
+        if isinstance(value, (Image, Box, Detections, Mask)):
+            text = repr(value)
+        elif isinstance(value, float):
+            text = f"{value:.4g}"
+        else:
+            text = repr(value) if isinstance(value, str) else str(value)
+    except RecursionError:  # a program can nest lists deeper than repr goes
+        text = f"<{type(value).__name__} nested too deeply to show>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

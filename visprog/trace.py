@@ -231,9 +231,15 @@ def _number(value: float) -> Any:
     return value if math.isfinite(value) else str(value)
 
 
-def encode_value(value: Any, images: dict[int, str] | None = None) -> Any:
-    """A JSON-able encoding of a program value, tagged by type."""
+MAX_DEPTH = 50
+
+
+def encode_value(value: Any, images: dict[int, str] | None = None, depth: int = 0) -> Any:
+    """A JSON-able encoding of a program value, tagged by type. Containers nested deeper
+    than ``MAX_DEPTH`` (a program can build them) are cut off, not recursed into."""
     images = {} if images is None else images
+    if depth > MAX_DEPTH:
+        return {"type": "unknown", "repr": "nested too deeply"}
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -257,11 +263,11 @@ def encode_value(value: Any, images: dict[int, str] | None = None) -> Any:
     if isinstance(value, range):
         return {"type": "range", "args": [value.start, value.stop, value.step]}
     if isinstance(value, tuple):
-        return {"type": "tuple", "items": [encode_value(v, images) for v in value]}
+        return {"type": "tuple", "items": [encode_value(v, images, depth + 1) for v in value]}
     if isinstance(value, list):
-        return [encode_value(v, images) for v in value]
+        return [encode_value(v, images, depth + 1) for v in value]
     if isinstance(value, dict):
-        return {"type": "dict", "items": [[encode_value(k, images), encode_value(v, images)] for k, v in value.items()]}
+        return {"type": "dict", "items": [[encode_value(k, images, depth + 1), encode_value(v, images, depth + 1)] for k, v in value.items()]}
     return {"type": "unknown", "repr": type(value).__name__}
 
 

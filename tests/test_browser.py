@@ -60,3 +60,68 @@ def test_failed_trace_renders_too(tmp_path, artifacts, small_image):
     result.trace.save_html(str(path))
     problems, report = _check_in_browser(path, artifacts / "trace_failed_screenshot.png")
     assert problems == [] and report["steps"] == ["1", "2"]
+
+
+def test_trace_widget_javascript_renders_and_enlarges_on_click(tmp_path, artifacts, astronaut):
+    """The widget's front end (its ESM) in a real browser, with a stand-in for the
+    anywidget model holding the state a real run produced."""
+    pytest.importorskip("anywidget")
+    import json
+
+    from visprog.widgets import _CSS, _ESM, TraceView
+
+    view = TraceView()
+    result = run_program_for_widget(astronaut, view)
+    assert result.error is None
+    state = {
+        "program": view.program, "steps": view.steps, "variables": view.variables,
+        "current_line": view.current_line, "selected": -1, "status": view.status,
+    }
+    page = tmp_path / "widget.html"
+    page.write_text(
+        f"""<!DOCTYPE html><html><head><meta charset="utf-8"><style>{_CSS}</style></head><body><div id="root"></div>
+<script type="module">
+const state = {json.dumps(state)};
+const handlers = {{}};
+const model = {{
+  get: (k) => state[k],
+  set: (k, v) => {{ state[k] = v; (handlers["change:" + k] || []).forEach((f) => f()); }},
+  on: (name, f) => {{ (handlers[name] = handlers[name] || []).push(f); }},
+  save_changes: () => {{}},
+}};
+const url = URL.createObjectURL(new Blob([{json.dumps(_ESM)}], {{type: "text/javascript"}}));
+const mod = await import(url);
+mod.default.render({{ model, el: document.getElementById("root") }});
+window.rendered = true;
+</script></body></html>""",
+        encoding="utf-8",
+    )
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        tab = browser.new_page(viewport={"width": 1000, "height": 700})
+        problems: list[str] = []
+        tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: problems.append(str(e)))
+        tab.goto(page.as_uri())
+        tab.wait_for_function("window.rendered === true")
+        assert tab.locator(".vp-step").count() == len(state["steps"])
+        assert tab.locator(".vp-current").inner_text().strip().startswith(str(state["current_line"]))
+        before = tab.locator(".vp-step img").first.get_attribute("src")
+        tab.locator(".vp-step").first.click()
+        assert tab.locator(".vp-selected").count() == 1
+        after = tab.locator(".vp-step img").first.get_attribute("src")
+        assert after != before  # the enlarged picture replaces the thumbnail
+        tab.screenshot(path=str(artifacts / "widget_screenshot.png"), full_page=True)
+        browser.close()
+    assert problems == []
+
+
+def run_program_for_widget(image, view):
+    from visprog import run_program
+    from visprog.values import load_image
+
+    program = "B=LOC(image=IMAGE,object='LEFT')\nC=CROP(image=IMAGE,box=B)\nN=COUNT(box=B)\nFINAL=RESULT(var=N)"
+    loaded = load_image(image)
+    view.start(program, {"IMAGE": loaded})
+    return run_program(program, loaded, listeners=[view.on_event])

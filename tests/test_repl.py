@@ -100,3 +100,13 @@ def test_rerun_after_edit_reuses_cached_results(small_image, tmp_path):
         repl.handle(line)
     assert calls == [1, 2]
     assert "result: 2" in repl.console.export_text()
+
+
+def test_inline_images_only_where_the_terminal_supports_them():
+    from visprog.repl import inline_image_sequence
+
+    png = b"\x89PNG fake"
+    assert inline_image_sequence(png, {"TERM_PROGRAM": "iTerm.app"}).startswith("\x1b]1337;File=inline=1;")
+    kitty = inline_image_sequence(png * 3000, {"TERM": "xterm-kitty"})
+    assert kitty.startswith("\x1b_Ga=T,f=100,m=1;") and kitty.endswith("\x1b\\")
+    assert inline_image_sequence(png, {"TERM": "xterm-256color"}) is None

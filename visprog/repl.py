@@ -298,9 +298,15 @@ class Repl:
             self.say(f"    image: {self._write_image(rest, picture)}")
 
     def _write_image(self, name: str, value: Any) -> Path:
+        """Save a picture to a file (its path is printed) and, in a terminal that shows
+        images (iTerm2, WezTerm, kitty), also draw it inline."""
         pil = value.pil if hasattr(value, "pil") else value
         path = self.images_folder / f"{name}.png"
         pil.save(path)
+        sequence = inline_image_sequence(path.read_bytes())
+        if sequence and self.console.is_terminal:
+            self.console.file.write(sequence + "\n")
+            self.console.file.flush()
         return path
 
     def cmd_tools(self, rest: str) -> None:
@@ -330,6 +336,27 @@ class Repl:
         self.cmd_program("")
         if plan.ok:
             self.cmd_run("")
+
+
+def inline_image_sequence(png: bytes, environ: dict[str, str] | None = None) -> str | None:
+    """The escape sequence that draws a PNG inline, for terminals known to support it:
+    iTerm2's and WezTerm's OSC 1337, kitty's graphics protocol. None elsewhere."""
+    import base64
+    import os
+
+    env = os.environ if environ is None else environ
+    data = base64.b64encode(png).decode("ascii")
+    if env.get("TERM_PROGRAM") in ("iTerm.app", "WezTerm"):
+        return f"\x1b]1337;File=inline=1;size={len(png)};preserveAspectRatio=1:{data}\x07"
+    if env.get("TERM") == "xterm-kitty" or env.get("KITTY_WINDOW_ID"):
+        chunks = [data[i : i + 4096] for i in range(0, len(data), 4096)]
+        parts = []
+        for index, chunk in enumerate(chunks):
+            more = 1 if index < len(chunks) - 1 else 0
+            head = "a=T,f=100," if index == 0 else ""
+            parts.append(f"\x1b_G{head}m={more};{chunk}\x1b\\")
+        return "".join(parts)
+    return None
 
 
 def run_repl(image: str | None = None) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 import PIL.Image
 import pytest
 
-from visprog import Box, Detections, Image, ModelUnavailable, load_image, run_program
+from visprog import Box, Detections, Image, load_image, run_program
 from visprog.context import RunContext
 
 pytestmark = pytest.mark.models

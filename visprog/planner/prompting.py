@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import lru_cache, cache
 from typing import Any
 
 from visprog.planner.examples import Example
@@ -14,7 +14,7 @@ from visprog.registry import Registry
 __all__ = ["build_messages", "extract_program", "render_messages", "template", "tool_listing"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def template(name: str) -> str:
     """A prompt template from ``visprog_prompts/templates``."""
     return importlib.resources.files("visprog_prompts").joinpath("templates", f"{name}.txt").read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 
 import pytest
@@ -12,15 +13,26 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
 
 
-def _check_in_browser(path, screenshot):
+@contextlib.contextmanager
+def browser_page(width: int = 1200, height: int = 900):
+    """A page in headless chromium and the list its console errors, page errors and
+    failed requests are collected into."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page = browser.new_page(viewport={"width": width, "height": height})
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+        try:
+            yield page, problems
+        finally:
+            browser.close()
+
+
+def _check_in_browser(path, screenshot):
+    with browser_page() as (page, problems):
         page.goto(path.as_uri(), wait_until="load")
         report = page.evaluate(
             """() => ({
@@ -30,7 +42,6 @@ def _check_in_browser(path, screenshot):
             })"""
         )
         page.screenshot(path=str(screenshot), full_page=True)
-        browser.close()
     return problems, report
 
 
@@ -96,13 +107,7 @@ window.rendered = true;
 </script></body></html>""",
         encoding="utf-8",
     )
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        tab = browser.new_page(viewport={"width": 1000, "height": 700})
-        problems: list[str] = []
-        tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: problems.append(str(e)))
+    with browser_page(1000, 700) as (tab, problems):
         tab.goto(page.as_uri())
         tab.wait_for_function("window.rendered === true")
         assert tab.locator(".vp-step").count() == len(state["steps"])
@@ -113,7 +118,6 @@ window.rendered = true;
         after = tab.locator(".vp-step img").first.get_attribute("src")
         assert after != before  # the enlarged picture replaces the thumbnail
         tab.screenshot(path=str(artifacts / "widget_screenshot.png"), full_page=True)
-        browser.close()
     assert problems == []
 
 

@@ -165,7 +165,5 @@ def replace(image: Image, objects: Detections | Box, prompt: str) -> Image:
     size = (512, 512)
     painted = pipe(prompt=prompt, image=image.pil.resize(size), mask_image=mask_image.resize(size)).images[0]  # type: ignore[operator]
     painted_np = np.asarray(painted.resize(image.size)).astype(np.float32)
-    # Inside the mask the painted pixels, outside the original ones.
-    pixels = np.asarray(image.pil).astype(np.float32)
-    out = mask[..., None] * painted_np + (1 - mask[..., None]) * pixels
-    return image.with_pixels(PIL.Image.fromarray(out.clip(0, 255).astype(np.uint8)))
+    # The original outside the mask, the painted pixels inside it.
+    return _blend(image, painted_np, 1 - mask)

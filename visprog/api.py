@@ -151,8 +151,10 @@ def run_program(
             from visprog.widgets import TraceView
         except ImportError as exc:
             raise InputError(str(exc)) from None
+        # Inputs are read once, here, and handed on as values.
+        inputs, image = prepare_inputs(image, inputs, limits=limits), None
         view = TraceView()
-        view.start(program if isinstance(program, str) else program.source, prepare_inputs(image, inputs, limits=limits))
+        view.start(program if isinstance(program, str) else program.source, inputs)
         view.show()
         listeners.append(view.on_event)
     try:
@@ -222,26 +224,28 @@ def run_batch(
     image gives a result with ``.error`` and does not stop the others.
     """
     context = context or default_context(limits)
-    results: list[RunResult] = []
+
+    def runs(advance: Callable[[], None]) -> list[RunResult]:
+        results = []
+        for image in images:
+            results.append(run_program(program, image, registry=registry, limits=limits, context=context))
+            advance()
+        return results
+
     if not progress:
-        return [run_program(program, image, registry=registry, limits=limits, context=context) for image in images]
+        return runs(lambda: None)
     if _in_notebook():
         from visprog.widgets import BatchProgress
 
         bar = BatchProgress(len(images))
-        for image in images:
-            results.append(run_program(program, image, registry=registry, limits=limits, context=context))
-            bar.advance()
+        results = runs(bar.advance)
         bar.close()
         return results
     from rich.progress import Progress
 
-    with Progress(transient=False) as bar:
-        task = bar.add_task("running", total=len(images))
-        for image in images:
-            results.append(run_program(program, image, registry=registry, limits=limits, context=context))
-            bar.advance(task)
-    return results
+    with Progress(transient=False) as rich_bar:
+        task = rich_bar.add_task("running", total=len(images))
+        return runs(lambda: rich_bar.advance(task))
 
 
 def _in_notebook() -> bool:

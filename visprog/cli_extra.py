@@ -74,17 +74,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def model_table() -> list[tuple[Any, list[str]]]:
-    """Each distinct model spec of the default registry, with the tools that use it."""
+def model_table() -> list[tuple[Any, list[tuple[str, list[str]]]]]:
+    """Each distinct model spec of the default registry, with the tools that use it
+    (tool name, alias names)."""
     from visprog.api import default_registry
 
     registry = default_registry()
-    specs: dict[str, tuple[Any, list[str]]] = {}
+    specs: dict[str, tuple[Any, list[tuple[str, list[str]]]]] = {}
     for t in registry.tools:
         for spec in t.models:
-            entry = specs.setdefault(spec.key, (spec, []))
-            aliases = [a.name for a in registry.aliases_of(t.name)]
-            entry[1].append(t.name + (f" ({', '.join(aliases)})" if aliases else ""))
+            specs.setdefault(spec.key, (spec, []))[1].append((t.name, [a.name for a in registry.aliases_of(t.name)]))
     return list(specs.values())
 
 
@@ -100,14 +99,10 @@ def cmd_models_list(args: argparse.Namespace) -> int:
         table.add_column(column)
     for spec, tools in model_table():
         present = manager.is_present(spec)
-        table.add_row(spec.key, manager.model_id(spec), spec.library, "\n".join(tools), "present" if present else "missing")
+        shown = "\n".join(name + (f" ({', '.join(aliases)})" if aliases else "") for name, aliases in tools)
+        table.add_row(spec.key, manager.model_id(spec), spec.library, shown, "present" if present else "missing")
     Console().print(table)
     return 0
-
-
-def _names(tools: list[str]) -> set[str]:
-    """Tool and alias names out of entries like 'detect (LOC)'."""
-    return {word.strip("(),") for entry in tools for word in entry.split()}
 
 
 def cmd_models_pull(args: argparse.Namespace) -> int:
@@ -117,7 +112,7 @@ def cmd_models_pull(args: argparse.Namespace) -> int:
     table = model_table()
     chosen = []
     for name in args.names or [spec.key for spec, _ in table]:
-        match = [spec for spec, tools in table if spec.key == name or name in _names(tools)]
+        match = [spec for spec, tools in table if spec.key == name or any(name == t or name in a for t, a in tools)]
         if not match:
             raise InputError(f"no model or tool named {name!r}; see `visprog models list`")
         chosen.extend(s for s in match if s not in chosen)

@@ -7,7 +7,7 @@ type name. HTML is built with escaping everywhere a program-controlled string ap
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -96,15 +96,17 @@ def thumbnail(pil: PIL.Image.Image, max_side: int = 512) -> PIL.Image.Image:
     return copy
 
 
-def _base_image(step: StepRecord, trace: Trace) -> Image | None:
+def base_image(step: StepRecord, inputs: Mapping[str, Any]) -> Image | None:
+    """The image a step's boxes and masks are drawn on: its first Image argument, else the
+    main input image, else any input image."""
     for call in step.calls:
         for arg in call.arguments.values():
             if isinstance(arg, Image):
                 return arg
-    root = trace.inputs.get("IMAGE") or trace.inputs.get("image")
+    root = inputs.get("IMAGE") or inputs.get("image")
     if isinstance(root, Image):
         return root
-    return next((v for v in trace.inputs.values() if isinstance(v, Image)), None)
+    return next((v for v in inputs.values() if isinstance(v, Image)), None)
 
 
 _CSS = """
@@ -172,7 +174,7 @@ def trace_to_html(trace: Trace, *, title: str = "visprog trace", standalone: boo
     parts.append(f"<h2>Steps ({len(trace.steps)})</h2>")
     images: dict[int, tuple[Any, str]] = {}
     for step in trace.steps:
-        base = _base_image(step, trace)
+        base = base_image(step, trace.inputs)
         rows = []
         for call in step.calls:
             args = "".join(

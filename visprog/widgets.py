@@ -18,9 +18,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError("visprog.widgets needs anywidget: pip install anywidget") from exc
 
 from visprog.interpreter import StepEvent
-from visprog.render import render_value_image, summarize, thumbnail
+from visprog.render import base_image, render_value_image, summarize, thumbnail
 from visprog.trace import StepRecord, Trace, png_data_url
-from visprog.values import Image
 
 __all__ = ["BatchProgress", "TraceView"]
 
@@ -93,17 +92,9 @@ _CSS = """
 """
 
 
-def _base(step: StepRecord, inputs: dict[str, Any]) -> Image | None:
-    for call in step.calls:
-        for value in call.arguments.values():
-            if isinstance(value, Image):
-                return value
-    return next((v for v in inputs.values() if isinstance(v, Image)), None)
-
-
 def step_view(step: StepRecord, inputs: dict[str, Any]) -> dict[str, Any]:
     """A step as plain JSON for the widget: text, timing, thumbnail and large picture."""
-    picture = render_value_image(step.output, _base(step, inputs))
+    picture = render_value_image(step.output, base_image(step, inputs))
     return {
         "index": step.index,
         "line": step.line,

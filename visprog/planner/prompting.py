@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import re
 from collections.abc import Sequence
-from functools import lru_cache, cache
+from functools import cache
 from typing import Any
 
 from visprog.planner.examples import Example

@@ -13,8 +13,8 @@ import statistics
 import time
 
 from visprog import Limits, Registry, RunContext, parse_program, tool
-from visprog.interpreter import Execution
-from visprog.intrinsics import with_core
+from visprog.runtime.execution import Execution
+from visprog.toolkit.intrinsics import with_core
 
 STEPS = 1_000
 REPEATS = 7

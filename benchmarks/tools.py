@@ -29,9 +29,10 @@ import PIL.ImageDraw  # noqa: E402
 import PIL.ImageFont  # noqa: E402
 
 from visprog import Box, Detections, load_image, run_program  # noqa: E402
-from visprog.config import Config  # noqa: E402
-from visprog.context import RunContext  # noqa: E402
-from visprog.models import ModelManager, ResultCache, set_model_manager  # noqa: E402
+from visprog.models.config import Config
+from visprog.toolkit.context import RunContext
+from visprog.models.manager import ModelManager, set_model_manager
+from visprog.models.cache import ResultCache
 
 CROPS = 32
 

@@ -19,7 +19,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh cache folder and model manager per test, never the user's."""
-    from visprog.models import set_model_manager
+    from visprog.models.manager import set_model_manager
 
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("VISPROG_CACHE_DIR", str(folder))
@@ -71,8 +71,8 @@ def tiny_model_ids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.fixture
 def tiny_models(tiny_model_ids: dict[str, str], _isolated_cache: Path):
     """A model manager whose config points every model at the tiny ones (result cache off)."""
-    from visprog.config import Config
-    from visprog.models import ModelManager, set_model_manager
+    from visprog.models.config import Config
+    from visprog.models.manager import ModelManager, set_model_manager
 
     models = {k: v for k, v in tiny_model_ids.items() if k != "detector_owlvit"}
     manager = ModelManager(Config(device="cpu", cache_dir=_isolated_cache, result_cache=False, models=models))

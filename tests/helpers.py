@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from visprog import Detections, Image, Registry, tool
-from visprog.values import Box
+from visprog.values.core import Box
 
 
 @tool

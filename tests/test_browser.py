@@ -79,7 +79,7 @@ def test_trace_widget_javascript_renders_and_enlarges_on_click(tmp_path, artifac
     pytest.importorskip("anywidget")
     import json
 
-    from visprog.widgets import _CSS, _ESM, TraceView
+    from visprog.present.widgets import _CSS, _ESM, TraceView
 
     view = TraceView()
     result = run_program_for_widget(astronaut, view)
@@ -123,7 +123,7 @@ window.rendered = true;
 
 def run_program_for_widget(image, view):
     from visprog import run_program
-    from visprog.values import load_image
+    from visprog.values.core import load_image
 
     program = "B=LOC(image=IMAGE,object='LEFT')\nC=CROP(image=IMAGE,box=B)\nN=COUNT(box=B)\nFINAL=RESULT(var=N)"
     loaded = load_image(image)

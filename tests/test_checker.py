@@ -1,5 +1,5 @@
 from visprog import check_program
-from visprog.checker import Diagnostic
+from visprog.checker.core import Diagnostic
 
 from tests.helpers import make_registry
 

@@ -13,7 +13,7 @@ PROGRAM = "BOX0=LOC(image=IMAGE,object='LEFT')\nN0=COUNT(box=BOX0)\nFINAL=RESULT
 
 def visprog(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "visprog.cli", *args], input=stdin, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "visprog", *args], input=stdin, capture_output=True, text=True, timeout=120,
         env={**os.environ, **(env or {})},
     )
 
@@ -28,7 +28,7 @@ def files(tmp_path: Path, small_image):
 
 
 def test_help_does_not_import_torch():
-    code = "import sys; from visprog.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\nprint('torch' in sys.modules)"
+    code = "import sys; from visprog.fronts.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\nprint('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip().endswith("False")
     out = subprocess.run([sys.executable, "-c", "import sys, visprog; print('torch' in sys.modules)"], capture_output=True, text=True, timeout=60)

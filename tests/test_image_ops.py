@@ -1,7 +1,7 @@
 import pytest
 
 from visprog import Box, Detections, load_image, run_program
-from visprog.context import RunContext, reset_context, set_context
+from visprog.toolkit.context import RunContext, reset_context, set_context
 from visprog_tools import image_ops
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from visprog import Execution, Image, Limits, RunContext, parse_program, run_program, start_program
-from visprog.intrinsics import with_core
+from visprog.toolkit.intrinsics import with_core
 
 from tests.helpers import make_registry
 
@@ -86,7 +86,7 @@ def test_entry_function_form(small_image):
 
 
 def _image_ops_registry():
-    from visprog.registry import Registry
+    from visprog.toolkit.registry import Registry
     from visprog_tools import image_ops
 
     return Registry([image_ops.crop])
@@ -163,8 +163,9 @@ def test_abandoned_stepping_keeps_the_trace():
 
 
 def test_tool_results_are_cached_when_the_tool_is_cacheable(tmp_path):
-    from visprog.models import ResultCache
-    from visprog.registry import Registry, tool
+    from visprog.models.cache import ResultCache
+    from visprog.toolkit.registry import Registry
+    from visprog.toolkit.tool import tool
 
     calls = []
 

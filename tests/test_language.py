@@ -1,7 +1,7 @@
 import pytest
 
 from visprog import InputError, ProgramSyntaxError, parse_program
-from visprog.language import translate_eval_expression
+from visprog.language.syntax import translate_eval_expression
 
 
 def test_forms_are_recognised():

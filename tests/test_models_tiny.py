@@ -10,7 +10,7 @@ import PIL.Image
 import pytest
 
 from visprog import Box, Detections, Image, load_image, run_program
-from visprog.context import RunContext
+from visprog.toolkit.context import RunContext
 
 pytestmark = pytest.mark.models
 
@@ -79,8 +79,8 @@ def test_special_queries_load_no_model(tiny_models, scene):
 
 
 def test_owlvit_alternative_loads_through_the_same_tool(tiny_models, tiny_model_ids, scene):
-    from visprog.config import Config
-    from visprog.models import ModelManager, set_model_manager
+    from visprog.models.config import Config
+    from visprog.models.manager import ModelManager, set_model_manager
     from visprog_tools.vision.detection import detect
 
     manager = ModelManager(Config(device="cpu", cache_dir=tiny_models.config.cache_dir, result_cache=False,
@@ -92,8 +92,8 @@ def test_owlvit_alternative_loads_through_the_same_tool(tiny_models, tiny_model_
 
 
 def test_missing_model_offline_is_one_clear_error(tmp_path, scene):
-    from visprog.config import Config
-    from visprog.models import ModelManager, set_model_manager
+    from visprog.models.config import Config
+    from visprog.models.manager import ModelManager, set_model_manager
 
     set_model_manager(ModelManager(Config(device="cpu", cache_dir=tmp_path, result_cache=False)))
     result = run_program("B=LOC(image=IMAGE, object='dog')\nFINAL=RESULT(var=B)", scene)
@@ -177,7 +177,7 @@ def test_classify_batched_equals_one_by_one(tiny_models, scene):
 
 
 def test_cupl_descriptions_from_the_chat_model_are_cached_in_cupl_format(tiny_models, scene):
-    from visprog.context import reset_context, set_context
+    from visprog.toolkit.context import reset_context, set_context
     from visprog_tools.vision import clip
 
     chat = CountingChat()
@@ -270,7 +270,7 @@ def test_vqa_argument_errors(tiny_models, colored):
 # -- result cache --------------------------------------------------------------------
 
 def test_result_cache_hits_are_much_faster(tiny_models, tmp_path, scene):
-    from visprog.models import ResultCache
+    from visprog.models.cache import ResultCache
 
     program = "B=LOC(image=IMAGE, object='dog')\nA=VQA(image=CROP(image=IMAGE, box=B), question='what is this?')\nFINAL=RESULT(var=A)"
     cache = ResultCache(tmp_path / "results")
@@ -285,8 +285,9 @@ def test_result_cache_hits_are_much_faster(tiny_models, tmp_path, scene):
 
 
 def test_cache_key_changes_with_the_model(tiny_models, tmp_path, scene):
-    from visprog.config import Config
-    from visprog.models import ModelManager, ResultCache
+    from visprog.models.config import Config
+    from visprog.models.manager import ModelManager
+    from visprog.models.cache import ResultCache
     from visprog_tools.vision.detection import detect
 
     bound = {"image": scene, "query": "dog", "threshold": 0.1, "nms_iou": 0.5}
@@ -296,8 +297,8 @@ def test_cache_key_changes_with_the_model(tiny_models, tmp_path, scene):
 
 
 def test_device_selection_is_configurable(tmp_path):
-    from visprog.config import Config
-    from visprog.models import ModelManager
+    from visprog.models.config import Config
+    from visprog.models.manager import ModelManager
 
     assert ModelManager(Config(device="cpu", cache_dir=tmp_path)).dtype == "float32"
     auto = ModelManager(Config(device="auto", cache_dir=tmp_path))

@@ -66,8 +66,8 @@ def test_gives_up_after_max_attempts_with_every_attempt_in_the_trace(small_image
 
 
 def test_unrepairable_runtime_errors_are_not_retried(small_image, tmp_path):
-    from visprog.config import Config
-    from visprog.models import ModelManager, set_model_manager
+    from visprog.models.config import Config
+    from visprog.models.manager import ModelManager, set_model_manager
 
     set_model_manager(ModelManager(Config(device="cpu", cache_dir=tmp_path, result_cache=False)))
     needs_model = "```python\nBOX0=LOC(image=IMAGE,object='dog')\nFINAL=RESULT(var=BOX0)\n```"
@@ -156,7 +156,7 @@ def test_examples_with_unavailable_tools_are_not_shown():
 def test_list_goes_through_the_chat_model_and_is_cached(small_image, _isolated_cache):
     chat = FakeListChatModel(responses=["George Washington, John Adams, Thomas Jefferson", "should not be asked"])
     program = "L=LIST(query='presidents of the US',max=3)\nFINAL=RESULT(var=L)"
-    from visprog.context import RunContext
+    from visprog.toolkit.context import RunContext
 
     first = run_program(program, small_image, context=RunContext(chat_model=chat))
     second = run_program(program, small_image, context=RunContext(chat_model=chat))

@@ -14,7 +14,7 @@ def test_repl_session_in_a_pseudo_terminal(tmp_path, small_image):
     image = tmp_path / "photo.png"
     small_image.save(image)
     env = {**os.environ, "VISPROG_CACHE_DIR": str(tmp_path / "cache"), "TERM": "xterm", "COLUMNS": "120", "LINES": "40"}
-    child = pexpect.spawn(sys.executable, ["-m", "visprog.cli", "repl", "--image", str(image)], env=env, encoding="utf-8", timeout=60, dimensions=(40, 120))
+    child = pexpect.spawn(sys.executable, ["-m", "visprog", "repl", "--image", str(image)], env=env, encoding="utf-8", timeout=60, dimensions=(40, 120))
     try:
         child.expect("IMAGE = Image\\(120x80\\)")
         child.expect("visprog>")
@@ -56,7 +56,7 @@ def test_repl_session_in_a_pseudo_terminal(tmp_path, small_image):
 def test_repl_commands_never_raise(small_image, tmp_path):
     from rich.console import Console
 
-    from visprog.repl import Repl
+    from visprog.fronts.repl import Repl
 
     console = Console(record=True, width=120)
     repl = Repl(console=console)
@@ -74,10 +74,11 @@ def test_repl_commands_never_raise(small_image, tmp_path):
 def test_rerun_after_edit_reuses_cached_results(small_image, tmp_path):
     from rich.console import Console
 
-    from visprog.context import RunContext
-    from visprog.models import ResultCache
-    from visprog.registry import Registry, tool
-    from visprog.repl import Repl
+    from visprog.toolkit.context import RunContext
+    from visprog.models.cache import ResultCache
+    from visprog.toolkit.registry import Registry
+    from visprog.toolkit.tool import tool
+    from visprog.fronts.repl import Repl
 
     calls = []
 
@@ -103,7 +104,7 @@ def test_rerun_after_edit_reuses_cached_results(small_image, tmp_path):
 
 
 def test_inline_images_only_where_the_terminal_supports_them():
-    from visprog.repl import inline_image_sequence
+    from visprog.fronts.repl import inline_image_sequence
 
     png = b"\x89PNG fake"
     assert inline_image_sequence(png, {"TERM_PROGRAM": "iTerm.app"}).startswith("\x1b]1337;File=inline=1;")

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from visprog import Execution, Limits, check_program, parse_program, run_program
-from visprog.intrinsics import with_core
+from visprog.toolkit.intrinsics import with_core
 
 from tests.helpers import make_registry
 
@@ -65,7 +65,7 @@ def test_checker_rejects(name):
 
 @pytest.mark.parametrize("name", sorted(ESCAPES))
 def test_interpreter_rejects_without_the_checker(name, small_image):
-    from visprog.values import load_image
+    from visprog.values.core import load_image
 
     source = ESCAPES[name]
     try:

@@ -78,8 +78,8 @@ def test_json_round_trip_of_masks_and_errors():
     import numpy as np
 
     from visprog.errors import ErrorRecord
-    from visprog.trace import StepRecord
-    from visprog.values import Box, Detections, Mask
+    from visprog.trace.records import StepRecord
+    from visprog.values.core import Box, Detections, Mask
 
     array = np.zeros((5, 7), dtype=bool)
     array[1:3, 2:6] = True

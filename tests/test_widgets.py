@@ -12,8 +12,8 @@ PROGRAM = "B=LOC(image=IMAGE,object='LEFT')\nC=CROP(image=IMAGE,box=B)\nN=COUNT(
 
 
 def test_trace_view_fills_in_as_steps_finish(small_image):
-    from visprog.values import load_image
-    from visprog.widgets import TraceView
+    from visprog.values.core import load_image
+    from visprog.present.widgets import TraceView
 
     view = TraceView()
     image = load_image(small_image)
@@ -31,7 +31,7 @@ def test_trace_view_fills_in_as_steps_finish(small_image):
 
 
 def test_trace_view_shows_a_saved_trace_and_errors(small_image):
-    from visprog.widgets import TraceView
+    from visprog.present.widgets import TraceView
 
     failed = run_program("B=LOC(image=IMAGE,object='LEFT')\nC=CROP(image=IMAGE,box=B,margin=-1.0)\nFINAL=RESULT(var=C)", small_image)
     view = TraceView()

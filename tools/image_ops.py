@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from visprog.context import current_context
+from visprog.toolkit.context import current_context
 from visprog.errors import ToolError
-from visprog.registry import tool
-from visprog.render import draw_boxes
-from visprog.values import Box, Detections, Image
+from visprog.toolkit.tool import tool
+from visprog.trace.render import draw_boxes
+from visprog.values.core import Box, Detections, Image
 
 Side = Literal["TOP", "BOTTOM", "LEFT", "RIGHT"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from visprog.errors import ToolError
-from visprog.llm import complete
-from visprog.registry import tool
+from visprog.toolkit.llm import complete
+from visprog.toolkit.tool import tool
 
 _PROMPT = """Create comma separated lists based on the query.
 

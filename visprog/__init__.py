@@ -7,9 +7,7 @@ Public API::
 Importing visprog loads no model and no torch; tools load their models on first use.
 """
 
-from visprog.api import ask, default_registry, run_batch, run_program, start_program
-from visprog.checker import Diagnostic, check_program
-from visprog.context import RunContext
+from visprog.checker.core import Diagnostic, check_program
 from visprog.errors import (
     CheckFailed,
     ErrorRecord,
@@ -23,12 +21,17 @@ from visprog.errors import (
     ToolUnavailable,
     VisprogError,
 )
-from visprog.interpreter import Execution, RunResult, StepEvent
-from visprog.language import Program, parse_program
-from visprog.registry import Alias, Registry, Tool, tool
-from visprog.sandbox import Limits
-from visprog.trace import StepRecord, Trace
-from visprog.values import Box, Detections, Image, Mask, load_image
+from visprog.language.limits import Limits
+from visprog.language.syntax import Program, parse_program
+from visprog.planner.ask import ask
+from visprog.run import run_batch, run_program, start_program
+from visprog.runtime.execution import Execution, RunResult, StepEvent
+from visprog.toolkit.context import RunContext
+from visprog.toolkit.discovery import default_registry
+from visprog.toolkit.registry import Registry
+from visprog.toolkit.tool import Alias, Tool, tool
+from visprog.trace.records import StepRecord, Trace
+from visprog.values.core import Box, Detections, Image, Mask, load_image
 
 __all__ = [
     "Alias", "Box", "CheckFailed", "Detections", "Diagnostic", "ErrorRecord", "Execution", "Image",

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from visprog.errors import ToolError
-from visprog.models import ModelSpec, model_manager
-from visprog.registry import tool
-from visprog.values import Image
+from visprog.models.manager import ModelSpec, model_manager
+from visprog.toolkit.tool import tool
+from visprog.values.core import Image
 
 from visprog_tools.vision.specs import CAPTIONER, VQA
 

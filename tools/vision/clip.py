@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from visprog.context import current_context
+from visprog.toolkit.context import current_context
 from visprog.errors import InputError, ToolError
-from visprog.models import model_manager
-from visprog.registry import tool
-from visprog.values import Box, Detections, Image
+from visprog.models.manager import model_manager
+from visprog.toolkit.tool import tool
+from visprog.values.core import Box, Detections, Image
 
 from visprog_tools.vision.specs import CLIP
 
@@ -73,7 +73,7 @@ def clear_class_descriptions() -> None:
 
 def _description_salt() -> str:
     """Results depend on the class descriptions: which chat model wrote them, which files are loaded."""
-    from visprog.llm import chat_model_name
+    from visprog.toolkit.llm import chat_model_name
 
     chat_model = current_context().chat_model
     return f"{chat_model_name(chat_model) if chat_model is not None else 'templates'}|{_LOADED_VERSION[0]}:{len(_LOADED)}"
@@ -88,7 +88,7 @@ def _sentences(reply: str) -> list[str]:
 def describe_classes(classes: Sequence[str], chat_model: Any = None) -> dict[str, list[str]]:
     """Sentences describing each class: a loaded CuPL file, else the chat model's answers
     (cached on disk, in CuPL's format), else templates."""
-    from visprog.llm import chat_model_name, complete
+    from visprog.toolkit.llm import chat_model_name, complete
 
     chat_model = chat_model if chat_model is not None else current_context().chat_model
     out: dict[str, list[str]] = {}

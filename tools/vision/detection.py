@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from visprog.errors import ToolError
-from visprog.models import model_manager
-from visprog.registry import tool
-from visprog.values import Box, Detections, Image
+from visprog.models.manager import model_manager
+from visprog.toolkit.tool import tool
+from visprog.values.core import Box, Detections, Image
 
 from visprog_tools.image_ops import half_box
 from visprog_tools.vision.specs import DETECTOR

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from visprog.models import model_manager
-from visprog.registry import tool
-from visprog.values import Box, Detections, Image
+from visprog.models.manager import model_manager
+from visprog.toolkit.tool import tool
+from visprog.values.core import Box, Detections, Image
 
 from visprog_tools.vision.specs import OCR
 

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from visprog.errors import ToolError
-from visprog.models import model_manager
-from visprog.registry import tool
-from visprog.values import Box, Detections, Image, Mask
+from visprog.models.manager import model_manager
+from visprog.toolkit.tool import tool
+from visprog.values.core import Box, Detections, Image, Mask
 
 from visprog_tools.vision.specs import SEGMENTER
 

@@ -4,7 +4,7 @@ Works with any langchain-core chat model; offline it defaults to a small local m
 with grammar-constrained decoding (see :mod:`visprog.planner.grammar`).
 """
 
-from visprog.planner.core import PlanResult, Planner
+from visprog.planner.core import Planner, PlanResult
 from visprog.planner.examples import Example, ExampleSelector, load_examples
 
 __all__ = ["Example", "ExampleSelector", "PlanResult", "Planner", "load_examples"]

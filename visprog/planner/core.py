@@ -13,16 +13,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from visprog.checker import check_program
-from visprog.context import RunContext, default_context
+from visprog.checker.core import check_program
 from visprog.errors import PlannerError
-from visprog.interpreter import RunResult
-from visprog.intrinsics import with_core
+from visprog.language.limits import Limits
 from visprog.planner.examples import Example, ExampleSelector
-from visprog.planner.prompting import build_messages, extract_program, render_messages, repair_message
-from visprog.registry import Registry
-from visprog.sandbox import Limits
-from visprog.trace import PlannerAttempt, Trace
+from visprog.planner.prompting import (
+    build_messages,
+    extract_program,
+    render_messages,
+    repair_message,
+)
+from visprog.runtime.execution import RunResult
+from visprog.toolkit.context import RunContext, default_context
+from visprog.toolkit.intrinsics import with_core
+from visprog.toolkit.registry import Registry
+from visprog.trace.records import PlannerAttempt, Trace
 
 __all__ = ["PlanResult", "Planner"]
 
@@ -71,7 +76,7 @@ class Planner:
             from visprog.planner.models import default_chat_model
 
             chat_model = default_chat_model()
-        from visprog.api import default_registry
+        from visprog.toolkit.discovery import default_registry
 
         self.chat_model = chat_model
         self.registry = with_core(registry if registry is not None else default_registry())
@@ -134,7 +139,7 @@ class Planner:
 
         The returned trace holds the request and every planner attempt.
         """
-        from visprog.api import prepare_inputs, run_program
+        from visprog.run import prepare_inputs, run_program
 
         prepared = prepare_inputs(image, inputs, limits=limits)
         names = list(prepared)

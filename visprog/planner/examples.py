@@ -140,7 +140,7 @@ class ExampleSelector:
         """Whether every tool of an example is available; checked once per registry."""
         key = (registry, index)  # the registry itself (hashed by identity) keeps its id from being reused
         if key not in self._usable_cache:
-            from visprog.checker import check_program
+            from visprog.checker.core import check_program
 
             example = self.examples[index]
             problems = check_program(example.program, registry, inputs=example.inputs)

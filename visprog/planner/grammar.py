@@ -22,7 +22,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, get_args
 
-from visprog.registry import ParamSpec, Registry, Resolved
+from visprog.toolkit.registry import Registry, Resolved
+from visprog.toolkit.tool import ParamSpec
 
 __all__ = ["GrammarDecoder", "ProgramGrammar"]
 

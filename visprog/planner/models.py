@@ -42,7 +42,7 @@ class _Runtime:
 
         path = Path(source)
         if path.suffix == ".gguf":
-            from visprog.models import model_manager
+            from visprog.models.manager import model_manager
 
             converted = model_manager().config.cache_dir / "local-llm" / path.stem
             if not (converted / "config.json").is_file():
@@ -135,7 +135,7 @@ def default_chat_model(spec: str | None = None) -> BaseChatModel:
         PlannerError: the named model cannot be set up here.
     """
     if spec is None:
-        from visprog.models import model_manager
+        from visprog.models.manager import model_manager
 
         spec = model_manager().config.llm
     if spec in (None, "", "local"):

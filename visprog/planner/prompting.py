@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from visprog.planner.examples import Example
-from visprog.registry import Registry
+from visprog.toolkit.registry import Registry
 
 __all__ = ["build_messages", "extract_program", "render_messages", "template", "tool_listing"]
 

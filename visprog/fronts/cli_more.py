@@ -23,7 +23,7 @@ def add_commands(sub: Any) -> None:
 
 
 def cmd_repl(args: argparse.Namespace) -> int:
-    from visprog.repl import run_repl
+    from visprog.fronts.repl import run_repl
 
     return run_repl(args.image)
 
@@ -44,12 +44,12 @@ def add_ask(sub: Any) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     import time
 
-    from visprog.api import ask
-    from visprog.models import model_manager
+    from visprog.models.manager import model_manager
     from visprog.planner import Planner
+    from visprog.planner.ask import ask
     from visprog.planner.models import default_chat_model
-    from visprog.render import summarize
-    from visprog.values import Image, load_image
+    from visprog.trace.render import summarize
+    from visprog.values.core import Image, load_image
 
     image = load_image(args.image)
     image2 = load_image(args.image2) if args.image2 else None
@@ -77,7 +77,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def model_table() -> list[tuple[Any, list[tuple[str, list[str]]]]]:
     """Each distinct model spec of the default registry, with the tools that use it
     (tool name, alias names)."""
-    from visprog.api import default_registry
+    from visprog.toolkit.discovery import default_registry
 
     registry = default_registry()
     specs: dict[str, tuple[Any, list[tuple[str, list[str]]]]] = {}
@@ -91,7 +91,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from visprog.models import model_manager
+    from visprog.models.manager import model_manager
 
     manager = model_manager()
     table = Table(title=f"visprog models (device: {manager.config.device}, cache: {manager.config.cache_dir})")
@@ -107,7 +107,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
 def cmd_models_pull(args: argparse.Namespace) -> int:
     from visprog.errors import InputError
-    from visprog.models import model_manager
+    from visprog.models.manager import model_manager
 
     table = model_table()
     chosen = []

@@ -15,11 +15,12 @@ try:
     import anywidget
     import traitlets
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError("visprog.widgets needs anywidget: pip install anywidget") from exc
+    raise ImportError("visprog.present.widgets needs anywidget: pip install anywidget") from exc
 
-from visprog.interpreter import StepEvent
-from visprog.render import base_image, render_value_image, summarize, thumbnail
-from visprog.trace import StepRecord, Trace, png_data_url
+from visprog.runtime.execution import StepEvent
+from visprog.trace.records import StepRecord, Trace
+from visprog.trace.render import base_image, render_value_image, summarize, thumbnail
+from visprog.values.codec import png_data_url
 
 __all__ = ["BatchProgress", "TraceView"]
 

@@ -34,7 +34,7 @@ def complete(prompt: str, *, chat_model: Any = None, cache_dir: Path | None = No
     Raises:
         ToolUnavailable: no chat model is configured.
     """
-    from visprog.context import current_context
+    from visprog.toolkit.context import current_context
 
     chat_model = chat_model if chat_model is not None else current_context().chat_model
     if chat_model is None:
@@ -42,7 +42,7 @@ def complete(prompt: str, *, chat_model: Any = None, cache_dir: Path | None = No
             f"{purpose} needs a chat model: pass one to the planner or run_program(context=RunContext(chat_model=...)), or set VISPROG_LLM"
         )
     if cache_dir is None:
-        from visprog.models import model_manager
+        from visprog.models.manager import model_manager
 
         cache_dir = model_manager().config.cache_dir
     key = hashlib.sha256(json.dumps([chat_model_name(chat_model), prompt]).encode()).hexdigest()

@@ -51,7 +51,7 @@ class Repl:
     def __init__(self, console: Any = None, registry: Any = None) -> None:
         from rich.console import Console
 
-        from visprog.api import default_registry
+        from visprog.toolkit.discovery import default_registry
 
         self.console = console or Console(highlight=False)
         self.registry = registry or default_registry()
@@ -99,7 +99,7 @@ class Repl:
 
     def _context(self) -> Any:
         if self.context is None:
-            from visprog.context import default_context
+            from visprog.toolkit.context import default_context
 
             self.context = default_context()
         return self.context
@@ -134,7 +134,7 @@ class Repl:
     cmd_exit = cmd_quit
 
     def cmd_load(self, rest: str) -> None:
-        from visprog.values import load_image
+        from visprog.values.core import load_image
 
         parts = shlex.split(rest)
         if not parts:
@@ -216,7 +216,7 @@ class Repl:
         self.say(f"trace saved to {rest}")
 
     def _start(self) -> None:
-        from visprog.api import start_program
+        from visprog.run import start_program
 
         try:
             self.execution = start_program(self._program(), inputs=self.inputs, registry=self.registry, context=self._context())
@@ -226,7 +226,7 @@ class Repl:
             raise VisprogError(f"{len(exc.diagnostics)} problem(s); fix them with edit N LINE") from None
 
     def _print_step(self, step: Any) -> None:
-        from visprog.render import summarize
+        from visprog.trace.render import summarize
 
         cached = " (cached)" if step.calls and all(c.cached for c in step.calls) else ""
         if step.error:
@@ -259,7 +259,7 @@ class Repl:
         self.cmd_continue(rest)
 
     def _finish(self) -> None:
-        from visprog.render import summarize
+        from visprog.trace.render import summarize
 
         execution = self.execution
         self.last_trace = execution.trace
@@ -273,7 +273,7 @@ class Repl:
     def cmd_vars(self, rest: str) -> None:
         from rich.table import Table
 
-        from visprog.render import summarize
+        from visprog.trace.render import summarize
 
         variables = self.execution.variables if self.execution is not None else dict(self.inputs)
         table = Table(show_header=True)
@@ -284,8 +284,8 @@ class Repl:
         self.console.print(table)
 
     def cmd_show(self, rest: str) -> None:
-        from visprog.render import render_value_image, summarize
-        from visprog.values import Image
+        from visprog.trace.render import render_value_image, summarize
+        from visprog.values.core import Image
 
         variables = self.execution.variables if self.execution is not None else dict(self.inputs)
         if rest not in variables:
@@ -371,7 +371,7 @@ def run_repl(image: str | None = None) -> int:
         from prompt_toolkit.completion import Completer, Completion
         from prompt_toolkit.history import FileHistory
 
-        from visprog.models import model_manager
+        from visprog.models.manager import model_manager
 
         class _Words(Completer):
             def get_completions(self, document: Any, complete_event: Any) -> Any:

@@ -7,16 +7,29 @@ the planner sends them back to an LLM to repair the program.
 from __future__ import annotations
 
 import ast
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-import difflib
 
 from visprog.errors import InputError, ProgramSyntaxError
-from visprog.intrinsics import with_core
-from visprog.interpreter import EVAL_TOOL, RESULT_TOOL, ast_depth, construct_name
-from visprog.language import ALLOWED_NODES, ENTRY_FUNCTION, Program, parse_program, translate_eval_expression
-from visprog.registry import Registry, Resolved
-from visprog.sandbox import BUILTINS, Limits, all_attribute_names, method_only_names
+from visprog.language.limits import Limits
+from visprog.language.rules import (
+    all_attribute_names,
+    ast_depth,
+    construct_name,
+    method_only_names,
+)
+from visprog.language.syntax import (
+    ALLOWED_NODES,
+    ENTRY_FUNCTION,
+    Program,
+    parse_program,
+    translate_eval_expression,
+)
+from visprog.runtime.execution import EVAL_TOOL, RESULT_TOOL
+from visprog.runtime.sandbox import BUILTINS
+from visprog.toolkit.intrinsics import with_core
+from visprog.toolkit.registry import Registry, Resolved
 
 __all__ = ["DEFAULT_INPUTS", "Diagnostic", "check_program"]
 
@@ -71,7 +84,7 @@ def check_program(
     """
     limits = limits or Limits()
     if registry is None:
-        from visprog.api import default_registry
+        from visprog.toolkit.discovery import default_registry
 
         registry = default_registry()
     registry = with_core(registry)

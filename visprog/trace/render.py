@@ -14,8 +14,9 @@ import numpy as np
 import PIL.Image
 import PIL.ImageDraw
 
-from visprog.trace import StepRecord, Trace, png_data_url
-from visprog.values import Box, Detections, Image, Mask
+from visprog.trace.records import StepRecord, Trace
+from visprog.values.codec import png_data_url
+from visprog.values.core import Box, Detections, Image, Mask
 
 __all__ = ["draw_boxes", "draw_masks", "render_value_image", "summarize", "trace_to_html", "trace_to_rich"]
 

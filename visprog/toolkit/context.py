@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from visprog.sandbox import Limits
+from visprog.language.limits import Limits
 
 __all__ = ["RunContext", "current_context", "default_context"]
 
@@ -45,7 +45,7 @@ def current_context() -> RunContext:
 
 def default_context(limits: Limits | None = None, chat_model: Any = None) -> RunContext:
     """A context with the configured result cache (off when the config says so)."""
-    from visprog.models import default_result_cache
+    from visprog.models.cache import default_result_cache
 
     return RunContext(limits=limits or Limits(), cache=default_result_cache(), chat_model=chat_model)
 

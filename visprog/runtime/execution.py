@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from visprog.context import RunContext, reset_context, set_context
 from visprog.errors import (
     BudgetExceeded,
     ErrorRecord,
@@ -33,19 +32,25 @@ from visprog.errors import (
     ToolError,
     ToolUnavailable,
 )
-from visprog.language import ALLOWED_NODES, ENTRY_FUNCTION, FORBIDDEN_NAMES, Program, translate_eval_expression
-from visprog.registry import Registry, Resolved
-from visprog.sandbox import (
+from visprog.language.limits import Limits
+from visprog.language.rules import ast_depth, construct_name, is_sandbox_value
+from visprog.language.syntax import (
+    ALLOWED_NODES,
+    ENTRY_FUNCTION,
+    Program,
+    translate_eval_expression,
+)
+from visprog.runtime.sandbox import (
     BUILTINS,
-    Limits,
     call_method,
     check_length,
     format_value,
     get_attribute,
     guard_binop,
-    is_sandbox_value,
 )
-from visprog.trace import StepRecord, ToolCall, Trace
+from visprog.toolkit.context import RunContext, reset_context, set_context
+from visprog.toolkit.registry import Registry, Resolved
+from visprog.trace.records import StepRecord, ToolCall, Trace
 
 __all__ = ["Execution", "RunResult", "StepEvent", "ast_depth"]
 
@@ -65,24 +70,12 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
 }
 _ITERABLE = (list, tuple, str, dict, range)
 
-#: Names of the core intrinsics (see visprog.intrinsics).
+#: Names of the core intrinsics (see visprog.toolkit.intrinsics).
 EVAL_TOOL = "eval_expr"
 RESULT_TOOL = "result"
 
 
-def ast_depth(tree: ast.AST) -> int:
-    """Depth of a syntax tree, computed without recursion."""
-    deepest = 0
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return deepest
 
-
-def construct_name(node: ast.AST) -> str:
-    return FORBIDDEN_NAMES.get(type(node), type(node).__name__)
 
 
 @dataclass(frozen=True)
@@ -468,7 +461,7 @@ class Execution:
             raise SandboxViolation(f"cannot assign to {construct_name(target)}", line=target.lineno, column=target.col_offset + 1)
 
     def _iterable(self, value: Any, node: ast.AST) -> Any:
-        from visprog.values import Detections
+        from visprog.values.core import Detections
 
         if type(value) in _ITERABLE or type(value) is Detections:
             return value
@@ -597,7 +590,7 @@ class Execution:
             raise
 
     def _subscript(self, node: ast.Subscript) -> Any:
-        from visprog.values import Detections
+        from visprog.values.core import Detections
 
         container = self._eval(node.value)
         if type(container) not in (list, tuple, str, dict, range) and type(container) is not Detections:

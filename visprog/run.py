@@ -1,45 +1,26 @@
-"""The Python API: run a program on images, check it, get the default registry."""
+"""Running programs: inputs, run/start/batch."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import lru_cache
-from importlib.metadata import entry_points
 from typing import Any
 
-from visprog.checker import check_program
-from visprog.context import RunContext, default_context
-from visprog.errors import CheckFailed, ErrorRecord, InputError, ProgramSyntaxError, RegistryError
-from visprog.interpreter import Execution, RunResult, StepEvent
-from visprog.intrinsics import core_registry, with_core
-from visprog.language import Program, parse_program
-from visprog.registry import Registry
-from visprog.sandbox import Limits
-from visprog.trace import Trace
-from visprog.values import load_image
-
-__all__ = ["ask", "default_registry", "prepare_inputs", "run_batch", "run_program", "start_program"]
-
-#: Entry-point group through which tool packages contribute registries.
-REGISTRY_ENTRY_POINTS = "visprog.registries"
-
-
-@lru_cache(maxsize=1)
-def default_registry() -> Registry:
-    """Intrinsics plus every registry contributed under the ``visprog.registries`` entry
-    point (this project's ``visprog_tools`` contributes the vision tools and image ops).
-
-    Tool modules are imported here, on first use, never when ``visprog`` is imported.
-    Model weights load later still, on a tool's first call.
-    """
-    registry = core_registry()
-    for ep in sorted(entry_points(group=REGISTRY_ENTRY_POINTS), key=lambda e: e.name):
-        factory = ep.load()
-        contributed = factory()
-        if not isinstance(contributed, Registry):
-            raise RegistryError(f"entry point {ep.name!r} returned {type(contributed).__name__}, not a Registry")
-        registry = registry.merged(contributed)
-    return registry
+from visprog.checker.core import check_program
+from visprog.errors import (
+    CheckFailed,
+    ErrorRecord,
+    InputError,
+    ProgramSyntaxError,
+)
+from visprog.language.limits import Limits
+from visprog.language.syntax import Program, parse_program
+from visprog.runtime.execution import Execution, RunResult, StepEvent
+from visprog.toolkit.context import RunContext, default_context
+from visprog.toolkit.discovery import default_registry
+from visprog.toolkit.intrinsics import with_core
+from visprog.toolkit.registry import Registry
+from visprog.trace.records import Trace
+from visprog.values.core import load_image
 
 
 def prepare_inputs(image: Any = None, inputs: Mapping[str, Any] | None = None, *, limits: Limits | None = None) -> dict[str, Any]:
@@ -67,7 +48,7 @@ def _input_value(value: Any, limits: Limits) -> Any:
     import numpy as np
     import PIL.Image
 
-    from visprog.sandbox import is_sandbox_value
+    from visprog.language.rules import is_sandbox_value
 
     if isinstance(value, (PIL.Image.Image, np.ndarray, Path, bytes)):
         return load_image(value, max_pixels=limits.max_image_pixels)
@@ -88,7 +69,7 @@ def start_program(
 ) -> Execution:
     """Parse, check and prepare a program for step-by-step execution.
 
-    Returns an :class:`~visprog.interpreter.Execution`; call ``.step()`` or ``.run()``.
+    Returns an :class:`~visprog.runtime.Execution`; call ``.step()`` or ``.run()``.
 
     Raises:
         InputError: empty program or unreadable image.
@@ -101,7 +82,7 @@ def start_program(
         try:
             program = parse_program(program, max_source_chars=limits.max_source_chars)
         except ProgramSyntaxError as exc:
-            from visprog.checker import Diagnostic
+            from visprog.checker.core import Diagnostic
 
             raise CheckFailed([Diagnostic(exc.line or 1, exc.column or 1, "syntax-error", exc.message)]) from None
     diagnostics = [d for d in check_program(program, registry, inputs=prepared.keys(), limits=limits) if d.severity == "error"]
@@ -131,13 +112,13 @@ def run_program(
             image, ``(H, W, 3)`` uint8 array or :class:`~visprog.values.Image`.
         inputs: more named inputs, e.g. ``{"LEFT": ..., "RIGHT": ...}``.
         registry: tools (default: :func:`default_registry`).
-        limits: budgets (default :class:`~visprog.sandbox.Limits`).
+        limits: budgets (default :class:`~visprog.Limits`).
         context: services for tools (result cache, chat model).
-        listeners: called with a :class:`~visprog.interpreter.StepEvent` at each step start/end.
+        listeners: called with a :class:`~visprog.runtime.StepEvent` at each step start/end.
         display: in a notebook, show a live trace widget while the program runs.
 
     Returns:
-        A :class:`~visprog.interpreter.RunResult` with ``.result``, ``.trace``,
+        A :class:`~visprog.runtime.RunResult` with ``.result``, ``.trace``,
         ``.variables`` and ``.error`` (an :class:`~visprog.errors.ErrorRecord` or None).
         Check failures come back as ``.error`` with kind ``CheckFailed``.
 
@@ -148,7 +129,7 @@ def run_program(
     view = None
     if display:
         try:
-            from visprog.widgets import TraceView
+            from visprog.present.widgets import TraceView
         except ImportError as exc:
             raise InputError(str(exc)) from None
         # Inputs are read once, here, and handed on as values.
@@ -173,41 +154,6 @@ def run_program(
     if view is not None:
         view.set_trace(result.trace)
     return result
-
-
-def ask(
-    question: str,
-    image: Any = None,
-    *,
-    image2: Any = None,
-    inputs: Mapping[str, Any] | None = None,
-    planner: Any = None,
-    limits: Limits | None = None,
-    context: RunContext | None = None,
-    listeners: list[Callable[[StepEvent], None]] | None = None,
-) -> RunResult:
-    """Plan a program for ``question``, check it, run it, repairing on errors.
-
-    Args:
-        question: the request, e.g. "Hide the faces with a smiley".
-        image: the image (``IMAGE``); with ``image2`` it is ``LEFT``.
-        image2: a second image (``RIGHT``), for statements about a pair.
-        inputs: named inputs instead of ``image``/``image2``.
-        planner: a :class:`visprog.planner.Planner` (default: one over the configured
-            chat model, or the offline local model).
-
-    Returns:
-        The run's result; ``.trace.request`` and ``.trace.attempts`` hold the planning.
-    """
-    from visprog.planner import Planner
-
-    if image2 is not None:
-        if image is None:
-            raise InputError("image2 needs image as well (they become LEFT and RIGHT)")
-        inputs = {**(inputs or {}), "LEFT": image, "RIGHT": image2}
-        image = None
-    planner = planner if planner is not None else Planner()
-    return planner.run(question, image, inputs=inputs, limits=limits, context=context, listeners=listeners)
 
 
 def run_batch(
@@ -235,7 +181,7 @@ def run_batch(
     if not progress:
         return runs(lambda: None)
     if _in_notebook():
-        from visprog.widgets import BatchProgress
+        from visprog.present.widgets import BatchProgress
 
         bar = BatchProgress(len(images))
         results = runs(bar.advance)

@@ -1,114 +1,15 @@
-"""What a program may touch: budgets, per-type attribute allow-lists, safe built-ins,
-and size guards that run *before* any C-level work that could exhaust memory or time.
-
-Everything here is an allow-list. A value type, attribute, method or built-in that is
-not listed is refused, whatever it is.
-"""
+"""Sandbox operations: attribute reads and method calls through the allow-lists, size
+guards that run *before* C-level work, bounded formatting, and the safe built-ins."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 from typing import Any
 
 from visprog.errors import BudgetExceeded, ProgramRuntimeError, SandboxViolation
-from visprog.values import Box, Detections, Image, Mask
-
-__all__ = ["ATTRIBUTES", "BUILTINS", "METHODS", "Limits", "is_sandbox_value"]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Budgets for one run. Exceeding any stops the run with ``BudgetExceeded`` naming it.
-
-    Attributes:
-        max_statements: statements executed, all frames together.
-        max_loop_iterations: iterations of for/while loops and comprehensions, together.
-        max_wall_time_s: seconds of wall time (checked between statements, iterations
-            and tool calls; a tool call already running is not interrupted).
-        max_source_chars: program length in characters.
-        max_nesting_depth: depth of the program's syntax tree.
-        max_int_bits: size of any integer an operator may produce (``**``, ``<<``, ``*``).
-        max_sequence_length: length of any string or list an operator or method may build.
-        max_range_length: length of a ``range``.
-        max_image_pixels: pixels of an image a tool may create or load.
-        max_format_width: width/precision in f-string format specs.
-    """
-
-    max_statements: int = 100_000
-    max_loop_iterations: int = 100_000
-    max_wall_time_s: float = 600.0
-    max_source_chars: int = 50_000
-    max_nesting_depth: int = 40
-    max_int_bits: int = 100_000
-    max_sequence_length: int = 1_000_000
-    max_range_length: int = 1_000_000
-    max_image_pixels: int = 50_000_000
-    max_format_width: int = 1_000
-
-    @classmethod
-    def names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
-
-
-_STR_METHODS = frozenset(
-    {"lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "join",
-     "replace", "startswith", "endswith", "find", "rfind", "count", "title", "capitalize",
-     "isdigit", "isalpha", "isalnum", "isnumeric", "isspace", "islower", "isupper", "index"}
-)
-_LIST_METHODS = frozenset({"append", "extend", "index", "count", "pop", "insert", "remove", "copy", "reverse", "sort"})
-_TUPLE_METHODS = frozenset({"index", "count"})
-_DICT_METHODS = frozenset({"get", "keys", "values", "items", "pop", "copy", "update"})
-
-#: Method names callable on each type (exact type; subclasses are not looked up).
-METHODS: dict[type, frozenset[str]] = {
-    str: _STR_METHODS,
-    list: _LIST_METHODS,
-    tuple: _TUPLE_METHODS,
-    dict: _DICT_METHODS,
-    Box: frozenset({"iou"}),
-}
-
-#: Data attributes readable on each type.
-ATTRIBUTES: dict[type, frozenset[str]] = {
-    Image: frozenset({"width", "height", "size"}),
-    Box: frozenset({"x1", "y1", "x2", "y2", "label", "score", "width", "height", "area", "center", "cx", "cy", "mask"}),
-    Detections: frozenset({"boxes", "labels", "scores"}),
-    Mask: frozenset({"area", "box", "label", "score"}),
-}
-
-_SCALARS = (type(None), bool, int, float, str)
-_VALUE_CLASSES = (Image, Box, Detections, Mask, range)
-
-
-def is_sandbox_value(value: Any, depth: int = 0) -> bool:
-    """True when ``value`` is made only of types a program may hold."""
-    kind = type(value)
-    if kind in _SCALARS or kind in _VALUE_CLASSES:
-        return True
-    if depth > 20:
-        return False
-    if kind in (list, tuple):
-        return all(is_sandbox_value(v, depth + 1) for v in value)
-    if kind is dict:
-        return all(type(k) in _SCALARS and is_sandbox_value(v, depth + 1) for k, v in value.items())
-    return False
-
-
-def all_attribute_names() -> frozenset[str]:
-    names: set[str] = set()
-    for table in (METHODS, ATTRIBUTES):
-        for allowed in table.values():
-            names |= allowed
-    return frozenset(names)
-
-
-def method_only_names() -> frozenset[str]:
-    """Names that are methods on every type that has them (never readable data)."""
-    methods: set[str] = set().union(*METHODS.values())
-    data: set[str] = set().union(*ATTRIBUTES.values())
-    return frozenset(methods - data)
+from visprog.language.limits import Limits
+from visprog.language.rules import ATTRIBUTES, METHODS
 
 
 def get_attribute(obj: Any, name: str) -> Any:
@@ -167,9 +68,6 @@ def _kind(obj: Any) -> str:
     return type(obj).__name__
 
 
-# ---------------------------------------------------------------------------
-# Size guards for operators: decide from the operands' sizes before computing.
-
 def guard_binop(op: str, left: Any, right: Any, limits: Limits) -> None:
     """Refuse operations whose result would exceed the size budgets."""
     lt, rt = type(left), type(right)
@@ -218,9 +116,6 @@ def format_value(value: Any, spec: str, limits: Limits) -> str:
         return str(value) if type(value) is not str else value
     return format(value, spec)
 
-
-# ---------------------------------------------------------------------------
-# Safe built-ins. Each takes the run's limits first so it can check sizes.
 
 def _range(limits: Limits, *args: Any) -> range:
     if not 1 <= len(args) <= 3 or not all(type(a) in (int, bool) for a in args):

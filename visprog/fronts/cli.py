@@ -32,7 +32,7 @@ def _read_program(source: str) -> str:
 
 def _parse_inputs(args: argparse.Namespace) -> dict[str, Any]:
     from visprog.errors import InputError
-    from visprog.values import load_image
+    from visprog.values.core import load_image
 
     inputs: dict[str, Any] = {}
     if args.image:
@@ -52,8 +52,8 @@ def _console(stderr: bool = False) -> Any:
 
 
 def _print_result(result: Any, args: argparse.Namespace) -> int:
-    from visprog.render import summarize
-    from visprog.values import Image
+    from visprog.trace.render import summarize
+    from visprog.values.core import Image
 
     trace = result.trace
     if getattr(args, "html", None):
@@ -76,7 +76,7 @@ def _print_result(result: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from visprog.api import run_program
+    from visprog.run import run_program
 
     program = _read_program(args.program)
     inputs = _parse_inputs(args)
@@ -84,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from visprog.checker import check_program
+    from visprog.checker.core import check_program
 
     program = _read_program(args.program)
     diagnostics = check_program(program)
@@ -99,7 +99,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_tools(args: argparse.Namespace) -> int:
     import json
 
-    from visprog.api import default_registry
+    from visprog.toolkit.discovery import default_registry
 
     registry = default_registry()
     if args.json:
@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_optional_commands(sub: Any) -> None:
     """Commands whose modules are imported only when they run."""
-    from visprog.cli_extra import add_commands
+    from visprog.fronts.cli_more import add_commands
 
     add_commands(sub)
 

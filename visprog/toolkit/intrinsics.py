@@ -8,7 +8,8 @@ from functools import lru_cache
 from typing import Any
 
 from visprog.errors import ToolError
-from visprog.registry import Alias, Registry, tool
+from visprog.toolkit.registry import Registry
+from visprog.toolkit.tool import Alias, tool
 
 __all__ = ["core_registry"]
 

@@ -1,0 +1,5 @@
+"""``python -m visprog`` is the ``visprog`` command."""
+
+from visprog.fronts.cli import main
+
+raise SystemExit(main())

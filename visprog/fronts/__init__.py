@@ -1,0 +1,2 @@
+"""Top layer, fronts: the command line and the REPL."""
+

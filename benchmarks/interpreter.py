@@ -1,23 +1,49 @@
-"""Interpreter overhead: a 1,000-step program of no-op tool calls.
+"""The engine against smolagents' ``LocalPythonExecutor``, end to end, in one run.
 
-Prints microseconds per step (tracing on: every step recorded with its arguments,
-output and timing) and the ratio to a plain Python loop calling the same functions.
-Target: at most 50 us per step.
+What a user meets: visprog's ``run_program`` (parse, check, run, trace) against
+smolagents' executor (parse, run) on the same program text, calling a typed no-op tool
+in each framework. Runs alternate (visprog, smolagents, visprog, ...) so that machine
+noise hits both alike; medians are printed with the ratio smolagents / visprog
+(above 1: visprog is faster). Times are the process's CPU time (all its threads), which
+other processes on a busy machine disturb far less than wall time.
 
-    python benchmarks/interpreter.py
+Each workload is measured twice: *cold*, a program text never seen before in each run
+(a comment with a counter makes it new), so visprog parses and checks it every time; and
+*warm*, the same text again, as in ``run_batch``, the REPL's re-runs or an evaluation
+over a fixed program, where visprog reuses the parsed and checked program. smolagents
+has no such reuse; it gets the same texts.
+
+Workloads:
+* straight-line programs of 250 to 4,000 tool-call steps (``V7 = noop(x=7)``), to show
+  linear scaling: µs/step should stay flat;
+* a loop-heavy program: for, while and a comprehension, 100,000 iterations in all.
+
+    python benchmarks/interpreter.py            # needs the bench extra (smolagents)
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
+from collections.abc import Callable
 
-from visprog import Limits, Registry, RunContext, parse_program, tool
-from visprog.runtime.execution import Execution
-from visprog.toolkit.intrinsics import with_core
+from visprog import Limits, Registry, run_program, tool
 
-STEPS = 1_000
 REPEATS = 7
+#: Default budgets, except a longer program text for the 4,000-step program.
+LIMITS = Limits(max_source_chars=500_000)
+SIZES = (250, 1_000, 4_000)
+LOOP_PROGRAM = """\
+total = 0
+for i in range(40000):
+    total = total + i
+j = 0
+while j < 29999:
+    j = j + 1
+evens = [k * k for k in range(30000) if k % 2 == 0]
+RESULT_CALL
+"""
 
 
 @tool
@@ -33,39 +59,106 @@ def noop(x: int = 0) -> int:
     return x
 
 
-def main() -> None:
-    registry = with_core(Registry([noop]))
-    source = "\n".join(f"V{i}=noop(x={i})" for i in range(STEPS - 1)) + f"\nFINAL=RESULT(var=V{STEPS - 2})"
-    program = parse_program(source)
-    limits = Limits()
+def straight_line(steps: int) -> tuple[str, str]:
+    body = "\n".join(f"V{i} = noop(x={i})" for i in range(steps - 1))
+    return body + f"\nresult(V{steps - 2})", body + f"\nfinal_answer(V{steps - 2})"
 
-    def interpreted() -> float:
-        execution = Execution(program, registry, {}, limits=limits, context=RunContext(limits=limits))
-        start = time.perf_counter()
-        result = execution.run()
-        elapsed = time.perf_counter() - start
-        assert result.error is None and len(result.trace.steps) == STEPS
+
+def loop_program() -> tuple[str, str]:
+    expr = "total + j + len(evens)"
+    return LOOP_PROGRAM.replace("RESULT_CALL", f"result({expr})"), LOOP_PROGRAM.replace("RESULT_CALL", f"final_answer({expr})")
+
+
+_counter = [0]
+
+
+def _text(source: str, cold: bool) -> str:
+    if not cold:
+        return source
+    _counter[0] += 1
+    return f"# run {_counter[0]}\n{source}"
+
+
+def visprog_runner(source: str, expected: object, cold: bool) -> Callable[[], float]:
+    registry = Registry([noop])
+
+    def run() -> float:
+        text = _text(source, cold)
+        start = time.process_time()
+        result = run_program(text, registry=registry, limits=LIMITS)
+        elapsed = time.process_time() - start
+        if result.error is not None or result.result != expected:
+            raise SystemExit(f"visprog run failed: {result.error} {result.result!r}")
         return elapsed
 
-    func = noop.func
+    return run
 
-    def plain() -> float:
-        start = time.perf_counter()
-        values = {}
-        for i in range(STEPS):
-            values[i] = func(x=i)
-        return time.perf_counter() - start
 
-    interpreted()  # warm up
-    run_times = [interpreted() for _ in range(REPEATS)]
-    plain_times = [plain() for _ in range(REPEATS)]
-    per_step_us = statistics.median(run_times) / STEPS * 1e6
-    plain_us = statistics.median(plain_times) / STEPS * 1e6
-    print(f"steps per run:                 {STEPS}")
-    print(f"interpreter, tracing on:       {per_step_us:.1f} us/step (median of {REPEATS})")
-    print(f"plain Python loop:             {plain_us:.3f} us/call")
-    print(f"ratio interpreter/plain:       {per_step_us / plain_us:.0f}x")
-    print(f"target <= 50 us/step:          {'met' if per_step_us <= 50 else 'NOT met'}")
+def smolagents_runner(source: str, expected: object, cold: bool = True) -> Callable[[], float] | None:
+    try:
+        from smolagents import tool as smol_tool
+        from smolagents.default_tools import FinalAnswerTool
+        from smolagents.local_python_executor import LocalPythonExecutor
+    except ImportError:
+        return None
+
+    @smol_tool
+    def noop(x: int = 0) -> int:
+        """Return x.
+
+        Args:
+            x: a number.
+        """
+        return x
+
+    def run() -> float:
+        # A fresh executor per run, as visprog's run_program starts fresh each time.
+        text = _text(source, cold)
+        start = time.process_time()
+        executor = LocalPythonExecutor(additional_authorized_imports=[], timeout_seconds=None)
+        executor.send_tools({"noop": noop, "final_answer": FinalAnswerTool()})
+        output = executor(text)
+        elapsed = time.process_time() - start
+        if output.output != expected:
+            raise SystemExit(f"smolagents run failed: {output!r}")
+        return elapsed
+
+    return run
+
+
+def measure(name: str, units: int, unit: str, ours: Callable[[], float], theirs: Callable[[], float] | None) -> None:
+    ours()
+    if theirs is not None:
+        theirs()
+    our_times: list[float] = []
+    their_times: list[float] = []
+    for _ in range(REPEATS):
+        our_times.append(ours())
+        if theirs is not None:
+            their_times.append(theirs())
+    ours_us = statistics.median(our_times) / units * 1e6
+    line = f"{name:<36} visprog {ours_us:7.2f} µs/{unit}"
+    if their_times:
+        theirs_us = statistics.median(their_times) / units * 1e6
+        line += f"   smolagents {theirs_us:7.2f} µs/{unit}   smolagents/visprog {theirs_us / ours_us:5.2f}x"
+    print(line, flush=True)
+
+
+def main() -> None:
+    have_peer = smolagents_runner("final_answer(1)", 1) is not None
+    if not have_peer:
+        print("smolagents is not installed (pip install 'visprog[bench]'): printing visprog alone", file=sys.stderr)
+    print(f"end to end: parse + check + run + trace (visprog) vs parse + run (smolagents); median of {REPEATS}, alternating")
+    for cold in (True, False):
+        label = "cold" if cold else "warm"
+        for steps in SIZES:
+            ours, theirs = straight_line(steps)
+            measure(f"{label}: straight line, {steps} steps", steps, "step",
+                    visprog_runner(ours, steps - 2, cold), smolagents_runner(theirs, steps - 2, cold))
+        ours, theirs = loop_program()
+        expected = sum(range(40000)) + 29999 + 15000
+        measure(f"{label}: loops, 100,000 iterations", 100_000, "iter",
+                visprog_runner(ours, expected, cold), smolagents_runner(theirs, expected, cold))
 
 
 if __name__ == "__main__":

@@ -92,3 +92,52 @@ def test_custom_registry_and_loop_scoping():
 def test_diagnostic_text_is_short():
     [d] = check_program("FINAL=RESULT(var=nothing)")
     assert str(d) == "line 1, column 18: variable 'nothing' is used before it is assigned [undefined-variable] (assign it before this line)"
+
+
+# -- type inference for attributes and methods ------------------------------------------
+
+REG = make_registry() | __import__("visprog").default_registry()
+
+def _codes(source: str) -> list[tuple[str, str]]:
+    return [(d.code, d.message) for d in check_program(source, REG)]
+
+
+def test_methods_are_checked_against_the_inferred_type():
+    assert _codes("x = 'a'.center(3)\nresult(x)") == [("unknown-attribute", "str has no method 'center'")]
+    assert _codes("x = (1).mask\nresult(x)") == [("unknown-attribute", "int has no attribute 'mask'")]
+    assert _codes("x = IMAGE.find('cat')\nresult(x)") == [("unknown-attribute", "Image has no method 'find'")]
+    # union of kinds: fine only if every possible kind has it
+    assert _codes("x = 'a b'.split()\ny = x.append(1)\nresult(x)") == []
+    assert _codes("x = IMAGE.width\ny = x.lower()\nresult(y)") == [("unknown-attribute", "int has no method 'lower'")]
+
+
+def test_a_method_used_as_a_value_and_a_value_called():
+    assert _codes("x = 'a'.lower\nresult(x)") == [("method-not-called", "method 'lower' of str must be called, not used as a value")]
+    assert _codes("x = IMAGE.width()\nresult(x)") == [("not-callable", "'width' of Image is a value, not a method")]
+
+
+def test_suggestions_by_meaning_not_only_spelling():
+    by_code = {d.code: d for d in check_program("x = open('f')\nresult(x)", REG)}
+    assert "CROP_BEHIND" not in (by_code["unknown-tool"].suggestion or "")
+    crop_not = check_program("X=CROP_NOT(image=IMAGE,box=IMAGE)\nFINAL=RESULT(var=X)", REG)
+    # No confident wrong guess for a name that is not a misspelling ...
+    assert not any((d.suggestion or "").startswith("did you mean") for d in crop_not)
+    # ... but tools that share its words.
+    assert crop_not[0].suggestion is not None and "crop" in crop_not[0].suggestion
+    spelled = check_program("X=LOCC(image=IMAGE,object='cat')\nFINAL=RESULT(var=X)", REG)
+    assert spelled[0].suggestion == "did you mean 'LOC'?"
+
+
+def test_diagnostics_locate_for_editors():
+    diagnostic = check_program("x = 1\ny = zz\nresult(y)", REG)[0]
+    assert diagnostic.located("prog.vp") == "prog.vp:2:5: error: variable 'zz' is used before it is assigned [undefined-variable] (assign it before this line)"
+
+
+def test_the_checkers_own_work_is_bounded():
+    names = [f"undefined_name_{i}" for i in range(1500)]
+    source = "\n".join(f"v{i} = {name}" for i, name in enumerate(names)) + "\nresult(v0)"
+    diagnostics = check_program(source, REG)
+    assert len(diagnostics) == 101  # max_diagnostics, then one saying it stopped
+    assert diagnostics[-1].code == "too-many-problems" or any(d.code == "too-many-problems" for d in diagnostics)
+    with_hints = [d for d in diagnostics if d.suggestion and d.suggestion.startswith("did you mean")]
+    assert len(with_hints) <= 25

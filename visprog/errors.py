@@ -51,7 +51,18 @@ class ErrorRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ErrorRecord:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return None if value is None else str(value)
+
+        def number(key: str) -> int | None:
+            value = data.get(key)
+            return value if isinstance(value, int) else None
+
+        return cls(
+            str(data.get("kind", "")), str(data.get("message", "")), number("line"), number("column"),
+            text("tool"), text("argument"), text("budget"),
+        )
 
 
 class VisprogError(Exception):

@@ -1,45 +1,58 @@
 """Static checking: every problem in a program, found before anything runs.
 
 Diagnostics are short and precise (line, column, code, message, suggestion) because
-the planner sends them back to an LLM to repair the program.
+the planner sends them back to an LLM to repair the program. The structural rules come
+from the parser's scan (:func:`visprog.language.rules.scan`, shared with the runtime);
+this module adds names, tools, arguments and types. Types are inferred as sets of
+coarse kinds (``{"Box"}``, ``{"str", "None"}``); attribute and method access is checked
+against the inferred kinds, falling back to the union of all types only when nothing is
+known. The checker's own work is bounded: it stops after ``max_diagnostics`` problems
+and computes did-you-mean suggestions for a bounded number of them.
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from visprog.errors import InputError, ProgramSyntaxError
 from visprog.language.limits import Limits
 from visprog.language.rules import (
-    all_attribute_names,
-    ast_depth,
-    construct_name,
-    method_only_names,
-)
-from visprog.language.syntax import (
-    ALLOWED_NODES,
+    BUILTIN_KEYWORDS,
+    BUILTIN_RETURNS,
     ENTRY_FUNCTION,
-    Program,
-    parse_program,
-    translate_eval_expression,
+    attribute_kind,
+    every_member_name,
+    members_of_kind,
+    scan,
 )
-from visprog.runtime.execution import EVAL_TOOL, RESULT_TOOL
-from visprog.runtime.sandbox import BUILTINS
-from visprog.toolkit.intrinsics import with_core
+from visprog.language.syntax import Program, parse_program, translate_eval_expression
+from visprog.toolkit.intrinsics import EVAL_TOOL, RESULT_TOOL, with_core
 from visprog.toolkit.registry import Registry, Resolved
+from visprog.toolkit.tool import Tool
 
 __all__ = ["DEFAULT_INPUTS", "Diagnostic", "check_program"]
 
 #: Input names assumed when the caller does not say which inputs a run will have.
 DEFAULT_INPUTS = frozenset({"IMAGE", "LEFT", "RIGHT"})
 
-_BUILTIN_RETURNS = {
-    "len": "int", "str": "str", "int": "int", "float": "float", "bool": "bool", "list": "list",
-    "sorted": "list", "enumerate": "list", "zip": "list", "any": "bool", "all": "bool", "abs": None,
+#: Suggestions (difflib) are computed for at most this many diagnostics.
+MAX_SUGGESTIONS = 25
+#: ... over at most this many candidate names each.
+MAX_CANDIDATES = 400
+
+_STR_RETURNS = {
+    "lower": "str", "upper": "str", "strip": "str", "lstrip": "str", "rstrip": "str", "replace": "str",
+    "title": "str", "capitalize": "str", "join": "str", "split": "list", "rsplit": "list", "splitlines": "list",
+    "find": "int", "rfind": "int", "count": "int", "index": "int", "startswith": "bool", "endswith": "bool",
+    "isdigit": "bool", "isalpha": "bool", "isalnum": "bool", "isnumeric": "bool", "isspace": "bool",
+    "islower": "bool", "isupper": "bool",
 }
+
+Kinds = frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -65,12 +78,17 @@ class Diagnostic:
         text = f"line {self.line}, column {self.column}: {self.message} [{self.code}]"
         return f"{text} ({self.suggestion})" if self.suggestion else text
 
+    def located(self, filename: str) -> str:
+        """``file:line:column: message`` — the form editors and terminals jump to."""
+        text = f"{filename}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.code}]"
+        return f"{text} ({self.suggestion})" if self.suggestion else text
+
 
 def check_program(
     program: str | Program,
     registry: Registry | None = None,
     *,
-    inputs: Iterable[str] | None = None,
+    inputs: Iterable[str] | Mapping[str, str] | None = None,
     limits: Limits | None = None,
 ) -> list[Diagnostic]:
     """Every problem in ``program``, sorted by position; an empty list means it may run.
@@ -78,9 +96,12 @@ def check_program(
     Args:
         program: program text or a parsed :class:`~visprog.language.Program`.
         registry: the tools it may call (default: :func:`visprog.default_registry`).
-        inputs: names of the inputs the run will provide (default: IMAGE, LEFT, RIGHT;
-            the entry function's parameters count as inputs).
-        limits: budgets for length and nesting (default :class:`Limits`).
+        inputs: names of the inputs the run will provide, or a mapping of each name to
+            its kind (``"Image"``, ``"list"``, ...) so that attribute and method use can
+            be checked against it (default: IMAGE, LEFT, RIGHT, all images; the entry
+            function's parameters count as inputs).
+        limits: budgets for length, nesting and the number of problems reported
+            (default :class:`Limits`).
     """
     limits = limits or Limits()
     if registry is None:
@@ -95,10 +116,23 @@ def check_program(
             return [Diagnostic(exc.line or 1, exc.column or 1, "syntax-error", exc.message)]
         except InputError as exc:
             return [Diagnostic(1, 1, "empty-program", str(exc), "write at least one statement")]
+    kinds: dict[str, str] = {}
+    if isinstance(inputs, Mapping):
+        kinds = {str(k): str(v) for k, v in inputs.items()}
+    elif inputs is None:
+        kinds = {name: "Image" for name in DEFAULT_INPUTS}
     checker = _Checker(program, registry, frozenset(inputs) if inputs is not None else None, limits)
-    checker.run()
+    checker.types.update({name: frozenset({kind}) for name, kind in kinds.items()})
+    try:
+        checker.run()
+    except _Enough:
+        pass
     unique = {(d.line, d.column, d.code, d.message): d for d in checker.diagnostics}
     return sorted(unique.values(), key=lambda d: (d.line, d.column, d.code))
+
+
+class _Enough(Exception):
+    """Raised once ``max_diagnostics`` problems have been found."""
 
 
 class _Checker:
@@ -108,25 +142,45 @@ class _Checker:
         self.inputs = inputs
         self.limits = limits
         self.diagnostics: list[Diagnostic] = []
-        self.types: dict[str, frozenset[str]] = {}
+        self.types: dict[str, Kinds] = {}
         self.has_result = False
-        self.attribute_names = all_attribute_names()
-        self.method_only = method_only_names()
+        self.suggested = 0
+        self.reported_names: set[tuple[int, int]] = set()
+        self._all_members: frozenset[str] | None = None
 
     def report(self, node: ast.AST, code: str, message: str, suggestion: str | None = None) -> None:
         line = getattr(node, "lineno", 1) or 1
         column = (getattr(node, "col_offset", 0) or 0) + 1
         self.diagnostics.append(Diagnostic(line, column, code, message, suggestion))
+        if len(self.diagnostics) >= self.limits.max_diagnostics:
+            self.diagnostics.append(Diagnostic(
+                line, column, "too-many-problems",
+                f"stopped checking after {self.limits.max_diagnostics} problems (budget max_diagnostics)",
+            ))
+            raise _Enough()
+
+    def closest(self, name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+        """A did-you-mean by spelling, with the checker's total work bounded."""
+        if self.suggested >= MAX_SUGGESTIONS:
+            return None
+        self.suggested += 1
+        pool = sorted(candidates)[:MAX_CANDIDATES]
+        match = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
+        return match[0] if match else None
 
     # -- whole program -----------------------------------------------------
     def run(self) -> None:
-        tree = self.program.tree
-        depth = ast_depth(tree)
-        if depth > self.limits.max_nesting_depth:
-            self.report(tree.body[0], "nesting-too-deep", f"program nests {depth} levels; the limit is {self.limits.max_nesting_depth}")
+        program = self.program
+        tree = program.tree
+        found = program.scan
+        if found.depth > self.limits.max_nesting_depth:
+            self.report(tree.body[0], "nesting-too-deep", f"program nests {found.depth} levels; the limit is {self.limits.max_nesting_depth}")
             return
-        self.check_syntax(tree)
-        entry = self.program.entry
+        for violation in found.violations:
+            self.diagnostics.append(Diagnostic(violation.line, violation.column, violation.code, violation.message, violation.suggestion))
+        if len(self.diagnostics) >= self.limits.max_diagnostics:
+            raise _Enough()
+        entry = program.entry
         top_defined = set(self.inputs if self.inputs is not None else DEFAULT_INPUTS)
         if entry is not None:
             top_defined = set(self.inputs or ())
@@ -136,6 +190,9 @@ class _Checker:
             if self.inputs is not None:
                 for name in sorted(params - self.inputs - ({"image"} if "IMAGE" in self.inputs else set())):
                     self.report(entry, "missing-input", f"parameter '{name}' of {ENTRY_FUNCTION} has no input")
+            for name in params:
+                if name not in self.types:
+                    self.types[name] = self.types.get("IMAGE", frozenset({"any"})) if name == "image" else frozenset({"any"})
             self.block(entry.body, top_defined | params, in_function=True)
         elif not self.has_result:
             last = tree.body[-1]
@@ -144,219 +201,237 @@ class _Checker:
                 "end with FINAL=RESULT(var=...) or result(...), or define def execute_command(image): ... return ...",
             )
 
-    def check_syntax(self, tree: ast.Module) -> None:
-        stack: list[ast.AST] = [tree]
-        while stack:
-            node = stack.pop()
-            kind = type(node)
-            if kind not in ALLOWED_NODES:
-                # One diagnostic per forbidden construct, none for its insides.
-                self.report(node, "forbidden-syntax", f"{construct_name(node)} is not allowed")
-                continue
-            stack.extend(ast.iter_child_nodes(node))
-            if kind is ast.Constant and type(node.value) not in (str, int, float, bool, type(None)):  # type: ignore[attr-defined]
-                self.report(node, "forbidden-syntax", f"constants of type {type(node.value).__name__} are not allowed")  # type: ignore[attr-defined]
-            elif kind is ast.Name and node.id.startswith("_"):  # type: ignore[attr-defined]
-                self.report(node, "private-name", f"name '{node.id}' starts with '_'; such names are not allowed")  # type: ignore[attr-defined]
-            elif kind is ast.Attribute:
-                attr = node.attr  # type: ignore[attr-defined]
-                if attr.startswith("_"):
-                    self.report(node, "private-name", f"attribute '{attr}' starts with '_'; such attributes are not allowed")
-                elif attr not in self.attribute_names:
-                    close = difflib.get_close_matches(attr, sorted(self.attribute_names), n=1)
-                    self.report(node, "unknown-attribute", f"attribute '{attr}' is not available to programs",
-                                f"did you mean '{close[0]}'?" if close else None)
-            elif kind is ast.FunctionDef:
-                self.check_function(node, tree)  # type: ignore[arg-type]
-            elif kind is ast.keyword and node.arg is None:  # type: ignore[attr-defined]
-                self.report(node, "forbidden-syntax", "** arguments are not allowed")
-            elif kind is ast.FormattedValue and node.conversion == ord("a"):  # type: ignore[attr-defined]
-                self.report(node, "forbidden-syntax", "!a conversion is not allowed")
-            elif kind is ast.comprehension and node.is_async:  # type: ignore[attr-defined]
-                self.report(node, "forbidden-syntax", "async comprehensions are not allowed")
-
-    def check_function(self, node: ast.FunctionDef, tree: ast.Module) -> None:
-        if node not in tree.body or node.name != ENTRY_FUNCTION:
-            self.report(node, "forbidden-syntax", f"only one top-level function, '{ENTRY_FUNCTION}(image)', may be defined",
-                        f"inline the logic of '{node.name}' into {ENTRY_FUNCTION}")
-            return
-        if node.decorator_list:
-            self.report(node.decorator_list[0], "forbidden-syntax", "decorators are not allowed")
-        args = node.args
-        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults or args.kw_defaults:
-            self.report(node, "forbidden-syntax", f"{ENTRY_FUNCTION} takes plain parameters only (no defaults, *args, **kwargs)")
-
     # -- statements --------------------------------------------------------
     def block(self, body: list[ast.stmt], defined: set[str], *, in_function: bool) -> None:
         for node in body:
             self.statement(node, defined, in_function)
 
     def statement(self, node: ast.stmt, defined: set[str], in_function: bool) -> None:
-        kind = type(node)
-        if kind is ast.Assign:
-            value_types = self.expr(node.value, defined)  # type: ignore[attr-defined]
-            for target in node.targets:  # type: ignore[attr-defined]
+        if isinstance(node, ast.Assign):
+            value_types = self.expr(node.value, defined)
+            for target in node.targets:
                 self.bind_target(target, defined, value_types)
-        elif kind is ast.AugAssign:
-            target = node.target  # type: ignore[attr-defined]
-            self.expr(node.value, defined)  # type: ignore[attr-defined]
-            if type(target) is ast.Name:
-                self.use_name(target, defined)
-            self.bind_target(target, defined, None)
-        elif kind is ast.Expr:
-            self.expr(node.value, defined)  # type: ignore[attr-defined]
-        elif kind is ast.If:
-            self.expr(node.test, defined)  # type: ignore[attr-defined]
-            self.block(node.body, defined, in_function=in_function)  # type: ignore[attr-defined]
-            self.block(node.orelse, defined, in_function=in_function)  # type: ignore[attr-defined]
-        elif kind is ast.For:
-            self.expr(node.iter, defined)  # type: ignore[attr-defined]
-            self.bind_target(node.target, defined, None)  # type: ignore[attr-defined]
-            self.block(node.body, defined, in_function=in_function)  # type: ignore[attr-defined]
-            self.block(node.orelse, defined, in_function=in_function)  # type: ignore[attr-defined]
-        elif kind is ast.While:
-            self.expr(node.test, defined)  # type: ignore[attr-defined]
-            self.block(node.body, defined, in_function=in_function)  # type: ignore[attr-defined]
-            self.block(node.orelse, defined, in_function=in_function)  # type: ignore[attr-defined]
-        elif kind is ast.Return:
+        elif isinstance(node, ast.AugAssign):
+            self.expr(node.value, defined)
+            if isinstance(node.target, ast.Name):
+                self.use_name(node.target, defined)
+            self.bind_target(node.target, defined, None)
+        elif isinstance(node, ast.Expr):
+            self.expr(node.value, defined)
+        elif isinstance(node, ast.If):
+            self.expr(node.test, defined)
+            self.block(node.body, defined, in_function=in_function)
+            self.block(node.orelse, defined, in_function=in_function)
+        elif isinstance(node, ast.For):
+            self.expr(node.iter, defined)
+            self.bind_target(node.target, defined, None)
+            self.block(node.body, defined, in_function=in_function)
+            self.block(node.orelse, defined, in_function=in_function)
+        elif isinstance(node, ast.While):
+            self.expr(node.test, defined)
+            self.block(node.body, defined, in_function=in_function)
+            self.block(node.orelse, defined, in_function=in_function)
+        elif isinstance(node, ast.Return):
             if not in_function:
                 self.report(node, "forbidden-syntax", "'return' outside the entry function",
                             "use RESULT(var=...) or result(...) at top level")
-            elif node.value is not None:  # type: ignore[attr-defined]
-                self.expr(node.value, defined)  # type: ignore[attr-defined]
+            elif node.value is not None:
+                self.expr(node.value, defined)
             self.has_result = True
 
-    def bind_target(self, target: ast.expr, defined: set[str], value_types: frozenset[str] | None) -> None:
-        kind = type(target)
-        if kind is ast.Name:
-            name = target.id  # type: ignore[attr-defined]
-            if name in BUILTINS or name in self.registry:
+    def bind_target(self, target: ast.expr, defined: set[str], value_types: Kinds | None) -> None:
+        if isinstance(target, ast.Name):
+            name = target.id
+            if name in BUILTIN_KEYWORDS or name in self.registry:
                 self.report(target, "shadowed-name", f"cannot assign to '{name}': it names a tool or built-in",
                             "choose another variable name")
                 return
             defined.add(name)
             previous = self.types.get(name)
-            if value_types is None or previous is not None and previous != value_types:
-                self.types[name] = frozenset({"any"}) if value_types is None else (previous or frozenset()) | value_types
+            if value_types is None:
+                self.types[name] = frozenset({"any"})
+            elif previous is not None and previous != value_types:
+                self.types[name] = previous | value_types
             else:
                 self.types[name] = value_types
-        elif kind in (ast.Tuple, ast.List):
-            for elt in target.elts:  # type: ignore[attr-defined]
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
                 self.bind_target(elt, defined, None)
-        elif kind is ast.Subscript:
-            self.expr(target.value, defined)  # type: ignore[attr-defined]
-            self.expr(target.slice, defined)  # type: ignore[attr-defined]
-        else:
-            self.report(target, "forbidden-syntax", f"cannot assign to {construct_name(target)}")
+        elif isinstance(target, ast.Subscript):
+            self.expr(target.value, defined)
+            self.expr(target.slice, defined)
+        # other targets are structural violations, reported by the scan
 
     # -- expressions -------------------------------------------------------
     def use_name(self, node: ast.Name, defined: set[str]) -> None:
         name = node.id
         if name in defined or name.startswith("_"):
             return
-        if name in BUILTINS or name in self.registry:
+        if name in BUILTIN_KEYWORDS or name in self.registry:
             self.report(node, "not-a-value", f"'{name}' can only be called, not used as a value")
             return
-        candidates = sorted(defined)
-        close = difflib.get_close_matches(name, candidates, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "assign it before this line"
-        if name.isupper() and self.inputs is None and name not in DEFAULT_INPUTS:
-            hint = close and f"did you mean '{close[0]}'?" or hint
+        close = self.closest(name, defined)
+        hint = f"did you mean '{close}'?" if close else "assign it before this line"
         self.report(node, "undefined-variable", f"variable '{name}' is used before it is assigned", hint)
 
-    def expr(self, node: ast.expr | None, defined: set[str]) -> frozenset[str] | None:
-        """Check an expression; return its inferred coarse types, or None if unknown."""
+    def expr(self, node: ast.expr | None, defined: set[str]) -> Kinds | None:
+        """Check an expression; return its inferred coarse kinds, or None if unknown."""
         if node is None:
             return None
-        kind = type(node)
-        if kind is ast.Constant:
-            return frozenset({_kind_of(node.value)})  # type: ignore[attr-defined]
-        if kind is ast.Name:
-            self.use_name(node, defined)  # type: ignore[arg-type]
-            return self.types.get(node.id)  # type: ignore[attr-defined]
-        if kind is ast.Call:
-            return self.call(node, defined)  # type: ignore[arg-type]
-        if kind in (ast.ListComp, ast.GeneratorExp, ast.DictComp):
+        if isinstance(node, ast.Constant):
+            return frozenset({_kind_of(node.value)})
+        if isinstance(node, ast.Name):
+            self.use_name(node, defined)
+            return self.types.get(node.id)
+        if isinstance(node, ast.Call):
+            return self.call(node, defined)
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
             inner = set(defined)
-            for gen in node.generators:  # type: ignore[attr-defined]
+            for gen in node.generators:
                 self.expr(gen.iter, inner)
                 self.bind_comprehension_target(gen.target, inner)
                 for cond in gen.ifs:
                     self.expr(cond, inner)
-            if kind is ast.DictComp:
-                self.expr(node.key, inner)  # type: ignore[attr-defined]
-                self.expr(node.value, inner)  # type: ignore[attr-defined]
+            if isinstance(node, ast.DictComp):
+                self.expr(node.key, inner)
+                self.expr(node.value, inner)
                 return frozenset({"dict"})
-            self.expr(node.elt, inner)  # type: ignore[attr-defined]
+            self.expr(node.elt, inner)
             return frozenset({"list"})
-        if kind is ast.Subscript:
-            base = self.expr(node.value, defined)  # type: ignore[attr-defined]
-            self.expr(node.slice, defined)  # type: ignore[attr-defined]
-            if base == frozenset({"Detections"}) and type(node.slice) is not ast.Slice:  # type: ignore[attr-defined]
+        if isinstance(node, ast.Subscript):
+            base = self.expr(node.value, defined)
+            self.expr(node.slice, defined)
+            if base == frozenset({"Detections"}) and not isinstance(node.slice, ast.Slice):
                 return frozenset({"Box"})
+            if base == frozenset({"str"}):
+                return base
             return None
-        if kind is ast.Attribute:
-            self.expr(node.value, defined)  # type: ignore[attr-defined]
-            if node.attr in self.method_only:  # type: ignore[attr-defined]
-                self.report(node, "method-not-called", f"method '{node.attr}' must be called, not used as a value")  # type: ignore[attr-defined]
-            return None
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node, self.expr(node.value, defined), called=False)
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self.expr(child, defined)
-        if kind in (ast.List, ast.Tuple):
+        if isinstance(node, (ast.List, ast.Tuple)):
             return frozenset({"list"})
-        if kind is ast.Dict:
+        if isinstance(node, ast.Dict):
             return frozenset({"dict"})
-        if kind is ast.JoinedStr:
+        if isinstance(node, ast.JoinedStr):
             return frozenset({"str"})
-        if kind is ast.Compare or (kind is ast.UnaryOp and type(node.op) is ast.Not):  # type: ignore[attr-defined]
+        if isinstance(node, ast.Compare) or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)):
             return frozenset({"bool"})
         return None
 
+    def attribute(self, node: ast.Attribute, base: Kinds | None, *, called: bool) -> Kinds | None:
+        """Check ``base.attr`` (read, or called when ``called``) against the kinds the
+        base may have; returns the result's kinds when known."""
+        attr = node.attr
+        if attr.startswith("_"):
+            return None  # reported by the scan
+        known = _known(base)
+        if not known:
+            # Nothing is known about the base: only names no type has are errors.
+            if attr not in self._every_member():
+                close = self.closest(attr, self._every_member())
+                self.report(node, "unknown-attribute", f"attribute '{attr}' is not available to programs",
+                            f"did you mean '{close}'?" if close else None)
+            return None
+        results: set[str] = set()
+        for kind in sorted(known):
+            attributes, methods = members_of_kind(kind)
+            if called and attr in methods:
+                results |= self.method_result(kind, attr) or {"any"}
+                continue
+            if not called and attr in attributes:
+                results.add(attribute_kind(kind, attr) or "any")
+                continue
+            if not called and attr in methods:
+                self.report(node, "method-not-called", f"method '{attr}' of {kind} must be called, not used as a value",
+                            f"write {attr}(...)")
+                return None
+            if called and attr in attributes:
+                self.report(node, "not-callable", f"'{attr}' of {kind} is a value, not a method", f"write .{attr} without ()")
+                return None
+            members = attributes | methods
+            close = self.closest(attr, members)
+            what = "method" if called else "attribute"
+            hint = f"did you mean '{close}'?" if close else (
+                f"{kind} has: {', '.join(sorted(members))}" if members else f"{kind} has no {what}s")
+            self.report(node, "unknown-attribute", f"{kind} has no {what} '{attr}'", hint)
+            return None
+        return frozenset(results) if "any" not in results else None
+
+    def method_result(self, kind: str, name: str) -> set[str] | None:
+        if kind == "str":
+            result = _STR_RETURNS.get(name)
+            return {result} if result else None
+        from visprog.values.protocol import value_type_named
+
+        spec = value_type_named(kind)
+        if spec is not None and name in spec.tool_methods:
+            resolved = self.registry.resolve(spec.tool_methods[name])
+            return set(resolved.tool.return_kinds) if resolved is not None else None
+        return None
+
+    def _every_member(self) -> frozenset[str]:
+        if self._all_members is None:
+            self._all_members = every_member_name()
+        return self._all_members
+
     def bind_comprehension_target(self, target: ast.expr, defined: set[str]) -> None:
-        if type(target) is ast.Name:
+        if isinstance(target, ast.Name):
             defined.add(target.id)
-        elif type(target) in (ast.Tuple, ast.List):
-            for elt in target.elts:  # type: ignore[attr-defined]
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
                 self.bind_comprehension_target(elt, defined)
 
-    def call(self, node: ast.Call, defined: set[str]) -> frozenset[str] | None:
+    def call(self, node: ast.Call, defined: set[str]) -> Kinds | None:
         func = node.func
         arg_types = [self.expr(a, defined) for a in node.args]
         kw_types = {kw.arg: self.expr(kw.value, defined) for kw in node.keywords}
-        if type(func) is ast.Attribute:
-            self.expr(func.value, defined)
-            return None
-        if type(func) is not ast.Name:
+        if isinstance(func, ast.Attribute):
+            return self.attribute(func, self.expr(func.value, defined), called=True)
+        if not isinstance(func, ast.Name):
             self.report(node, "not-callable", "only tools, built-ins and methods can be called")
             return None
         name = func.id
         resolved = self.registry.resolve(name)
         if resolved is not None:
             return self.tool_call(node, resolved, arg_types, kw_types, defined)
-        if name in BUILTINS:
-            allowed = BUILTINS[name][1]
+        if name in BUILTIN_KEYWORDS:
+            allowed = BUILTIN_KEYWORDS[name]
             for kw in node.keywords:
                 if kw.arg is not None and kw.arg not in allowed:
                     self.report(kw, "unknown-argument", f"{name}() does not take keyword '{kw.arg}' here")
-            returned = _BUILTIN_RETURNS.get(name)
+            returned = BUILTIN_RETURNS.get(name)
             return frozenset({returned}) if returned else None
-        close = self.registry.closest(name)
-        if close is None:
-            builtin = difflib.get_close_matches(name, list(BUILTINS), n=1)
-            close = builtin[0] if builtin else None
-        self.report(func, "unknown-tool", f"'{name}' is not a registered tool or an allowed built-in",
-                    f"did you mean '{close}'?" if close else "see the tool list")
+        self.report(func, "unknown-tool", f"'{name}' is not a registered tool or an allowed built-in", self.suggest_tool(name))
         return None
+
+    def suggest_tool(self, name: str) -> str:
+        """Did-you-mean for an unknown callable: by spelling when the spelling is close,
+        else by meaning (tools whose names or descriptions share words with it)."""
+        if self.suggested >= MAX_SUGGESTIONS:
+            return "see the tool list"
+        spelled = self.registry.closest(name)
+        if spelled is not None and difflib.SequenceMatcher(None, name.lower(), spelled.lower()).ratio() >= 0.85:
+            self.suggested += 1
+            return f"did you mean '{spelled}'?"
+        builtin = self.closest(name, BUILTIN_KEYWORDS, cutoff=0.75)
+        if builtin is not None:
+            return f"did you mean '{builtin}'?"
+        meaning = _by_meaning(name, self.registry.tools)
+        if meaning:
+            return "tools that may do this: " + ", ".join(meaning)
+        return "no tool does this; see the tool list (visprog tools)"
 
     def tool_call(
         self,
         node: ast.Call,
         resolved: Resolved,
-        arg_types: list[frozenset[str] | None],
-        kw_types: dict[str | None, frozenset[str] | None],
+        arg_types: list[Kinds | None],
+        kw_types: dict[str | None, Kinds | None],
         defined: set[str],
-    ) -> frozenset[str] | None:
+    ) -> Kinds | None:
         tool = resolved.tool
         shown = resolved.shown_name
         if tool.name == RESULT_TOOL:
@@ -369,31 +444,30 @@ class _Checker:
             self.report(node, "too-many-arguments", f"{shown} takes at most {len(tool.params)} positional arguments, got {len(node.args)}")
         for spec, arg, types in zip(tool.params, node.args, arg_types):
             given[spec.name] = arg
-            self.check_type(arg, shown, resolved.shown_argument(spec.name), spec, types)
+            self.check_type(arg, shown, resolved.shown_argument(spec.name), spec.kinds, spec.type_name, types)
         shown_params = [resolved.shown_argument(p.name) for p in tool.params]
         for kw in node.keywords:
             if kw.arg is None:
                 continue
             canonical = resolved.canonical_argument(kw.arg)
-            spec = tool.param(canonical)
-            if spec is None:
-                close = difflib.get_close_matches(kw.arg, shown_params, n=1)
+            param = tool.param(canonical)
+            if param is None:
+                close = self.closest(kw.arg, shown_params)
                 self.report(kw, "unknown-argument", f"{shown} has no argument '{kw.arg}'",
-                            f"did you mean '{close[0]}'?" if close else f"arguments: {', '.join(shown_params)}")
+                            f"did you mean '{close}'?" if close else f"arguments: {', '.join(shown_params)}")
                 continue
             if canonical in given:
                 self.report(kw, "duplicate-argument", f"argument '{kw.arg}' of {shown} is given twice")
             given[canonical] = kw
-            self.check_type(kw.value, shown, kw.arg, spec, kw_types.get(kw.arg))
+            self.check_type(kw.value, shown, kw.arg, param.kinds, param.type_name, kw_types.get(kw.arg))
         for spec in tool.params:
             if spec.required and spec.name not in given:
                 self.report(node, "missing-argument", f"{shown} needs argument '{resolved.shown_argument(spec.name)}' ({spec.type_name})")
         if tool.name == EVAL_TOOL:
-            self.eval_argument(node, given.get("expr"), defined)
+            self.eval_argument(given.get("expr"), defined)
         return tool.return_kinds
 
-    def check_type(self, node: ast.AST, shown: str, arg: str, spec: object, types: frozenset[str] | None) -> None:
-        kinds = spec.kinds  # type: ignore[attr-defined]
+    def check_type(self, node: ast.AST, shown: str, arg: str, kinds: frozenset[str], type_name: str, types: Kinds | None) -> None:
         if types is None or "any" in types or "any" in kinds:
             return
         widened = set(types)
@@ -403,9 +477,9 @@ class _Checker:
             widened.add("float")
         if not widened & kinds:
             got = " | ".join(sorted(types))
-            self.report(node, "argument-type", f"argument '{arg}' of {shown} expects {spec.type_name}, got {got}")  # type: ignore[attr-defined]
+            self.report(node, "argument-type", f"argument '{arg}' of {shown} expects {type_name}, got {got}")
 
-    def eval_argument(self, node: ast.Call, arg: ast.AST | None, defined: set[str]) -> None:
+    def eval_argument(self, arg: ast.AST | None, defined: set[str]) -> None:
         value = arg.value if isinstance(arg, ast.keyword) else arg
         if not isinstance(value, ast.Constant) or not isinstance(value.value, str):
             return
@@ -414,11 +488,45 @@ class _Checker:
         except (SyntaxError, ProgramSyntaxError) as exc:
             self.report(value, "eval-syntax", f"EVAL expression does not parse: {getattr(exc, 'msg', exc)}")
             return
+        except (RecursionError, MemoryError):
+            self.report(value, "eval-syntax", "EVAL expression nests too deeply")
+            return
+        found = scan(tree.body)
+        for violation in found.violations:
+            self.report(value, violation.code, f"{violation.message} in EVAL")
         for sub in ast.walk(tree):
-            if type(sub) not in ALLOWED_NODES and type(sub) is not ast.Expression:
-                self.report(value, "forbidden-syntax", f"{construct_name(sub)} is not allowed in EVAL")
-            elif type(sub) is ast.Name and sub.id not in defined and sub.id not in BUILTINS:
+            if isinstance(sub, ast.Name) and sub.id not in defined and sub.id not in BUILTIN_KEYWORDS:
                 self.report(value, "undefined-variable", f"EVAL uses '{{{sub.id}}}' before it is assigned")
+
+
+def _known(kinds: Kinds | None) -> Kinds:
+    """The kinds that say something (``any`` and ``None`` say nothing useful)."""
+    if kinds is None or "any" in kinds:
+        return frozenset()
+    return frozenset(k for k in kinds if k != "None")
+
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text) if len(w) > 2}
+
+
+def _by_meaning(name: str, tools: list[Tool]) -> list[str]:
+    """Tools whose name or description shares words with ``name`` (best first, at most 3)."""
+    wanted = _words(name)
+    if not wanted:
+        return []
+    scored: list[tuple[int, str]] = []
+    for candidate in tools:
+        if candidate.family == "core":
+            continue
+        have = _words(candidate.name) | _words(candidate.description.split(".")[0])
+        overlap = len(wanted & have)
+        if overlap:
+            scored.append((-overlap, candidate.name))
+    return [n for _, n in sorted(scored)[:3]]
 
 
 def _kind_of(value: object) -> str:

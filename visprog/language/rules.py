@@ -1,94 +1,270 @@
-"""What programs may touch, as data shared by the checker and the runtime: per-type
-attribute and method allow-lists, and the names of the safe built-ins."""
+"""The language's static rules, written once and used by both the checker (which
+reports them as diagnostics) and the runtime (which refuses to run a program that
+breaks them, and enforces the per-type allow-lists at every access).
+
+* :func:`scan`: one walk over a syntax tree finding its depth and every structural
+  violation (forbidden constructs, private names, ``**`` arguments, ...). The parser
+  runs it once; the result rides on the :class:`~visprog.language.syntax.Program`.
+* Per-type allow-lists of attributes and methods: plain types here, value types from
+  the value-type protocol (:mod:`visprog.values.protocol`).
+* The safe built-ins: their names, keywords and result kinds (the runtime holds their
+  implementations, keyed by the same names).
+"""
 
 from __future__ import annotations
 
 import ast
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from visprog.language.syntax import FORBIDDEN_NAMES
-from visprog.values.core import Box, Detections, Image, Mask
+from visprog.values.protocol import SCALAR_TYPES, value_type, value_type_named, value_types
 
-_STR_METHODS = frozenset(
-    {"lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "join",
-     "replace", "startswith", "endswith", "find", "rfind", "count", "title", "capitalize",
-     "isdigit", "isalpha", "isalnum", "isnumeric", "isspace", "islower", "isupper", "index"}
+__all__ = [
+    "ALLOWED_NODES", "ENTRY_FUNCTION", "FORBIDDEN_NAMES", "BUILTIN_KEYWORDS", "BUILTIN_RETURNS", "KIND_NAMES", "PLAIN_METHODS", "Violation", "ast_depth",
+    "attribute_kind", "attributes_of", "construct_name", "kind_of_type", "methods_of", "scan", "tool_method_of",
+]
+
+ENTRY_FUNCTION = "execute_command"
+
+#: Every AST node type a program may contain. Anything else is rejected by name.
+ALLOWED_NODES: frozenset[type[ast.AST]] = frozenset(
+    {
+        # statements
+        ast.Module, ast.Assign, ast.AugAssign, ast.Expr, ast.If, ast.For, ast.While,
+        ast.Break, ast.Continue, ast.Pass, ast.FunctionDef, ast.Return,
+        ast.arguments, ast.arg,
+        # expressions
+        ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Call, ast.keyword,
+        ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Slice,
+        ast.List, ast.Tuple, ast.Dict,
+        ast.ListComp, ast.DictComp, ast.GeneratorExp, ast.comprehension,
+        ast.JoinedStr, ast.FormattedValue,
+        # contexts and operators
+        ast.Load, ast.Store,
+        ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Invert,
+        ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
+        ast.LShift, ast.RShift, ast.BitAnd, ast.BitOr, ast.BitXor,
+        ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
+    }
 )
 
+#: Plain-language names of rejected constructs, for diagnostics.
+FORBIDDEN_NAMES: dict[type[ast.AST], str] = {
+    ast.Import: "import", ast.ImportFrom: "import", ast.ClassDef: "class definitions",
+    ast.Lambda: "lambda", ast.Global: "global", ast.Nonlocal: "nonlocal", ast.With: "with",
+    ast.AsyncWith: "async with", ast.AsyncFor: "async for", ast.AsyncFunctionDef: "async def",
+    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield from", ast.Match: "match",
+    ast.Try: "try/except", ast.Raise: "raise", ast.Assert: "assert", ast.Delete: "del",
+    ast.Set: "set literals", ast.SetComp: "set comprehensions", ast.Starred: "* unpacking",
+    ast.NamedExpr: "the walrus operator :=", ast.AnnAssign: "annotated assignment",
+    ast.MatMult: "the @ operator",
+}
 
-_LIST_METHODS = frozenset({"append", "extend", "index", "count", "pop", "insert", "remove", "copy", "reverse", "sort"})
+#: Methods callable on plain types (exact type; subclasses are not looked up).
+PLAIN_METHODS: dict[type, frozenset[str]] = {
+    str: frozenset({
+        "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "join", "replace",
+        "startswith", "endswith", "find", "rfind", "count", "title", "capitalize", "isdigit", "isalpha",
+        "isalnum", "isnumeric", "isspace", "islower", "isupper", "index",
+    }),
+    list: frozenset({"append", "extend", "index", "count", "pop", "insert", "remove", "copy", "reverse", "sort"}),
+    tuple: frozenset({"index", "count"}),
+    dict: frozenset({"get", "keys", "values", "items", "pop", "copy", "update"}),
+}
 
+#: Coarse kind names of plain types, as the checker and tool schemas use them.
+KIND_NAMES: dict[type, str] = {
+    type(None): "None", bool: "bool", int: "int", float: "float", str: "str",
+    list: "list", tuple: "list", dict: "dict", range: "list",
+}
+_KIND_TO_PLAIN: dict[str, type] = {"str": str, "list": list, "dict": dict}
 
-_TUPLE_METHODS = frozenset({"index", "count"})
+#: Safe built-ins: name -> keywords they accept. The runtime implements each.
+BUILTIN_KEYWORDS: dict[str, frozenset[str]] = {
+    "len": frozenset(), "min": frozenset({"default"}), "max": frozenset({"default"}), "sum": frozenset(),
+    "sorted": frozenset({"reverse"}), "abs": frozenset(), "round": frozenset(), "any": frozenset(),
+    "all": frozenset(), "enumerate": frozenset({"start"}), "zip": frozenset(), "range": frozenset(),
+    "str": frozenset(), "int": frozenset(), "float": frozenset(), "bool": frozenset(), "list": frozenset(),
+}
 
-
-_DICT_METHODS = frozenset({"get", "keys", "values", "items", "pop", "copy", "update"})
-
-
-#: Method names callable on each type (exact type; subclasses are not looked up).
-METHODS: dict[type, frozenset[str]] = {
-    str: _STR_METHODS,
-    list: _LIST_METHODS,
-    tuple: _TUPLE_METHODS,
-    dict: _DICT_METHODS,
-    Box: frozenset({"iou"}),
+#: Result kind of each built-in, where it does not depend on the arguments.
+BUILTIN_RETURNS: dict[str, str] = {
+    "len": "int", "str": "str", "int": "int", "float": "float", "bool": "bool", "list": "list",
+    "sorted": "list", "enumerate": "list", "zip": "list", "any": "bool", "all": "bool", "range": "list",
 }
 
 
-#: Data attributes readable on each type.
-ATTRIBUTES: dict[type, frozenset[str]] = {
-    Image: frozenset({"width", "height", "size"}),
-    Box: frozenset({"x1", "y1", "x2", "y2", "label", "score", "width", "height", "area", "center", "cx", "cy", "mask"}),
-    Detections: frozenset({"boxes", "labels", "scores"}),
-    Mask: frozenset({"area", "box", "label", "score"}),
-}
+def kind_of_type(cls: type) -> str:
+    """Coarse kind name of a runtime type (``"int"``, ``"Box"``, ...), ``"any"`` if unknown."""
+    plain = KIND_NAMES.get(cls)
+    if plain is not None:
+        return plain
+    spec = value_type(cls)
+    return spec.name if spec is not None else "any"
 
 
-_SCALARS = (type(None), bool, int, float, str)
+def attributes_of(cls: type) -> frozenset[str]:
+    """Data attributes programs may read on exactly ``cls``."""
+    spec = value_type(cls)
+    return spec.attributes if spec is not None else frozenset()
 
 
-_VALUE_CLASSES = (Image, Box, Detections, Mask, range)
+def methods_of(cls: type) -> frozenset[str]:
+    """Host methods programs may call on exactly ``cls`` (tool methods not included)."""
+    plain = PLAIN_METHODS.get(cls)
+    if plain is not None:
+        return plain
+    spec = value_type(cls)
+    return spec.methods if spec is not None else frozenset()
 
 
-def is_sandbox_value(value: Any, depth: int = 0) -> bool:
-    """True when ``value`` is made only of types a program may hold."""
-    kind = type(value)
-    if kind in _SCALARS or kind in _VALUE_CLASSES:
-        return True
-    if depth > 20:
-        return False
-    if kind in (list, tuple):
-        return all(is_sandbox_value(v, depth + 1) for v in value)
-    if kind is dict:
-        return all(type(k) in _SCALARS and is_sandbox_value(v, depth + 1) for k, v in value.items())
-    return False
+def tool_method_of(cls: type, name: str) -> str | None:
+    """The tool behind method ``name`` of ``cls``, when it is a tool method."""
+    spec = value_type(cls)
+    return spec.tool_methods.get(name) if spec is not None else None
 
 
-def all_attribute_names() -> frozenset[str]:
-    names: set[str] = set()
-    for table in (METHODS, ATTRIBUTES):
-        for allowed in table.values():
-            names |= allowed
+def members_of_kind(kind: str) -> tuple[frozenset[str], frozenset[str]]:
+    """``(attributes, methods incl. tool methods)`` of a kind name, for the checker."""
+    plain = _KIND_TO_PLAIN.get(kind)
+    if plain is not None:
+        return frozenset(), PLAIN_METHODS[plain] | (PLAIN_METHODS[tuple] if kind == "list" else frozenset())
+    spec = value_type_named(kind)
+    if spec is None:
+        return frozenset(), frozenset()
+    return spec.attributes, spec.methods | frozenset(spec.tool_methods)
+
+
+def attribute_kind(kind: str, name: str) -> str | None:
+    """Coarse kind of attribute ``name`` of a value of kind ``kind``, if known."""
+    spec = value_type_named(kind)
+    return spec.attribute_kinds.get(name) if spec is not None else None
+
+
+def every_member_name() -> frozenset[str]:
+    """Every attribute or method name of any type (for did-you-mean suggestions)."""
+    names: set[str] = set().union(*PLAIN_METHODS.values())
+    for spec in value_types():
+        names |= spec.attributes | spec.methods | set(spec.tool_methods)
     return frozenset(names)
-
-
-def method_only_names() -> frozenset[str]:
-    """Names that are methods on every type that has them (never readable data)."""
-    methods: set[str] = set().union(*METHODS.values())
-    data: set[str] = set().union(*ATTRIBUTES.values())
-    return frozenset(methods - data)
 
 
 def ast_depth(tree: ast.AST) -> int:
     """Depth of a syntax tree, computed without recursion."""
-    deepest = 0
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return deepest
+    return scan(tree).depth
 
 
 def construct_name(node: ast.AST) -> str:
     return FORBIDDEN_NAMES.get(type(node), type(node).__name__)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A structural rule broken at ``line``/``column`` (1-based), with a stable code."""
+
+    line: int
+    column: int
+    code: str
+    message: str
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What one walk over a syntax tree found."""
+
+    depth: int
+    nodes: int
+    violations: tuple[Violation, ...]
+
+
+_AST = ast.AST
+_PLAIN_CONSTANTS = SCALAR_TYPES
+#: Child fields of each node type worth walking (expression contexts are skipped).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in ("ctx", "type_comment"))  # type: ignore[attr-defined]
+    return fields
+
+
+def scan(tree: ast.AST, *, top_level: list[ast.stmt] | None = None) -> Scan:
+    """Walk ``tree`` once: its depth, node count and every structural violation.
+
+    Forbidden constructs are reported once, without looking inside them. ``top_level``
+    is the module body, used to tell the entry function from nested definitions.
+    """
+    violations: list[Violation] = []
+    top = top_level if top_level is not None else getattr(tree, "body", [])
+    deepest = 0
+    count = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    pop, push = stack.pop, stack.append
+    allowed = ALLOWED_NODES
+    while stack:
+        node, depth = pop()
+        count += 1
+        if depth > deepest:
+            deepest = depth
+        kind = type(node)
+        if kind not in allowed:
+            violations.append(_violation(node, "forbidden-syntax", f"{construct_name(node)} is not allowed"))
+            continue
+        if kind is ast.Constant:
+            if type(node.value) not in _PLAIN_CONSTANTS:  # type: ignore[attr-defined]
+                violations.append(_violation(node, "forbidden-syntax", f"constants of type {type(node.value).__name__} are not allowed"))  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Name:
+            if node.id.startswith("_"):  # type: ignore[attr-defined]
+                violations.append(_violation(node, "private-name", f"name '{node.id}' starts with '_'; such names are not allowed"))  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Attribute:
+            if node.attr.startswith("_"):  # type: ignore[attr-defined]
+                violations.append(_violation(node, "private-name", f"attribute '{node.attr}' starts with '_'; such attributes are not allowed"))  # type: ignore[attr-defined]
+        elif kind is ast.keyword:
+            if node.arg is None:  # type: ignore[attr-defined]
+                violations.append(_violation(node, "forbidden-syntax", "** arguments are not allowed"))
+        elif kind is ast.FormattedValue:
+            if node.conversion == ord("a"):  # type: ignore[attr-defined]
+                violations.append(_violation(node, "forbidden-syntax", "!a conversion is not allowed"))
+        elif kind is ast.comprehension:
+            if node.is_async:  # type: ignore[attr-defined]
+                violations.append(_violation(node, "forbidden-syntax", "async comprehensions are not allowed"))
+        elif kind is ast.FunctionDef:
+            violations.extend(_function_rules(node, top))  # type: ignore[arg-type]
+        depth += 1
+        for name in _CHILD_FIELDS.get(kind) or _child_fields(kind):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        push((item, depth))
+            elif isinstance(value, _AST):
+                push((value, depth))
+    violations.sort(key=lambda v: (v.line, v.column))
+    return Scan(deepest, count, tuple(violations))
+
+
+def _violation(node: ast.AST, code: str, message: str, suggestion: str | None = None) -> Violation:
+    return Violation(getattr(node, "lineno", 1) or 1, (getattr(node, "col_offset", 0) or 0) + 1, code, message, suggestion)
+
+
+def _function_rules(node: ast.FunctionDef, top: list[ast.stmt]) -> list[Violation]:
+    if node.name != ENTRY_FUNCTION or not any(stmt is node for stmt in top):
+        return [_violation(node, "forbidden-syntax", f"only one top-level function, '{ENTRY_FUNCTION}(image)', may be defined",
+                           f"inline the logic of '{node.name}' into {ENTRY_FUNCTION}")]
+    found: list[Violation] = []
+    if node.decorator_list:
+        found.append(_violation(node.decorator_list[0], "forbidden-syntax", "decorators are not allowed"))
+    args = node.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults or args.kw_defaults:
+        found.append(_violation(node, "forbidden-syntax", f"{ENTRY_FUNCTION} takes plain parameters only (no defaults, *args, **kwargs)"))
+    return found
+
+
+def plain_methods_table() -> Mapping[type, frozenset[str]]:
+    """Read-only view of :data:`PLAIN_METHODS` (for documentation and tests)."""
+    return dict(PLAIN_METHODS)

@@ -20,47 +20,13 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from visprog.errors import InputError, ProgramSyntaxError
+from visprog.language.rules import ALLOWED_NODES, ENTRY_FUNCTION, Scan, scan
 
-__all__ = ["ALLOWED_NODES", "ENTRY_FUNCTION", "Program", "parse_program", "translate_eval_expression"]
-
-ENTRY_FUNCTION = "execute_command"
-
-#: Every AST node type a program may contain. Anything else is rejected by name.
-ALLOWED_NODES: frozenset[type[ast.AST]] = frozenset(
-    {
-        # statements
-        ast.Module, ast.Assign, ast.AugAssign, ast.Expr, ast.If, ast.For, ast.While,
-        ast.Break, ast.Continue, ast.Pass, ast.FunctionDef, ast.Return,
-        ast.arguments, ast.arg,
-        # expressions
-        ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Call, ast.keyword,
-        ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Slice,
-        ast.List, ast.Tuple, ast.Dict,
-        ast.ListComp, ast.DictComp, ast.GeneratorExp, ast.comprehension,
-        ast.JoinedStr, ast.FormattedValue,
-        # contexts and operators
-        ast.Load, ast.Store,
-        ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Invert,
-        ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
-        ast.LShift, ast.RShift, ast.BitAnd, ast.BitOr, ast.BitXor,
-        ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
-    }
-)
-
-#: Plain-language names of rejected constructs, for diagnostics.
-FORBIDDEN_NAMES: dict[type[ast.AST], str] = {
-    ast.Import: "import", ast.ImportFrom: "import", ast.ClassDef: "class definitions",
-    ast.Lambda: "lambda", ast.Global: "global", ast.Nonlocal: "nonlocal", ast.With: "with",
-    ast.AsyncWith: "async with", ast.AsyncFor: "async for", ast.AsyncFunctionDef: "async def",
-    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield from", ast.Match: "match",
-    ast.Try: "try/except", ast.Raise: "raise", ast.Assert: "assert", ast.Delete: "del",
-    ast.Set: "set literals", ast.SetComp: "set comprehensions", ast.Starred: "* unpacking",
-    ast.NamedExpr: "the walrus operator :=", ast.AnnAssign: "annotated assignment",
-    ast.MatMult: "the @ operator",
-}
+__all__ = ["ALLOWED_NODES", "ENTRY_FUNCTION", "Program", "parse_program", "translate_eval_expression", "visprog_value"]
 
 ProgramForm = Literal["steps", "python", "function"]
 
@@ -80,10 +46,17 @@ class Program:
     tree: ast.Module
     form: ProgramForm
     entry: ast.FunctionDef | None
+    scan: Scan
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """The source's lines (split once)."""
+        return self.source.splitlines()
 
     @property
-    def lines(self) -> list[str]:
-        return self.source.splitlines()
+    def depth(self) -> int:
+        """Depth of the syntax tree."""
+        return self.scan.depth
 
     def statement_text(self, node: ast.stmt) -> str:
         """Source of a statement; only the header line for if/for/while/def."""
@@ -110,7 +83,9 @@ def parse_program(source: str, *, max_source_chars: int = 50_000) -> Program:
         raise ProgramSyntaxError(
             f"program is {len(source)} characters long; the limit (budget max_source_chars) is {max_source_chars}"
         )
-    source = source.replace("\r\n", "\n").expandtabs(4)
+    # Tabs are left alone: Python's parser reads tab indentation itself, and expanding
+    # them would change string literals that hold a tab.
+    source = source.replace("\r\n", "\n")
     try:
         tree = ast.parse(source, mode="exec")
     except SyntaxError as exc:
@@ -127,7 +102,7 @@ def parse_program(source: str, *, max_source_chars: int = 50_000) -> Program:
         form = "steps"
     else:
         form = "python"
-    return Program(source=source, tree=tree, form=form, entry=entry)
+    return Program(source=source, tree=tree, form=form, entry=entry, scan=scan(tree))
 
 
 def _is_step_line(node: ast.stmt) -> bool:
@@ -176,3 +151,14 @@ def translate_eval_expression(expr: str) -> str:
             out.append((tok.type, tok.string))
         i += 1
     return tokenize.untokenize(out).strip()
+
+
+def visprog_value(value: object) -> object:
+    """How EVAL reads a variable, as VisProg does: 'yes'/'no' strings are booleans,
+    decimal strings (shorter than 100 digits) integers; anything else is itself."""
+    if type(value) is str:
+        if value in ("yes", "no"):
+            return value == "yes"
+        if value.isdecimal() and len(value) < 100:
+            return int(value)
+    return value

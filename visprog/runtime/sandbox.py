@@ -1,5 +1,11 @@
-"""Sandbox operations: attribute reads and method calls through the allow-lists, size
-guards that run *before* C-level work, bounded formatting, and the safe built-ins."""
+"""Sandbox operations: attribute reads and method calls through the per-type
+allow-lists (:mod:`visprog.language.rules`), size guards that run *before* C-level
+work, bounded formatting, and the safe built-ins.
+
+Everything is an allow-list: a type, attribute, method or built-in that is not listed
+is refused, whatever it is. Guards take the run's :class:`~visprog.runtime.budgets.Budget`
+so that each sequence built also counts towards the run's cumulative totals.
+"""
 
 from __future__ import annotations
 
@@ -8,169 +14,263 @@ from collections.abc import Callable
 from typing import Any
 
 from visprog.errors import BudgetExceeded, ProgramRuntimeError, SandboxViolation
-from visprog.language.limits import Limits
-from visprog.language.rules import ATTRIBUTES, METHODS
+from visprog.language.rules import attributes_of, methods_of
+from visprog.runtime.budgets import Budget, key_depth_ok
+from visprog.values.protocol import SCALAR_TYPES
+
+__all__ = ["BUILTINS", "call_method", "check_key", "format_value", "get_attribute", "guard_binop"]
 
 
 def get_attribute(obj: Any, name: str) -> Any:
     """Read a data attribute allowed for ``type(obj)``."""
     if name.startswith("_"):
         raise SandboxViolation(f"attribute '{name}' is private")
-    allowed = ATTRIBUTES.get(type(obj), frozenset())
-    if name not in allowed:
-        if name in METHODS.get(type(obj), frozenset()):
-            raise SandboxViolation(f"method '{name}' of {_kind(obj)} must be called, not read")
-        raise SandboxViolation(f"{_kind(obj)} has no attribute '{name}' available to programs")
+    cls = type(obj)
+    if name not in attributes_of(cls):
+        if name in methods_of(cls):
+            raise SandboxViolation(f"method '{name}' of {cls.__name__} must be called, not read")
+        raise SandboxViolation(f"{cls.__name__} has no attribute '{name}' available to programs")
     return getattr(obj, name)
 
 
-def call_method(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any], limits: Limits) -> Any:
-    """Call a method allowed for ``type(obj)``, after size guards."""
+def call_method(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any], budget: Budget) -> Any:
+    """Call a host method allowed for ``type(obj)``, after size guards."""
     if name.startswith("_"):
         raise SandboxViolation(f"attribute '{name}' is private")
-    if name not in METHODS.get(type(obj), frozenset()):
-        if name in ATTRIBUTES.get(type(obj), frozenset()):
-            raise SandboxViolation(f"'{name}' of {_kind(obj)} is not callable")
-        raise SandboxViolation(f"{_kind(obj)} has no method '{name}' available to programs")
-    if type(obj) is str:
-        _guard_str_method(obj, name, args, limits)
-    elif type(obj) is list:
+    cls = type(obj)
+    if name not in methods_of(cls):
+        if name in attributes_of(cls):
+            raise SandboxViolation(f"'{name}' of {cls.__name__} is not callable")
+        raise SandboxViolation(f"{cls.__name__} has no method '{name}' available to programs")
+    if cls is str:
+        _guard_str_method(obj, name, args, budget)
+    elif cls is list:
         if name == "extend" and args and hasattr(args[0], "__len__"):
-            check_length(len(obj) + len(args[0]), limits)
-        if name == "sort" and kwargs.keys() - {"reverse"}:
+            budget.length(len(obj) + len(args[0]))
+        elif name == "sort" and kwargs.keys() - {"reverse"}:
             raise SandboxViolation("list.sort only takes reverse=")
-    elif type(obj) is dict and name == "update" and args and isinstance(args[0], dict):
-        check_length(len(obj) + len(args[0]), limits)
-    return getattr(obj, name)(*args, **kwargs)
+        elif name == "copy":
+            budget.length(len(obj))
+    elif cls is dict:
+        if name == "update" and args and type(args[0]) is dict:
+            budget.length(len(obj) + len(args[0]))
+            for key in args[0]:
+                check_key(key, budget)
+        elif name in ("get", "pop") and args:
+            check_key(args[0], budget)
+    result = getattr(obj, name)(*args, **kwargs)
+    if cls is dict and name in ("keys", "values", "items"):
+        # Views would hand a host iterator object to the program: give lists.
+        return [tuple(x) for x in result] if name == "items" else list(result)
+    return result
 
 
-def _guard_str_method(text: str, name: str, args: list[Any], limits: Limits) -> None:
+def _guard_str_method(text: str, name: str, args: list[Any], budget: Budget) -> None:
     if name == "join" and args:
         items = args[0]
-        if isinstance(items, (list, tuple)):
-            total = sum(len(x) for x in items if isinstance(x, str)) + len(text) * max(len(items) - 1, 0)
-            check_length(total, limits)
-    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        if type(items) in (list, tuple):
+            total = sum(len(x) for x in items if type(x) is str) + len(text) * max(len(items) - 1, 0)
+            budget.length(total)
+    elif name == "replace" and len(args) >= 2 and type(args[0]) is str and type(args[1]) is str:
         old, new = args[0], args[1]
         hits = text.count(old) if old else len(text) + 1
-        check_length(len(text) + hits * max(len(new) - len(old), 0), limits)
+        budget.length(len(text) + hits * max(len(new) - len(old), 0))
+    elif name in ("split", "rsplit", "splitlines", "upper", "lower", "title", "capitalize", "strip", "lstrip", "rstrip"):
+        budget.length(len(text))
 
 
-def check_length(length: int, limits: Limits) -> None:
-    if length > limits.max_sequence_length:
+def check_key(key: Any, budget: Budget) -> None:
+    """Refuse dict keys that are not plain values, or tuples nested too deeply to hash."""
+    kind = type(key)
+    if kind in SCALAR_TYPES:
+        return
+    if kind is not tuple:
+        raise ProgramRuntimeError(f"dict keys must be plain values, not {kind.__name__}")
+    if not key_depth_ok(key, budget.limits.max_container_depth):
         raise BudgetExceeded(
-            "max_sequence_length",
-            f"would build a sequence of {length} items; the limit (max_sequence_length) is {limits.max_sequence_length}",
+            "max_container_depth",
+            f"a dict key nests tuples more than {budget.limits.max_container_depth} deep (budget max_container_depth)",
         )
 
 
-def _kind(obj: Any) -> str:
-    return type(obj).__name__
+# ---------------------------------------------------------------------------
+# Size guards for operators: decide from the operands' sizes before computing.
+
+_INTS = (int, bool)
+_SEQUENCES = (str, list, tuple)
 
 
-def guard_binop(op: str, left: Any, right: Any, limits: Limits) -> None:
+def guard_binop(op: str, left: Any, right: Any, budget: Budget) -> None:
     """Refuse operations whose result would exceed the size budgets."""
     lt, rt = type(left), type(right)
-    if op == "**" and lt in (int, bool) and rt in (int, bool):
+    limits = budget.limits
+    if op == "+":
+        if lt is rt and lt in _SEQUENCES:
+            budget.length(len(left) + len(right))
+        elif lt not in _INTS and lt is not float and lt is not str and lt not in (list, tuple):
+            # value types that support + (Detections) count their items too
+            size = getattr(left, "__len__", None)
+            if size is not None and getattr(right, "__len__", None) is not None:
+                budget.length(len(left) + len(right))
+    elif op == "*":
+        if lt in _INTS and rt in _INTS:
+            if left.bit_length() + right.bit_length() > limits.max_int_bits:
+                raise BudgetExceeded("max_int_bits", f"product exceeds the limit (max_int_bits) of {limits.max_int_bits} bits")
+        elif lt in _SEQUENCES and rt in _INTS:
+            budget.length(len(left) * max(right, 0))
+        elif rt in _SEQUENCES and lt in _INTS:
+            budget.length(len(right) * max(left, 0))
+    elif op == "**" and lt in _INTS and rt in _INTS:
         if right > 0 and abs(left) > 1:
             bits = left.bit_length() * right
             if bits > limits.max_int_bits:
                 raise BudgetExceeded(
                     "max_int_bits", f"{left} ** {right} would have about {bits} bits; the limit (max_int_bits) is {limits.max_int_bits}"
                 )
-    elif op == "<<" and lt in (int, bool) and rt in (int, bool):
+    elif op == "<<" and lt in _INTS and rt in _INTS:
         if right > 0 and left.bit_length() + right > limits.max_int_bits:
             raise BudgetExceeded("max_int_bits", f"<< by {right} exceeds the limit (max_int_bits) of {limits.max_int_bits} bits")
-    elif op == "*":
-        if lt in (int, bool) and rt in (int, bool):
-            if left.bit_length() + right.bit_length() > limits.max_int_bits:
-                raise BudgetExceeded("max_int_bits", f"product exceeds the limit (max_int_bits) of {limits.max_int_bits} bits")
-        elif lt in (str, list, tuple) and rt in (int, bool):
-            check_length(len(left) * max(right, 0), limits)
-        elif rt in (str, list, tuple) and lt in (int, bool):
-            check_length(len(right) * max(left, 0), limits)
-    elif op == "+" and lt in (str, list, tuple) and rt is lt:
-        check_length(len(left) + len(right), limits)
     elif op == "%" and lt is str:
         raise SandboxViolation("'%' formatting of strings is not allowed; use an f-string")
 
 
 _FORMAT_SPEC = re.compile(r"^(?:.?[<>=^])?[+\- ]?z?#?0?(\d*)[,_]?(?:\.(\d+))?[bcdeEfFgGnosxX%]?$")
+_REPR_SAFE = (str, int, float, bool, type(None))
 
 
-def format_value(value: Any, spec: str, limits: Limits) -> str:
+def to_text(value: Any, budget: Budget) -> str:
+    """``str(value)`` with its size bounded before it is built: containers are measured
+    (items and nesting) first, since their text is built in C all at once."""
+    kind = type(value)
+    if kind is str:
+        return str(value)
+    if kind is int:
+        if value.bit_length() > 33_000:  # about 10,000 digits; CPython refuses more anyway
+            raise BudgetExceeded("max_sequence_length", "integer too large to turn into text")
+        return str(value)
+    if kind in (list, tuple, dict):
+        budget.length(_text_size_estimate(value, budget))
+    return str(value)
+
+
+def _text_size_estimate(value: Any, budget: Budget) -> int:
+    """An upper-bound-ish estimate of ``len(str(value))`` computed without building it."""
+    total = 0
+    stack = [(value, 0)]
+    depth_limit = budget.limits.max_container_depth
+    while stack:
+        item, depth = stack.pop()
+        if depth > depth_limit:
+            raise BudgetExceeded("max_container_depth", f"value nests more than {depth_limit} deep to turn into text")
+        kind = type(item)
+        if kind is str:
+            total += len(item) + 4
+        elif kind in (list, tuple):
+            total += 2 + 2 * len(item)
+            stack.extend((sub, depth + 1) for sub in item)
+        elif kind is dict:
+            total += 2 + 4 * len(item)
+            for key, sub in item.items():
+                stack.append((key, depth + 1))
+                stack.append((sub, depth + 1))
+        elif kind is int:
+            total += item.bit_length() // 3 + 2
+        else:
+            total += 40
+        if total > budget.limits.max_sequence_length:
+            return total
+    return total
+
+
+def format_value(value: Any, spec: str, budget: Budget) -> str:
     """``format(value, spec)`` for f-strings, with the spec's width and precision bounded."""
-    if spec:
-        match = _FORMAT_SPEC.match(spec)
-        if match is None:
-            raise SandboxViolation(f"format spec {spec!r} is not allowed")
-        width = int(match.group(1) or 0)
-        precision = int(match.group(2) or 0)
-        if width > limits.max_format_width or precision > limits.max_format_width:
-            raise BudgetExceeded(
-                "max_format_width", f"format width/precision {max(width, precision)} exceeds the limit (max_format_width) of {limits.max_format_width}"
-            )
-        if type(value) not in (int, float, bool, str):
-            raise SandboxViolation(f"format specs apply to numbers and strings, not {_kind(value)}")
-    else:
-        return str(value) if type(value) is not str else value
+    if not spec:
+        return to_text(value, budget)
+    match = _FORMAT_SPEC.match(spec)
+    if match is None:
+        raise SandboxViolation(f"format spec {spec!r} is not allowed")
+    width = int(match.group(1) or 0)
+    precision = int(match.group(2) or 0)
+    limit = budget.limits.max_format_width
+    if width > limit or precision > limit:
+        raise BudgetExceeded(
+            "max_format_width", f"format width/precision {max(width, precision)} exceeds the limit (max_format_width) of {limit}"
+        )
+    if type(value) not in (int, float, bool, str):
+        raise SandboxViolation(f"format specs apply to numbers and strings, not {type(value).__name__}")
     return format(value, spec)
 
 
-def _range(limits: Limits, *args: Any) -> range:
-    if not 1 <= len(args) <= 3 or not all(type(a) in (int, bool) for a in args):
+# ---------------------------------------------------------------------------
+# Safe built-ins. Each takes the run's budget first so it can check sizes.
+
+def _range(budget: Budget, *args: Any) -> range:
+    if not 1 <= len(args) <= 3 or not all(type(a) in _INTS for a in args):
         raise ProgramRuntimeError("range() takes 1 to 3 integers")
     result = range(*args)
-    if len(result) > limits.max_range_length:
+    if len(result) > budget.limits.max_range_length:
         raise BudgetExceeded(
-            "max_range_length", f"range of {len(result)} items exceeds the limit (max_range_length) of {limits.max_range_length}"
+            "max_range_length", f"range of {len(result)} items exceeds the limit (max_range_length) of {budget.limits.max_range_length}"
         )
     return result
 
 
+def _sized(budget: Budget, args: tuple[Any, ...]) -> None:
+    if args and hasattr(args[0], "__len__"):
+        budget.length(len(args[0]))
+
+
 def _listify(fn: Callable[..., Any]) -> Callable[..., Any]:
-    def call(limits: Limits, *args: Any, **kwargs: Any) -> Any:
+    def call(budget: Budget, *args: Any, **kwargs: Any) -> Any:
+        _sized(budget, args)
         return list(fn(*args, **kwargs))
 
     return call
 
 
 def _plain(fn: Callable[..., Any]) -> Callable[..., Any]:
-    def call(limits: Limits, *args: Any, **kwargs: Any) -> Any:
+    def call(budget: Budget, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
 
     return call
 
 
-def _int(limits: Limits, *args: Any) -> int:
-    if len(args) > 1:
+def _sum(budget: Budget, *args: Any) -> Any:
+    items = args[0] if args else ()
+    if any(type(x) in (list, tuple, str) for x in items) or (len(args) > 1 and type(args[1]) in (list, tuple, str)):
+        # sum(lists, []) builds a new list at every step: quadratic, and unbounded.
+        raise SandboxViolation("sum() adds numbers only; join lists with a comprehension")
+    return sum(*args)
+
+
+def _sorted(budget: Budget, *args: Any, **kwargs: Any) -> Any:
+    _sized(budget, args)
+    return sorted(*args, **kwargs)
+
+
+def _str(budget: Budget, *args: Any) -> str:
+    if len(args) != 1:
+        raise ProgramRuntimeError("str() takes one argument here")
+    return to_text(args[0], budget)
+
+
+def _int(budget: Budget, *args: Any) -> int:
+    if len(args) != 1:
         raise ProgramRuntimeError("int() takes one argument here")
-    return int(*args)
+    if type(args[0]) is str and len(args[0]) > 4_300:
+        raise BudgetExceeded("max_int_bits", "int() of a string with more than 4,300 digits")
+    return int(args[0])
 
 
-def _list(limits: Limits, *args: Any) -> list[Any]:
-    if args and isinstance(args[0], (dict, str)):
-        check_length(len(args[0]), limits)
+def _list(budget: Budget, *args: Any) -> list[Any]:
+    _sized(budget, args)
     return list(*args)
 
 
-#: name -> (implementation(limits, *args, **kwargs), allowed keyword names)
-BUILTINS: dict[str, tuple[Callable[..., Any], frozenset[str]]] = {
-    "len": (_plain(len), frozenset()),
-    "min": (_plain(min), frozenset({"default"})),
-    "max": (_plain(max), frozenset({"default"})),
-    "sum": (_plain(sum), frozenset()),
-    "sorted": (_plain(sorted), frozenset({"reverse"})),
-    "abs": (_plain(abs), frozenset()),
-    "round": (_plain(round), frozenset()),
-    "any": (_plain(any), frozenset()),
-    "all": (_plain(all), frozenset()),
-    "enumerate": (_listify(enumerate), frozenset({"start"})),
-    "zip": (_listify(zip), frozenset()),
-    "range": (_range, frozenset()),
-    "str": (_plain(str), frozenset()),
-    "int": (_int, frozenset()),
-    "float": (_plain(float), frozenset()),
-    "bool": (_plain(bool), frozenset()),
-    "list": (_list, frozenset()),
+#: name -> implementation(budget, *args, **kwargs); keywords are in rules.BUILTIN_KEYWORDS.
+BUILTINS: dict[str, Callable[..., Any]] = {
+    "len": _plain(len), "min": _plain(min), "max": _plain(max), "sum": _sum, "sorted": _sorted,
+    "abs": _plain(abs), "round": _plain(round), "any": _plain(any), "all": _plain(all),
+    "enumerate": _listify(enumerate), "zip": _listify(zip), "range": _range, "str": _str, "int": _int,
+    "float": _plain(float), "bool": _plain(bool), "list": _list,
 }

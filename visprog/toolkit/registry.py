@@ -40,6 +40,8 @@ class Registry:
     def __init__(self, tools: Iterable[Tool] = (), aliases: Iterable[Alias] = ()) -> None:
         self._tools: dict[str, Tool] = {}
         self._aliases: dict[str, Alias] = {}
+        #: Bumped by every change, so that caches of checked programs can tell.
+        self.version = 0
         for t in tools:
             self.add(t)
         for a in aliases:
@@ -52,6 +54,7 @@ class Registry:
         if not override and (new.name in self._tools or new.name in self._aliases):
             raise RegistryError(f"a tool or alias named {new.name!r} is already registered")
         self._tools[new.name] = new
+        self.version += 1
         return new
 
     def add_alias(self, alias: Alias, *, override: bool = False) -> None:
@@ -64,6 +67,7 @@ class Registry:
             if target.param(canonical) is None:
                 raise RegistryError(f"alias {alias.name!r} maps to unknown argument {canonical!r} of {target.name!r}")
         self._aliases[alias.name] = alias
+        self.version += 1
 
     def resolve(self, name: str) -> Resolved | None:
         """The tool behind a canonical name or alias, or None."""

@@ -10,15 +10,19 @@ import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, NamedTuple, Union, get_args, get_origin, overload
 
 from pydantic import BaseModel
 
-from visprog.errors import RegistryError, ToolError, ToolUnavailable
-from visprog.values.core import Box, Detections, Image, Mask
+from visprog.errors import RegistryError, RunError, ToolError, ToolUnavailable
+from visprog.toolkit.context import CallNotes, current_context, reset_context, set_context
+from visprog.values.protocol import is_sandbox_value, value_type
 
-#: Value types: passed by reference, checked with isinstance, never JSON-validated.
-VALUE_TYPES: dict[str, type] = {"Image": Image, "Box": Box, "Detections": Detections, "Mask": Mask}
+
+def _is_value_class(annotation: Any) -> bool:
+    """Is ``annotation`` a registered value type (passed by reference, checked by type,
+    never JSON-validated)?"""
+    return isinstance(annotation, type) and value_type(annotation) is not None
 
 
 _PRIMITIVES: dict[type, str] = {str: "str", int: "int", float: "float", bool: "bool", type(None): "None"}
@@ -95,8 +99,9 @@ def _kinds(annotation: Any) -> frozenset[str]:
     if annotation in _PRIMITIVES:
         kind = _PRIMITIVES[annotation]
         return frozenset({"float", "int"}) if kind == "float" else frozenset({kind})
-    if isinstance(annotation, type) and annotation.__name__ in VALUE_TYPES:
-        return frozenset({annotation.__name__})
+    if _is_value_class(annotation):
+        spec = value_type(annotation)
+        return frozenset({spec.name if spec is not None else annotation.__name__})
     if annotation in (list, tuple):
         return frozenset({"list"})
     if annotation is dict:
@@ -114,7 +119,7 @@ def _kinds(annotation: Any) -> frozenset[str]:
 
 
 def _contains_value_type(annotation: Any) -> bool:
-    if isinstance(annotation, type) and annotation.__name__ in VALUE_TYPES:
+    if _is_value_class(annotation):
         return True
     return any(_contains_value_type(a) for a in get_args(annotation))
 
@@ -144,10 +149,10 @@ def _make_validator(spec: ParamSpec) -> Callable[[Any], str | None]:
 
         base = jsonschema.Draft202012Validator
         checker = base.TYPE_CHECKER.redefine("array", lambda _checker, inst: isinstance(inst, (list, tuple)))
-        validator = jsonschema.validators.extend(base, type_checker=checker)(spec.json_schema)
+        validator = jsonschema.validators.extend(base, type_checker=checker)(spec.json_schema)  # type: ignore[no-untyped-call]
 
         def check_json(value: Any) -> str | None:
-            if isinstance(value, (Image, Box, Detections, Mask)):
+            if value_type(type(value)) is not None:
                 return f"expected {expected}, got {type(value).__name__}"
             error = jsonschema.exceptions.best_match(validator.iter_errors(value))
             return None if error is None else f"expected {expected}: {error.message[:200]}"
@@ -165,8 +170,8 @@ def _structural(annotation: Any) -> Callable[[Any], bool]:
     """A predicate for annotations made of value types, primitives, unions and lists."""
     if annotation is Any:
         return lambda value: True
-    if isinstance(annotation, type) and annotation.__name__ in VALUE_TYPES:
-        return lambda value: isinstance(value, annotation)
+    if _is_value_class(annotation):
+        return lambda value: type(value) is annotation
     if annotation in _PRIMITIVES:
         if annotation is float:
             return lambda value: type(value) in (int, float)
@@ -226,7 +231,10 @@ class Alias:
 class Tool:
     """A registered tool: the runtime function plus its typed description.
 
-    Build one with :func:`tool`. Calling a Tool validates and calls the function.
+    Build one with :func:`tool`. There is one way to run a tool, :meth:`invoke`
+    (calling the Tool does the same): arguments are validated, availability checked,
+    the result cache consulted, the run context set for the function, its result
+    checked to be a program value, stored and copied out.
     """
 
     def __init__(
@@ -239,6 +247,9 @@ class Tool:
         family: str = "general",
         models: Sequence[Any] = (),
         cache_salt: Callable[[], str] | None = None,
+        version: str = "1",
+        preempt: Literal["auto", "inline", "worker"] = "auto",
+        cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
     ) -> None:
         self.func = func
         self.models = tuple(models)
@@ -246,9 +257,16 @@ class Tool:
         self.name = name or func.__name__
         if not self.name.isidentifier() or self.name.startswith("_"):
             raise RegistryError(f"tool name {self.name!r} must be a public identifier")
+        if preempt not in ("auto", "inline", "worker"):
+            raise RegistryError(f"tool {self.name}: preempt must be 'auto', 'inline' or 'worker', not {preempt!r}")
         self.requires = tuple(requires)
         self.cacheable = cacheable
         self.family = family
+        self.version = version
+        self.preempt = preempt
+        self.cost = cost
+        #: Calls in a row that finished fast (kept by the runtime for preempt="auto").
+        self.fast_streak = 0
         self.description, self.params, self.returns, self.returns_doc, self.return_kinds = _describe(func, self.name)
         self._param_index = {p.name: p for p in self.params}
 
@@ -257,43 +275,92 @@ class Tool:
 
     def unavailable_reason(self) -> str | None:
         """None when the tool can run here, else ``"not available: needs ..."``."""
+        if not self.requires:
+            return None
         missing = [module for module in self.requires if not _module_present(module)]
         if missing:
             return f"not available: needs {', '.join(missing)} (pip install {' '.join(missing)})"
         return None
 
-    def bind(self, kwargs: dict[str, Any], alias: Alias | None = None) -> dict[str, Any]:
+    def bind(self, kwargs: Mapping[str, Any], alias: Alias | None = None) -> dict[str, Any]:
         """Validate keyword arguments (canonical names) and fill defaults.
 
         Raises:
             ToolError: naming the tool (as the program wrote it) and the argument.
         """
-        shown = alias.name if alias else self.name
+        index = self._param_index
         for key in kwargs:
-            if key not in self._param_index:
+            if key not in index:
                 arg = alias.alias_argument(key) if alias else key
-                raise ToolError(f"unknown argument '{arg}'", tool=shown, argument=arg)
+                raise ToolError(f"unknown argument '{arg}'", tool=alias.name if alias else self.name, argument=arg)
         bound: dict[str, Any] = {}
         for spec in self.params:
-            if spec.name in kwargs:
-                value = kwargs[spec.name]
+            name = spec.name
+            if name in kwargs:
+                value = kwargs[name]
                 problem = spec.check(value)
                 if problem is not None:
-                    arg = alias.alias_argument(spec.name) if alias else spec.name
-                    raise ToolError(f"argument '{arg}': {problem}", tool=shown, argument=arg)
-                bound[spec.name] = value
-            elif spec.required:
-                arg = alias.alias_argument(spec.name) if alias else spec.name
-                raise ToolError(f"missing argument '{arg}'", tool=shown, argument=arg)
+                    arg = alias.alias_argument(name) if alias else name
+                    raise ToolError(f"argument '{arg}': {problem}", tool=alias.name if alias else self.name, argument=arg)
+                bound[name] = value
+            elif spec.default is REQUIRED:
+                arg = alias.alias_argument(name) if alias else name
+                raise ToolError(f"missing argument '{arg}'", tool=alias.name if alias else self.name, argument=arg)
             else:
-                bound[spec.name] = spec.default
+                bound[name] = spec.default
         return bound
 
-    def __call__(self, **kwargs: Any) -> Any:
+    def invoke(self, arguments: Mapping[str, Any], *, alias: Alias | None = None, context: Any = None) -> Invocation:
+        """Run the tool: the one call path (programs, ``Tool.__call__``, ImagePatch methods).
+
+        Args:
+            arguments: canonical argument name -> value.
+            alias: the alias the program used, for error messages.
+            context: the run's :class:`~visprog.toolkit.context.RunContext` (default: the
+                current one); its result cache and chat model serve the function.
+
+        Returns:
+            An :class:`Invocation`: the value (copied out when mutable) and whether it
+            came from the result cache, plus notes the tool recorded.
+
+        Raises:
+            ToolUnavailable: a required library or model is missing.
+            ToolError: bad arguments, the function failed, or it returned a value that is
+                not a program value.
+            KeyboardInterrupt: passed through, never swallowed.
+        """
         reason = self.unavailable_reason()
         if reason:
-            raise ToolUnavailable(f"{self.name} is {reason}", tool=self.name)
-        return self.func(**self.bind(kwargs))
+            raise ToolUnavailable(f"{alias.name if alias else self.name} is {reason}")
+        bound = self.bind(arguments, alias)
+        context = context if context is not None else current_context()
+        cache = context.cache if self.cacheable else None
+        key = None
+        if cache is not None:
+            key = cache.key(self, bound)
+            if key is not None:
+                hit, value = cache.get(key)
+                if hit:
+                    return Invocation(value, True, ())
+        notes = CallNotes()
+        token = set_context(context, notes)
+        try:
+            output = self.func(**bound)
+        except (RunError, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and anything else a tool raises
+            raise ToolError(describe_exception(exc)) from None
+        finally:
+            reset_context(token)
+        if not is_sandbox_value(output):
+            raise ToolError(f"returned a value of unsupported type {type(output).__name__}")
+        if key is not None and cache is not None:
+            cache.put(key, output)
+        return Invocation(copy_out(output), False, tuple(notes.items))
+
+    def __call__(self, **kwargs: Any) -> Any:
+        """``tool(**kwargs)``: :meth:`invoke` in the current context, returning the value."""
+        return self.invoke(kwargs).value
 
     @cached_property
     def input_schema(self) -> dict[str, Any]:
@@ -343,6 +410,52 @@ class Tool:
 
     def __repr__(self) -> str:
         return f"Tool({self.name})"
+
+
+class Invocation(NamedTuple):
+    """What :meth:`Tool.invoke` returns: the value, whether it was a cache hit, and notes
+    the tool recorded about how it got the answer (fallbacks, corrections)."""
+
+    value: Any
+    cached: bool
+    notes: tuple[str, ...]
+
+
+_IMMUTABLE = (type(None), bool, int, float, str, range)
+
+
+#: Containers nested deeper than this are shared below that depth, not copied.
+COPY_DEPTH = 40
+
+
+def copy_out(value: Any, depth: int = 0) -> Any:
+    """A copy of ``value`` safe to hand to a program or keep in a trace: containers are
+    rebuilt down to :data:`COPY_DEPTH` levels; immutable values and value types without
+    a ``copy`` in their protocol entry are shared."""
+    kind = type(value)
+    if kind in _IMMUTABLE or depth > COPY_DEPTH:
+        return value
+    if kind is list:
+        return [copy_out(v, depth + 1) for v in value]
+    if kind is tuple:
+        return tuple(copy_out(v, depth + 1) for v in value)
+    if kind is dict:
+        return {k: copy_out(v, depth + 1) for k, v in value.items()}
+    spec = value_type(kind)
+    if spec is not None and spec.copy is not None:
+        return spec.copy(value)
+    return value
+
+
+def describe_exception(exc: BaseException) -> str:
+    """A short message from an exception, built from strings only (a hostile
+    ``__str__`` cannot break it)."""
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - a hostile __str__
+        text = ""
+    text = text if len(text) <= 500 else text[:500] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _jsonable(value: Any) -> bool:
@@ -403,6 +516,26 @@ def _describe(func: Callable[..., Any], name: str) -> tuple[str, list[ParamSpec]
     return description, params, _type_name(hints["return"]), returns_doc, return_kinds
 
 
+@overload
+def tool(func: Callable[..., Any]) -> Tool: ...
+
+
+@overload
+def tool(
+    func: None = None,
+    *,
+    name: str | None = None,
+    requires: Sequence[str] = (),
+    cacheable: bool = False,
+    family: str = "general",
+    models: Sequence[Any] = (),
+    cache_salt: Callable[[], str] | None = None,
+    version: str = "1",
+    preempt: Literal["auto", "inline", "worker"] = "auto",
+    cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
+) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
 def tool(
     func: Callable[..., Any] | None = None,
     *,
@@ -412,6 +545,9 @@ def tool(
     family: str = "general",
     models: Sequence[Any] = (),
     cache_salt: Callable[[], str] | None = None,
+    version: str = "1",
+    preempt: Literal["auto", "inline", "worker"] = "auto",
+    cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
 ) -> Any:
     """Turn a typed, documented function into a :class:`Tool`.
 
@@ -430,11 +566,21 @@ def tool(
             go into result-cache keys and ``visprog models list``).
         cache_salt: returns extra text for result-cache keys, for state outside the
             arguments that changes results (e.g. which class descriptions are loaded).
+        version: the tool's own version; part of result-cache keys, so bump it when a
+            change makes old cached results wrong.
+        preempt: how a call is stopped at the run's deadline. ``"worker"``: it runs on a
+            worker thread that is abandoned at the deadline (model tools, anything that
+            can take long); ``"inline"``: it runs on the caller's thread, for cheap work
+            bounded by its arguments (image operations); ``"auto"`` (default): on a
+            worker until its calls have proved fast (each under 5 ms), then inline.
+        cost: estimates a call's cost from its bound arguments, checked against the
+            run's budgets *before* the call: ``{"llm_calls": n, "items": n}``.
     """
 
     def wrap(f: Callable[..., Any]) -> Tool:
         return Tool(
-            f, name=name, requires=requires, cacheable=cacheable, family=family, models=models, cache_salt=cache_salt
+            f, name=name, requires=requires, cacheable=cacheable, family=family, models=models, cache_salt=cache_salt,
+            version=version, preempt=preempt, cost=cost,
         )
 
     return wrap(func) if func is not None else wrap

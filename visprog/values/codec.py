@@ -1,77 +1,71 @@
-"""JSON codec of program values (traces, the result cache): images as PNG data URLs."""
+"""JSON codec of program values (traces, the result cache), through the value-type
+protocol: each registered type encodes itself; this module adds the ``"type"`` tag and
+handles scalars and containers. Images become PNG data URLs, each encoded once per call.
+"""
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from typing import Any
 
-import numpy as np
-import PIL.Image
+from visprog.values import builtin as _builtin  # registers Image, Box, Detections, Mask
+from visprog.values.protocol import value_type, value_type_named
 
-from visprog.values.core import Box, Detections, Image, Mask
+__all__ = ["MAX_DEPTH", "decode_value", "encode_value", "png_data_url"]
 
+png_data_url = _builtin.png_data_url
 
-def png_data_url(pil: PIL.Image.Image) -> str:
-    buffer = io.BytesIO()
-    pil.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _png_from_data_url(url: str) -> PIL.Image.Image:
-    payload = url.split(",", 1)[1]
-    pil = PIL.Image.open(io.BytesIO(base64.b64decode(payload)))
-    pil.load()
-    return pil
+#: Containers nested deeper than this (a program can build them) are cut off.
+MAX_DEPTH = 50
+#: Integers longer than this many digits are kept as a summary, not as digits.
+MAX_INT_DIGITS = 4_000
 
 
 def _number(value: float) -> Any:
     return value if math.isfinite(value) else str(value)
 
 
-MAX_DEPTH = 50
+def encode_value(value: Any, images: dict[int, Any] | None = None, depth: int = 0) -> Any:
+    """A JSON-able encoding of a program value, tagged by type.
 
-
-def encode_value(value: Any, images: dict[int, str] | None = None, depth: int = 0) -> Any:
-    """A JSON-able encoding of a program value, tagged by type. Containers nested deeper
-    than ``MAX_DEPTH`` (a program can build them) are cut off, not recursed into."""
-    images = {} if images is None else images
+    Args:
+        value: any program value.
+        images: memo of values already encoded in this call (by ``id``), so an image that
+            appears in many steps is stored once per call.
+        depth: nesting depth so far (deeper than :data:`MAX_DEPTH` is cut off).
+    """
+    memo: dict[int, Any] = {} if images is None else images
     if depth > MAX_DEPTH:
         return {"type": "unknown", "repr": "nested too deeply"}
-    if value is None or isinstance(value, (bool, int, str)):
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
         return value
-    if isinstance(value, float):
+    if kind is int:
+        if value.bit_length() > MAX_INT_DIGITS * 3.33:
+            return {"type": "unknown", "repr": f"int of about {int(value.bit_length() / 3.33)} digits"}
+        return value
+    if kind is float:
         return {"type": "float", "value": _number(value)}
-    if isinstance(value, Image):
-        key = id(value.pil)
-        if key not in images:
-            images[key] = png_data_url(value.pil)
-        return {"type": "Image", "offset": list(value.offset), "root_size": list(value.root_size), "png": images[key]}
-    if isinstance(value, Box):
-        return {
-            "type": "Box", "xyxy": [_number(float(v)) for v in value.as_tuple()], "label": value.label,
-            "score": None if value.score is None else _number(float(value.score)),
-            "mask": encode_value(value.mask, images) if value.mask is not None else None,
-        }
-    if isinstance(value, Detections):
-        return {"type": "Detections", "boxes": [encode_value(b, images) for b in value]}
-    if isinstance(value, Mask):
-        pil = PIL.Image.fromarray(value.array.astype(np.uint8) * 255, mode="L").convert("1")
-        return {"type": "Mask", "label": value.label, "score": value.score, "png": png_data_url(pil)}
-    if isinstance(value, range):
+    if kind is range:
         return {"type": "range", "args": [value.start, value.stop, value.step]}
-    if isinstance(value, tuple):
-        return {"type": "tuple", "items": [encode_value(v, images, depth + 1) for v in value]}
-    if isinstance(value, list):
-        return [encode_value(v, images, depth + 1) for v in value]
-    if isinstance(value, dict):
-        return {"type": "dict", "items": [[encode_value(k, images, depth + 1), encode_value(v, images, depth + 1)] for k, v in value.items()]}
-    return {"type": "unknown", "repr": type(value).__name__}
+    if kind is tuple:
+        return {"type": "tuple", "items": [encode_value(v, memo, depth + 1) for v in value]}
+    if kind is list:
+        return [encode_value(v, memo, depth + 1) for v in value]
+    if kind is dict:
+        return {"type": "dict", "items": [[encode_value(k, memo, depth + 1), encode_value(v, memo, depth + 1)] for k, v in value.items()]}
+    spec = value_type(kind)
+    if spec is None or spec.encode is None:
+        return {"type": "unknown", "repr": kind.__name__}
+    key = id(value)
+    if key not in memo:
+        memo[key] = {"type": spec.name, **spec.encode(value, lambda v: encode_value(v, memo, depth + 1))}
+    return memo[key]
 
 
 def decode_value(data: Any) -> Any:
-    """Inverse of :func:`encode_value`."""
+    """Inverse of :func:`encode_value`. Values that could not be encoded come back as a
+    ``"<...>"`` string naming what they were."""
     if data is None or isinstance(data, (bool, int, str)):
         return data
     if isinstance(data, list):
@@ -79,20 +73,13 @@ def decode_value(data: Any) -> Any:
     kind = data.get("type")
     if kind == "float":
         return float(data["value"])
-    if kind == "Image":
-        return Image(_png_from_data_url(data["png"]), tuple(data["offset"]), tuple(data["root_size"]))
-    if kind == "Box":
-        mask = decode_value(data["mask"]) if data.get("mask") else None
-        score = None if data["score"] is None else float(data["score"])
-        return Box(*(float(v) for v in data["xyxy"]), label=data["label"], score=score, mask=mask)
-    if kind == "Detections":
-        return Detections([decode_value(b) for b in data["boxes"]])
-    if kind == "Mask":
-        return Mask(np.asarray(_png_from_data_url(data["png"]).convert("L")) > 127, data["label"], data["score"])
     if kind == "range":
         return range(*data["args"])
     if kind == "tuple":
         return tuple(decode_value(v) for v in data["items"])
     if kind == "dict":
         return {decode_value(k): decode_value(v) for k, v in data["items"]}
+    spec = value_type_named(kind) if isinstance(kind, str) else None
+    if spec is not None and spec.decode is not None:
+        return spec.decode(data, decode_value)
     return f"<{data.get('repr', 'unknown')}>"

@@ -1,0 +1,110 @@
+"""Running a tool call under the run's deadline.
+
+A call runs *inline* (on the interpreter's thread) or on a *worker* thread that is
+abandoned when the deadline passes, so that a slow or stuck tool cannot hold the run
+past its wall-time budget. Handing a call to a thread costs tens of microseconds, so
+tools choose (``@tool(preempt=...)``): model tools and anything that can take long run
+on a worker; cheap operations bounded by their arguments run inline; ``"auto"`` tools
+run on a worker until their calls have proved fast, then inline.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from visprog.errors import BudgetExceeded
+from visprog.runtime.budgets import Budget
+from visprog.toolkit.tool import Invocation, Tool
+
+__all__ = ["run_call"]
+
+#: An "auto" tool runs inline while its last PROVEN_CALLS calls each took less than
+#: FAST_S (timed inside the call, without the thread hand-off); a slow call sends it
+#: back to the worker until it proves fast again.
+PROVEN_CALLS = 3
+FAST_S = 0.005
+#: ... and only while more than this much of the budget remains.
+INLINE_MARGIN_S = 1.0
+
+_clock = time.perf_counter
+
+
+def run_call(tool: Tool, call: Callable[[], Invocation], budget: Budget) -> Invocation:
+    """Run ``call`` (a bound :meth:`Tool.invoke`) under ``budget``'s deadline.
+
+    Raises:
+        BudgetExceeded: the deadline passed before or during the call (a worker call
+            still running is abandoned; its thread ends when the tool returns).
+        KeyboardInterrupt: passed through.
+    """
+    remaining = budget.remaining_s()
+    if remaining <= 0:
+        budget.out_of_time()
+    mode = tool.preempt
+    if mode == "inline":
+        result = call()
+    elif mode == "worker":
+        result = _on_worker(tool, call, remaining)
+    else:
+        if tool.fast_streak >= PROVEN_CALLS and remaining > INLINE_MARGIN_S:
+            started = _clock()
+            try:
+                result = call()
+            finally:
+                elapsed = _clock() - started
+        else:
+            timed = _Timed(call)
+            try:
+                result = _on_worker(tool, timed, remaining)
+            finally:
+                elapsed = timed.elapsed
+        # Races between threads only make a tool prove itself again: harmless.
+        tool.fast_streak = tool.fast_streak + 1 if elapsed < FAST_S else 0
+    if _clock() > budget.deadline:
+        budget.out_of_time()
+    return result
+
+
+class _Timed:
+    """A call that remembers how long it ran (on whichever thread ran it)."""
+
+    __slots__ = ("call", "elapsed")
+
+    def __init__(self, call: Callable[[], Invocation]) -> None:
+        self.call = call
+        self.elapsed = float("inf")
+
+    def __call__(self) -> Invocation:
+        started = _clock()
+        try:
+            return self.call()
+        finally:
+            self.elapsed = _clock() - started
+
+
+def _on_worker(tool: Tool, call: Callable[[], Invocation], timeout: float) -> Invocation:
+    outcome: dict[str, Any] = {}
+    context = contextvars.copy_context()
+
+    def target() -> None:
+        try:
+            outcome["value"] = context.run(call)
+        except BaseException as exc:  # noqa: BLE001 - handed to the interpreter's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name=f"visprog-{tool.name}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise BudgetExceeded(
+            "max_wall_time_s",
+            f"{tool.name} was still running at the deadline (budget max_wall_time_s); the call was abandoned",
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    value: Invocation = outcome["value"]
+    return value

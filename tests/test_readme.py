@@ -1,0 +1,82 @@
+"""Every command and Python snippet in the README runs, as written.
+
+Fenced ``bash`` blocks are run line by line, ``python`` blocks as whole scripts, each in
+a scratch folder that links to the checkout's files (so outputs such as trace.html land
+there, not in the checkout). Two exceptions, both stated here rather than hidden:
+
+* the test command itself (``bash scripts/test.sh``): it runs this suite, so running it
+  from inside the suite would never end; CI runs it, which is the same check;
+* benchmark commands run with ``VISPROG_BENCH_QUICK=1``, which each benchmark reads to
+  use small sizes: the test proves the command works and prints its figures; the full
+  figures come from running it by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+NOT_RUN = {"bash scripts/test.sh": "the test command runs this suite (CI runs it)"}
+FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.S | re.M)
+
+
+def blocks(kind: str) -> list[str]:
+    return [body for lang, body in FENCE.findall(README.read_text(encoding="utf-8")) if lang == kind]
+
+
+def commands() -> list[str]:
+    found: list[str] = []
+    for body in blocks("bash"):
+        for line in body.splitlines():
+            line = line.split(" #", 1)[0].strip() if not line.strip().startswith("#") else ""
+            if line:
+                found.append(line)
+    return found
+
+
+def scratch(tmp_path: Path) -> Path:
+    for entry in ROOT.iterdir():
+        if entry.name not in (".git",):
+            (tmp_path / entry.name).symlink_to(entry)
+    return tmp_path
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["VISPROG_BENCH_QUICK"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def test_the_readme_has_commands_and_snippets():
+    assert len(commands()) >= 5 and len(blocks("python")) >= 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", commands())
+def test_readme_command_runs(command: str, tmp_path: Path) -> None:
+    if command in NOT_RUN:
+        pytest.skip(NOT_RUN[command])
+    folder = scratch(tmp_path)
+    argv = shlex.split(command)
+    done = subprocess.run(argv, cwd=folder, env=environment(), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{command!r} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", range(len(blocks("python"))))
+def test_readme_python_snippet_runs(index: int, tmp_path: Path) -> None:
+    code = blocks("python")[index]
+    folder = scratch(tmp_path)
+    python = ROOT / ".venv" / "bin" / "python"
+    done = subprocess.run([str(python if python.exists() else sys.executable), "-c", code], cwd=folder,
+                          env=environment(), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"snippet {index} failed:\n{code}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"

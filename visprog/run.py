@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from visprog.checker.core import check_program
+from visprog.checker.core import Diagnostic, check_program
 from visprog.errors import (
     CheckFailed,
     ErrorRecord,
@@ -13,6 +15,7 @@ from visprog.errors import (
     ProgramSyntaxError,
 )
 from visprog.language.limits import Limits
+from visprog.language.rules import kind_of_type
 from visprog.language.syntax import Program, parse_program
 from visprog.runtime.execution import Execution, RunResult, StepEvent
 from visprog.toolkit.context import RunContext, default_context
@@ -24,37 +27,173 @@ from visprog.values.core import load_image
 
 
 def prepare_inputs(image: Any = None, inputs: Mapping[str, Any] | None = None, *, limits: Limits | None = None) -> dict[str, Any]:
-    """Input name -> program value. Image-like inputs (paths, PIL images, arrays) become
-    :class:`~visprog.values.Image`; ``image`` is the ``IMAGE`` input.
+    """Input name -> program value: images read through :func:`~visprog.load_image`
+    and everything copied, so nothing the program does reaches the caller's objects.
+
+    Rules:
+        * ``image`` is the ``IMAGE`` input and is always an image: a ``str`` there is a
+          path (a URL or a missing file is an InputError). Giving ``IMAGE`` both as
+          ``image`` and in ``inputs`` is an InputError.
+        * In ``inputs``, these become :class:`~visprog.values.Image`: ``pathlib.Path``
+          (any ``os.PathLike``), ``bytes``, PIL images, numpy arrays, Images, and a
+          ``str`` whose extension is one Pillow opens (``.jpg``, ``.png``, ``.webp``,
+          ...): such a string must name a readable image file, else InputError. Any
+          other ``str`` stays text (a question, a class name).
+        * Lists, tuples and dicts are rebuilt with these rules applied to their items, so
+          ``inputs={"CLASSES": names}`` hands the program a copy of ``names``.
+        * numpy scalars become plain ``int``/``float``/``bool``; ``str``/``int``/
+          ``float`` subclasses become the plain type.
+        * Every image is within ``limits.max_image_pixels`` (checked before decoding).
+        * Anything else (sets, functions, modules, objects) is an InputError, as are
+          containers nested deeper than 20 levels or holding more than
+          ``limits.max_sequence_length`` items in all.
 
     Raises:
-        InputError: an image cannot be read.
+        InputError: one line naming the input and what is wrong with it.
     """
     limits = limits or Limits()
     prepared: dict[str, Any] = {}
     merged = dict(inputs or {})
     if image is not None:
-        merged.setdefault("IMAGE", image)
+        if "IMAGE" in merged:
+            raise InputError("input 'IMAGE' is given twice: as image= and in inputs=")
+    budget = _InputBudget(limits)
     for name, value in merged.items():
-        if not name.isidentifier() or name.startswith("_"):
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
             raise InputError(f"input name {name!r} is not a valid program variable")
-        prepared[name] = _input_value(value, limits)
+        prepared[name] = _input_value(value, limits, f"input {name!r}", budget, 0)
+    if image is not None:
+        prepared["IMAGE"] = _image_input(image, limits, "input 'IMAGE'")
     return prepared
 
 
-def _input_value(value: Any, limits: Limits) -> Any:
-    from pathlib import Path
+_MAX_INPUT_DEPTH = 20
+
+
+class _InputBudget:
+    """Counts container items across all inputs (a copy must stay bounded too)."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.left = limits.max_sequence_length
+
+    def take(self, count: int, where: str) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise InputError(f"{where}: inputs hold more than max_sequence_length items in all")
+
+
+def _image_extensions() -> frozenset[str]:
+    import PIL.Image
+
+    global _EXTENSIONS
+    if _EXTENSIONS is None:
+        _EXTENSIONS = frozenset(
+            ext.lower() for ext, fmt in PIL.Image.registered_extensions().items() if fmt in PIL.Image.OPEN
+        )
+    return _EXTENSIONS
+
+
+_EXTENSIONS: frozenset[str] | None = None
+
+
+def _image_input(value: Any, limits: Limits, where: str) -> Any:
+    try:
+        return load_image(value, max_pixels=limits.max_image_pixels)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def _input_value(value: Any, limits: Limits, where: str, budget: _InputBudget, depth: int) -> Any:
+    import os
 
     import numpy as np
     import PIL.Image
 
-    from visprog.language.rules import is_sandbox_value
+    from visprog.values.core import Box, Detections, Image, Mask
+    from visprog.values.protocol import value_type
 
-    if isinstance(value, (PIL.Image.Image, np.ndarray, Path, bytes)):
-        return load_image(value, max_pixels=limits.max_image_pixels)
-    if is_sandbox_value(value):
+    kind = type(value)
+    if value is None or kind in (bool, int, float, range, Box, Detections, Mask):
         return value
-    raise InputError(f"unsupported input type {type(value).__name__}")
+    if isinstance(value, str):
+        text = str(value)
+        suffix = os.path.splitext(text)[1].lower()
+        if suffix and "\n" not in text and suffix in _image_extensions():
+            return _image_input(text, limits, where)
+        return text
+    if isinstance(value, (Image, PIL.Image.Image, np.ndarray, bytes, bytearray, memoryview, os.PathLike)):
+        return _image_input(value, limits, where)
+    if isinstance(value, np.generic) and isinstance(value, (np.bool_, np.integer, np.floating)):
+        return value.item()
+    if isinstance(value, (list, tuple, dict)):
+        if depth >= _MAX_INPUT_DEPTH:
+            raise InputError(f"{where}: nested deeper than {_MAX_INPUT_DEPTH} levels")
+        budget.take(len(value), where)
+        if isinstance(value, dict):
+            out: dict[Any, Any] = {}
+            for key, item in value.items():
+                plain_key = _input_value(key, limits, where, budget, depth + 1)
+                if type(plain_key) not in (str, int, float, bool, type(None)):
+                    raise InputError(f"{where}: dict keys must be text or numbers, got {type(key).__name__}")
+                out[plain_key] = _input_value(item, limits, f"{where}[{key!r}]", budget, depth + 1)
+            return out
+        items = [_input_value(item, limits, f"{where}[{i}]", budget, depth + 1) for i, item in enumerate(value)]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    spec = value_type(kind)
+    if spec is not None:
+        return spec.copy(value) if spec.copy is not None else value
+    raise InputError(f"{where}: unsupported input type {kind.__name__}")
+
+
+#: Programs already parsed and checked: (source, registry, its version, input names,
+#: limits) -> (the registry, the Program, its error diagnostics). Re-running a program
+#: (run_batch, the REPL, evaluation over a fixed program) then skips parse and check.
+_CHECKED: OrderedDict[tuple[Any, ...], tuple[Registry, Program, tuple[Diagnostic, ...]]] = OrderedDict()
+_CHECKED_SIZE = 64
+_CHECKED_LOCK = threading.Lock()
+
+
+def input_kinds(inputs: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """``(name, kind)`` of each prepared input, for the checker's type inference."""
+    return tuple(sorted((name, kind_of_type(type(value))) for name, value in inputs.items()))
+
+
+def checked_program(program: str | Program, registry: Registry, inputs: tuple[tuple[str, str], ...], limits: Limits) -> Program:
+    """Parse (text) and check ``program``; raises CheckFailed with every problem.
+
+    Results for program text are kept in a small LRU keyed by the text, the registry
+    (identity and version), the input names and the limits, so a program run again is
+    neither parsed nor checked again.
+    """
+    key: tuple[Any, ...] | None = None
+    if isinstance(program, str):
+        key = (program, id(registry), registry.version, inputs, limits)
+        with _CHECKED_LOCK:
+            hit = _CHECKED.get(key)
+            if hit is not None and hit[0] is registry:
+                _CHECKED.move_to_end(key)
+                if hit[2]:
+                    raise CheckFailed(list(hit[2]))
+                return hit[1]
+        try:
+            parsed = parse_program(program, max_source_chars=limits.max_source_chars)
+        except ProgramSyntaxError as exc:
+            raise CheckFailed([Diagnostic(exc.line or 1, exc.column or 1, "syntax-error", exc.message)]) from None
+    else:
+        parsed = program
+    errors = tuple(d for d in check_program(parsed, registry, inputs=dict(inputs), limits=limits) if d.severity == "error")
+    if key is not None:
+        with _CHECKED_LOCK:
+            _CHECKED[key] = (registry, parsed, errors)
+            while len(_CHECKED) > _CHECKED_SIZE:
+                _CHECKED.popitem(last=False)
+    if errors:
+        raise CheckFailed(list(errors))
+    return parsed
 
 
 def start_program(
@@ -78,16 +217,7 @@ def start_program(
     limits = limits or Limits()
     registry = with_core(registry if registry is not None else default_registry())
     prepared = prepare_inputs(image, inputs, limits=limits)
-    if isinstance(program, str):
-        try:
-            program = parse_program(program, max_source_chars=limits.max_source_chars)
-        except ProgramSyntaxError as exc:
-            from visprog.checker.core import Diagnostic
-
-            raise CheckFailed([Diagnostic(exc.line or 1, exc.column or 1, "syntax-error", exc.message)]) from None
-    diagnostics = [d for d in check_program(program, registry, inputs=prepared.keys(), limits=limits) if d.severity == "error"]
-    if diagnostics:
-        raise CheckFailed(diagnostics)
+    program = checked_program(program, registry, input_kinds(prepared), limits)
     if context is None:
         context = default_context(limits)
     return Execution(program, registry, prepared, limits=limits, context=context, listeners=listeners)
@@ -108,9 +238,11 @@ def run_program(
 
     Args:
         program: program text (VisProg line form, Python, or ``def execute_command(image)``).
-        image: the main image (``IMAGE``; ``image`` for an entry function): a path, PIL
-            image, ``(H, W, 3)`` uint8 array or :class:`~visprog.values.Image`.
-        inputs: more named inputs, e.g. ``{"LEFT": ..., "RIGHT": ...}``.
+        image: the main image (``IMAGE``; ``image`` for an entry function): a path
+            (``str`` or ``Path``), bytes, a PIL image, a numpy array or an
+            :class:`~visprog.values.Image`; read by :func:`~visprog.load_image`.
+        inputs: more named inputs, e.g. ``{"LEFT": ..., "RIGHT": ...}``; see
+            :func:`prepare_inputs` for which become images and how they are copied.
         registry: tools (default: :func:`default_registry`).
         limits: budgets (default :class:`~visprog.Limits`).
         context: services for tools (result cache, chat model).
@@ -174,7 +306,13 @@ def run_batch(
     def runs(advance: Callable[[], None]) -> list[RunResult]:
         results = []
         for image in images:
-            results.append(run_program(program, image, registry=registry, limits=limits, context=context))
+            try:
+                results.append(run_program(program, image, registry=registry, limits=limits, context=context))
+            except InputError as exc:
+                # One unreadable image is that item's error; the others still run.
+                record = ErrorRecord("InputError", str(exc))
+                text = program if isinstance(program, str) else program.source
+                results.append(RunResult(None, Trace(program=text, error=record), {}, record))
             advance()
         return results
 

@@ -51,7 +51,7 @@ class Limits:
     max_image_pixels: int = 50_000_000
     max_format_width: int = 1_000
     max_total_items: int = 20_000_000
-    max_total_pixels: int = 1_000_000_000
+    max_total_pixels: int = 100_000_000
     max_trace_steps: int = 20_000
     max_container_depth: int = 32
     max_items_per_call: int = 10_000

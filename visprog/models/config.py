@@ -7,6 +7,9 @@ Read from a TOML file, then overridden by environment variables:
 ``VISPROG_DEVICE``         ``auto`` (CUDA, then MPS, then CPU), ``cpu``, ``cuda``, ``cuda:1``, ``mps``
 ``VISPROG_CACHE_DIR``      cache folder (default ``~/.cache/visprog``)
 ``VISPROG_RESULT_CACHE``   ``0`` turns the tool-result cache off
+``VISPROG_CACHE_MAX_BYTES`` size cap of the on-disk result cache, e.g. ``2G``, ``500M``
+                           or a number of bytes (default ``1G``); least recently used
+                           entries are evicted past it
 ``VISPROG_MODEL_<KEY>``    model id or local path for a model key, e.g.
                            ``VISPROG_MODEL_DETECTOR=/models/owlv2``
 ``VISPROG_LLM``            planner chat model (see the README)
@@ -17,6 +20,7 @@ The file holds the same settings::
     device = "cuda"
     cache_dir = "/data/visprog-cache"
     result_cache = true
+    cache_max_bytes = "2G"
     llm = "openai:gpt-4o-mini"
     [models]
     detector = "google/owlvit-base-patch32"
@@ -26,6 +30,7 @@ The file holds the same settings::
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,7 +39,12 @@ from typing import Any
 
 from visprog.errors import InputError
 
-__all__ = ["Config", "load_config"]
+__all__ = ["DEFAULT_CACHE_MAX_BYTES", "Config", "load_config", "parse_size"]
+
+#: Default size cap of the on-disk result cache (1 GiB).
+DEFAULT_CACHE_MAX_BYTES = 1 << 30
+
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,7 @@ class Config:
     device: str = "auto"
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "visprog")
     result_cache: bool = True
+    cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES
     models: Mapping[str, str] = field(default_factory=dict)
     llm: str | None = None
 
@@ -76,11 +87,41 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         result_cache = env["VISPROG_RESULT_CACHE"].strip().lower() not in ("0", "false", "no", "off")
     if not isinstance(result_cache, bool):
         raise InputError(f"config file {path}: result_cache must be true or false")
+    max_bytes: Any = data.get("cache_max_bytes", DEFAULT_CACHE_MAX_BYTES)
+    where = f"config file {path}"
+    if env.get("VISPROG_CACHE_MAX_BYTES"):
+        max_bytes, where = env["VISPROG_CACHE_MAX_BYTES"], "VISPROG_CACHE_MAX_BYTES"
+    try:
+        cache_max_bytes = parse_size(max_bytes)
+    except ValueError as exc:
+        raise InputError(f"{where}: cache_max_bytes {exc}") from None
     cache_dir = Path(env.get("VISPROG_CACHE_DIR") or data.get("cache_dir") or Path.home() / ".cache" / "visprog")
     return Config(
         device=str(env.get("VISPROG_DEVICE") or data.get("device") or "auto"),
         cache_dir=cache_dir.expanduser(),
         result_cache=result_cache,
+        cache_max_bytes=cache_max_bytes,
         models=models,
         llm=env.get("VISPROG_LLM") or data.get("llm"),
     )
+
+
+def parse_size(value: Any) -> int:
+    """A size in bytes from an int or text such as ``"500M"``, ``"2G"``, ``"1.5GiB"``
+    (binary units: K = 1024; a trailing B or iB is optional).
+
+    Raises:
+        ValueError: not a positive size.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"must be a size like 2G or 500000000, got {value!r}")
+    if isinstance(value, int):
+        number = float(value)
+    else:
+        match = re.fullmatch(r"([0-9]+(?:\.[0-9]*)?)\s*([KMGT]?)(?:I?B)?", str(value).strip().upper())
+        if match is None:
+            raise ValueError(f"must be a size like 2G or 500000000, got {value!r}")
+        number = float(match.group(1)) * _SIZE_UNITS[match.group(2)]
+    if not 1 <= number <= 1 << 62:
+        raise ValueError(f"must be a positive size, got {value!r}")
+    return int(number)

@@ -14,11 +14,12 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from visprog.errors import ProgramRuntimeError, RunError, SandboxViolation
-from visprog.language.rules import BUILTIN_KEYWORDS, construct_name, tool_method_of
+from visprog.errors import BudgetExceeded, ProgramRuntimeError, RunError, SandboxViolation
+from visprog.language.rules import BUILTIN_KEYWORDS, KEY_BUILTINS, STARRED_CALL, construct_name, tool_method_of
 from visprog.runtime.budgets import Budget
 from visprog.runtime.sandbox import (
     BUILTINS,
+    KeyFunction,
     call_method,
     check_key,
     format_value,
@@ -47,7 +48,7 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
 }
 _CONSTANTS = (str, int, float, bool, type(None))
 _INDEXABLE = (list, tuple, str, dict, range, Detections)
-_ITERABLE = (list, tuple, str, dict, range, Detections)
+_ITERABLE = (list, tuple, str, dict, range, Detections, set)
 
 
 def position(exc: RunError, node: ast.AST) -> RunError:
@@ -71,7 +72,7 @@ class Evaluator:
             ast.UnaryOp: self._unaryop, ast.BoolOp: self._boolop, ast.Compare: self._compare,
             ast.IfExp: self._ifexp, ast.Call: self._call, ast.Attribute: self._attribute,
             ast.Subscript: self._subscript, ast.List: self._list, ast.Tuple: self._tuple,
-            ast.Dict: self._dict, ast.ListComp: self._listcomp, ast.GeneratorExp: self._listcomp,
+            ast.Dict: self._dict, ast.Set: self._set, ast.ListComp: self._listcomp, ast.GeneratorExp: self._listcomp,
             ast.DictComp: self._dictcomp, ast.JoinedStr: self._joinedstr,
         }
 
@@ -148,7 +149,7 @@ class Evaluator:
         left = self.eval(node.left)
         for op, comparator in zip(node.ops, node.comparators):
             right = self.eval(comparator)
-            if type(right) is dict and type(op) in (ast.In, ast.NotIn):
+            if (type(right) is dict or type(right) is set) and type(op) in (ast.In, ast.NotIn):
                 check_key(left, self.budget)
             if not _COMPARE[type(op)](left, right):
                 return False
@@ -198,6 +199,16 @@ class Evaluator:
             key = self.eval(key_node)
             check_key(key, self.budget)
             result[key] = self.eval(value_node)
+        return result
+
+    def _set(self, node: ast.Set) -> set[Any]:
+        result: set[Any] = set()
+        budget = self.budget
+        for element in node.elts:
+            item = self.eval(element)
+            check_key(item, budget, what="set items")
+            result.add(item)
+        budget.length(len(result))
         return result
 
     def _comprehension(self, generators: list[ast.comprehension], emit: Callable[[], None]) -> None:
@@ -274,7 +285,9 @@ class Evaluator:
             name = target.id  # type: ignore[attr-defined]
             if name[0] == "_":
                 raise position(SandboxViolation(f"name '{name}' is private"), target)
-            if name in BUILTINS or self.resolve(name) is not None:
+            if name in BUILTINS or (self.resolve(name) is not None and len(self.scopes) < 2):
+                # Inside the entry function a local variable may take a tool's name, as in
+                # Python (ViperGPT programs write `count = 0`); calls still reach the tool.
                 raise position(SandboxViolation(f"cannot assign to '{name}': it names a tool or built-in"), target)
             self.scopes[-1][name] = value
             names.append(name)
@@ -322,14 +335,73 @@ class Evaluator:
             tool_name = tool_method_of(type(obj), func.attr)
             if tool_name is not None:
                 return self.call_tool_method(node, obj, tool_name)
-            args = [self.eval(a) for a in node.args]
-            kwargs = {kw.arg: self.eval(kw.value) for kw in node.keywords}
+            args = self.spread(node.args) if getattr(node, STARRED_CALL, False) else [self.eval(a) for a in node.args]
+            keyed = func.attr == "sort" and type(obj) is list
+            kwargs = {kw.arg: self._keyword(kw, keyed) for kw in node.keywords}
             return call_method(obj, func.attr, args, kwargs, self.budget)  # type: ignore[arg-type]
         raise SandboxViolation("only tools, built-ins and methods can be called")
 
+    # -- restricted constructs: key= lambdas and * arguments ------------------------
+    def _keyword(self, kw: ast.keyword, keyed: bool) -> Any:
+        """A keyword argument's value; a lambda only as the ``key=`` of a call that takes one."""
+        value = kw.value
+        if type(value) is ast.Lambda:
+            if keyed and kw.arg == "key":
+                return self._key_function(value)
+            raise position(SandboxViolation("lambda is only allowed as the key= of sorted(), min(), max() or list.sort()"), value)
+        return self.eval(value)
+
+    def _key_function(self, node: ast.Lambda) -> KeyFunction:
+        """The host callable for a ``key=`` lambda: binds the one parameter in a scope of
+        its own and evaluates the body, counting each call as a loop iteration. It reads
+        the enclosing scopes as they are when called (the sort runs at once)."""
+        args = node.args
+        if args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults or args.kw_defaults or len(args.args) != 1:
+            raise position(SandboxViolation("a key= lambda takes exactly one plain parameter (no defaults, *args or **kwargs)"), node)
+        name = args.args[0].arg
+        if name[0] == "_":
+            raise position(SandboxViolation(f"name '{name}' is private"), node)
+        if name in BUILTINS or self.resolve(name) is not None:
+            raise position(SandboxViolation(f"lambda parameter '{name}' names a tool or built-in"), node)
+        body = node.body
+        budget = self.budget
+        scopes = self.scopes
+
+        def call(item: Any) -> Any:
+            budget.iteration()
+            scopes.append({name: item})
+            try:
+                return self.eval(body)
+            finally:
+                scopes.pop()
+
+        return KeyFunction(call)
+
+    def spread(self, nodes: list[ast.expr]) -> list[Any]:
+        """Positional arguments with ``*`` unpacking of lists and tuples, each at most
+        ``max_items_per_call`` items (and counted towards the sequence budgets)."""
+        out: list[Any] = []
+        budget = self.budget
+        for arg in nodes:
+            if type(arg) is not ast.Starred:
+                out.append(self.eval(arg))
+                continue
+            value = self.eval(arg.value)  # type: ignore[attr-defined]
+            if type(value) is not list and type(value) is not tuple:
+                raise position(ProgramRuntimeError(f"* unpacks lists and tuples, not {type(value).__name__}"), arg)
+            limit = budget.limits.max_items_per_call
+            if len(out) + len(value) > limit:
+                raise position(BudgetExceeded(
+                    "max_items_per_call", f"* unpacking would pass {len(out) + len(value)} arguments; the limit (max_items_per_call) is {limit}",
+                ), arg)
+            budget.length(len(value))
+            out.extend(value)
+        return out
+
     def _call_builtin(self, node: ast.Call, name: str, fn: Callable[..., Any]) -> Any:
-        args = [self.eval(a) for a in node.args]
-        kwargs = {str(kw.arg): self.eval(kw.value) for kw in node.keywords}
+        args = self.spread(node.args) if getattr(node, STARRED_CALL, False) else [self.eval(a) for a in node.args]
+        keyed = name in KEY_BUILTINS
+        kwargs = {str(kw.arg): self._keyword(kw, keyed) for kw in node.keywords}
         extra = set(kwargs) - BUILTIN_KEYWORDS[name]
         if extra:
             raise SandboxViolation(f"{name}() does not take keyword '{sorted(extra)[0]}' here")

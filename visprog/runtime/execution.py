@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ from visprog.errors import (
     ToolError,
 )
 from visprog.language.limits import Limits
-from visprog.language.rules import ENTRY_FUNCTION, construct_name, scan
+from visprog.language.rules import ENTRY_FUNCTION, STARRED_CALL, construct_name, scan
 from visprog.language.syntax import Program, translate_eval_expression, visprog_value
 from visprog.runtime.budgets import Budget
 from visprog.runtime.calls import run_call
@@ -48,11 +49,49 @@ from visprog.toolkit.registry import Registry, Resolved
 from visprog.toolkit.tool import describe_exception
 from visprog.trace.records import StepRecord, ToolCall, Trace
 from visprog.values.core import Detections, Image
+from visprog.values.protocol import value_type
 
-__all__ = ["Execution", "RunResult", "StepEvent"]
+__all__ = ["Execution", "RunResult", "StepEvent", "call_registered_tool"]
 
 budget_clock = time.perf_counter
 _SHARED = (type(None), bool, int, float, str, range)
+
+#: The run whose program is executing on this thread (set while ``step()``/``run()``
+#: run it; copied to the worker threads of its tool calls), for tools that call tools.
+_RUNNING: ContextVar[Execution | None] = ContextVar("visprog_running_execution", default=None)
+
+
+def call_registered_tool(name: str, arguments: Mapping[str, Any]) -> Any:
+    """Call the registered tool ``name`` from inside another tool (ImagePatch's methods
+    call the detector, VQA, CLIP, depth and chat-model tools this way).
+
+    Inside a run, the tool is the run's (so a registry of fakes is honoured), and the
+    call goes through the one tool-call path like a program's own call: arguments
+    validated, availability checked, the run's result cache and chat model used, cost
+    checked against the budgets, run under the deadline, and recorded as a call of the
+    current step (after the call that made it), with its arguments and output.
+    Outside a run, the default registry's tool is invoked in the current context.
+
+    Args:
+        name: the tool's canonical name or an alias.
+        arguments: canonical argument name -> value.
+
+    Returns:
+        The tool's result.
+
+    Raises:
+        ToolError: the tool is not registered, or it failed (``ToolUnavailable`` when it
+            cannot run here); budgets as for any call.
+    """
+    execution = _RUNNING.get()
+    if execution is not None:
+        return execution.nested_call(name, arguments)
+    from visprog.toolkit.discovery import default_registry
+
+    resolved = default_registry().resolve(name)
+    if resolved is None:
+        raise ToolError(f"needs the tool '{name}', which is not in the default registry", tool=name)
+    return resolved.tool.invoke(dict(arguments), alias=resolved.alias).value
 
 
 @dataclass
@@ -123,6 +162,9 @@ class Execution(Evaluator):
         self.inputs = dict(inputs or {})
         self.budget = Budget(self.limits)
         self.trace = Trace(program=program.source, inputs=dict(self.inputs))
+        for name, value in self.inputs.items():
+            for text in getattr(value, "notes", ()) if type(value) is Image else ():
+                self.trace.notes.append(f"input {name}: {text}")
         self.recorder = Recorder(program, self.trace, self.listeners, self.limits.max_trace_steps)
         self._globals: dict[str, Any] = dict(self.inputs)
         self.scopes = [self._globals]
@@ -166,11 +208,13 @@ class Execution(Evaluator):
         if self._done:
             return None
         self.budget.resume()
+        token = _RUNNING.set(self)
         try:
             return next(self._gen)
         except StopIteration:
             return None
         finally:
+            _RUNNING.reset(token)
             self.budget.pause()
 
     def run(self) -> RunResult:
@@ -181,10 +225,12 @@ class Execution(Evaluator):
         """
         if not self._done:
             self.budget.resume()
+            token = _RUNNING.set(self)
             try:
                 for _ in self._gen:
                     pass
             finally:
+                _RUNNING.reset(token)
                 self.budget.pause()
         return RunResult(self._result, self.trace, self.variables, self.trace.error)
 
@@ -391,7 +437,10 @@ class Execution(Evaluator):
 
     def call_tool(self, node: ast.Call, resolved: Resolved, first: tuple[Any, ...] = ()) -> Any:
         tool = resolved.tool
-        args = [*first, *(self.eval(a) for a in node.args)]
+        if node.args and getattr(node, STARRED_CALL, False):
+            args = [*first, *self.spread(node.args)]
+        else:
+            args = [*first, *[self.eval(a) for a in node.args]] if node.args or first else []
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
             canonical = resolved.canonical_argument(kw.arg)  # type: ignore[arg-type]
@@ -408,12 +457,45 @@ class Execution(Evaluator):
             kwargs[spec.name] = value
         return self._run_tool(node, resolved, kwargs)
 
+    def nested_call(self, name: str, arguments: Mapping[str, Any]) -> Any:
+        """Run tool ``name`` for a tool that is running (see :func:`call_registered_tool`)."""
+        resolved = self.resolve(name)
+        if resolved is None:
+            raise ToolError(f"needs the tool '{name}', which is not in this run's registry", tool=name)
+        tool = resolved.tool
+        if tool.name in (EVAL_TOOL, RESULT_TOOL):
+            raise ToolError(f"{name} can only be called by a program", tool=name)
+        kwargs = dict(arguments)
+        recorder = self.recorder
+        step = recorder.step if recorder.step is not None else recorder.open(self._node)  # type: ignore[arg-type]
+        call = ToolCall(tool.name, resolved.shown_name, {k: v if type(v) in _SHARED else snapshot(v) for k, v in kwargs.items()})
+        step.calls.append(call)
+        started = budget_clock()
+        try:
+            self._check_cost(resolved, kwargs)
+            invocation = run_call(tool, lambda: tool.invoke(kwargs, alias=resolved.alias, context=self.context), self.budget)
+            output = invocation.value
+            call.cached = invocation.cached
+            if invocation.notes:
+                call.notes.extend(invocation.notes)
+            self._count_pixels(output)
+        except RunError as exc:
+            exc.tool = exc.tool or resolved.shown_name
+            call.error = exc.record()
+            call.duration_s = budget_clock() - started
+            raise
+        call.output = output if type(output) in _SHARED else snapshot(output)
+        call.duration_s = budget_clock() - started
+        return output
+
     def call_tool_method(self, node: ast.Call, obj: Any, tool_name: str) -> Any:
         """``obj.method(...)`` of a value type whose method is a tool: the same path as
         a tool call, with ``obj`` as the first argument."""
         resolved = self.resolve(tool_name)
         if resolved is None:
-            raise ToolError(f"method needs tool '{tool_name}', which is not in the registry", tool=tool_name)
+            spec = value_type(type(obj))
+            shown = f"{spec.name if spec is not None else type(obj).__name__}.{node.func.attr}"  # type: ignore[attr-defined]
+            raise ToolError(f"{shown} needs the tool '{tool_name}', which is not in the registry", tool=tool_name)
         return self.call_tool(node, resolved, (obj,))
 
     def _run_tool(self, node: ast.Call, resolved: Resolved, kwargs: dict[str, Any]) -> Any:

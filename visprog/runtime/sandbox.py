@@ -14,11 +14,38 @@ from collections.abc import Callable
 from typing import Any
 
 from visprog.errors import BudgetExceeded, ProgramRuntimeError, SandboxViolation
-from visprog.language.rules import attributes_of, methods_of
+from visprog.language.rules import attributes_of, format_fields, methods_of
 from visprog.runtime.budgets import Budget, key_depth_ok
 from visprog.values.protocol import SCALAR_TYPES
 
-__all__ = ["BUILTINS", "call_method", "check_key", "format_value", "get_attribute", "guard_binop"]
+__all__ = [
+    "BUILTINS", "KeyFunction", "call_method", "check_key", "check_set_items", "format_string", "format_value", "get_attribute",
+    "guard_binop",
+]
+
+
+class KeyFunction:
+    """The ``key=`` of ``sorted``/``min``/``max``/``list.sort``, made by the evaluator from
+    a program's one-parameter lambda. Only the evaluator creates one, only those four
+    receive one, and none of them keeps it: the lambda never becomes a program value.
+
+    Args:
+        call: evaluates the lambda's body with its parameter bound to the item.
+    """
+
+    __slots__ = ("call",)
+
+    def __init__(self, call: Callable[[Any], Any]) -> None:
+        self.call = call
+
+    def __call__(self, item: Any) -> Any:
+        return self.call(item)
+
+
+def _key_argument(owner: str, kwargs: dict[str, Any]) -> None:
+    """Refuse a ``key=`` that is not a program lambda (a host callable must never get in)."""
+    if "key" in kwargs and type(kwargs["key"]) is not KeyFunction:
+        raise SandboxViolation(f"{owner}: key= takes a lambda, e.g. key=lambda item: item.horizontal_center")
 
 
 def get_attribute(obj: Any, name: str) -> Any:
@@ -44,13 +71,19 @@ def call_method(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any], bu
         raise SandboxViolation(f"{cls.__name__} has no method '{name}' available to programs")
     if cls is str:
         _guard_str_method(obj, name, args, budget)
+        if name == "format":
+            return format_string(obj, args, kwargs, budget)
     elif cls is list:
         if name == "extend" and args and hasattr(args[0], "__len__"):
             budget.length(len(obj) + len(args[0]))
-        elif name == "sort" and kwargs.keys() - {"reverse"}:
-            raise SandboxViolation("list.sort only takes reverse=")
+        elif name == "sort":
+            if args or kwargs.keys() - {"reverse", "key"}:
+                raise SandboxViolation("list.sort only takes key= and reverse=")
+            _key_argument("list.sort", kwargs)
         elif name == "copy":
             budget.length(len(obj))
+    elif cls is set:
+        _guard_set_method(obj, name, args, budget)
     elif cls is dict:
         if name == "update" and args and type(args[0]) is dict:
             budget.length(len(obj) + len(args[0]))
@@ -65,10 +98,79 @@ def call_method(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any], bu
     return result
 
 
+def _guard_set_method(items: set[Any], name: str, args: list[Any], budget: Budget) -> None:
+    """Sets hold plain hashable values only; what a method adds or hashes is checked first."""
+    if name in ("add", "discard", "remove"):
+        if len(args) == 1:
+            check_key(args[0], budget, what="set items")
+        return
+    growing = name in ("update", "union", "symmetric_difference")
+    total = len(items)
+    for other in args:
+        if type(other) not in _SET_SOURCES:
+            raise ProgramRuntimeError(f"set.{name}() takes lists, tuples, sets or strings, not {type(other).__name__}")
+        if type(other) is not set:
+            check_set_items(other, budget)
+        total += len(other)
+    if growing or name == "copy":
+        budget.length(total)
+
+
+_SET_SOURCES = (list, tuple, set, str, range, dict)
+
+
+def check_set_items(items: Any, budget: Budget) -> None:
+    """Refuse items a set may not hold (anything but plain values and tuples of them)."""
+    if type(items) is set or type(items) is range or type(items) is str:
+        return
+    for item in items:
+        check_key(item, budget, what="set items")
+
+
+def format_string(template: str, args: list[Any], kwargs: dict[str, Any], budget: Budget) -> str:
+    """``template.format(*args, **kwargs)`` with plain fields only (see
+    :func:`visprog.language.rules.format_fields`), each value formatted by
+    :func:`format_value`; the result's length is checked as it grows. The template's
+    fields are never looked up as attributes or items: this builds the text itself."""
+    try:
+        parts = format_fields(template)
+    except ValueError as exc:
+        raise SandboxViolation(str(exc)) from None
+    out: list[str] = []
+    total = 0
+    automatic: bool | None = None
+    position = 0
+    for literal, field, spec in parts:
+        pieces = [literal]
+        if field is not None:
+            if field == "" or field.isdigit():
+                if automatic is None:
+                    automatic = field == ""
+                elif automatic != (field == ""):
+                    raise ProgramRuntimeError("format fields cannot mix automatic {} and numbered {0} fields")
+                index = position if field == "" else int(field)
+                position += field == ""
+                if index >= len(args):
+                    raise ProgramRuntimeError(f"format field {{{field}}} needs positional argument {index}, but only {len(args)} were given")
+                value = args[index]
+            elif field in kwargs:
+                value = kwargs[field]
+            else:
+                raise ProgramRuntimeError(f"format field {{{field}}} has no keyword argument {field}=")
+            pieces.append(format_value(value, spec, budget))
+        for piece in pieces:
+            total += len(piece)
+            budget.length(total)
+            out.append(piece)
+    return "".join(out)
+
+
 def _guard_str_method(text: str, name: str, args: list[Any], budget: Budget) -> None:
     if name == "join" and args:
         items = args[0]
-        if type(items) in (list, tuple):
+        if type(items) is str:
+            budget.length(len(items) + len(text) * max(len(items) - 1, 0))
+        elif type(items) in (list, tuple):
             total = sum(len(x) for x in items if type(x) is str) + len(text) * max(len(items) - 1, 0)
             budget.length(total)
     elif name == "replace" and len(args) >= 2 and type(args[0]) is str and type(args[1]) is str:
@@ -79,17 +181,19 @@ def _guard_str_method(text: str, name: str, args: list[Any], budget: Budget) -> 
         budget.length(len(text))
 
 
-def check_key(key: Any, budget: Budget) -> None:
-    """Refuse dict keys that are not plain values, or tuples nested too deeply to hash."""
+def check_key(key: Any, budget: Budget, what: str = "dict keys") -> None:
+    """Refuse dict keys (or set items: ``what``) that are not plain values, or tuples
+    nested too deeply to hash."""
     kind = type(key)
     if kind in SCALAR_TYPES:
         return
     if kind is not tuple:
-        raise ProgramRuntimeError(f"dict keys must be plain values, not {kind.__name__}")
+        raise ProgramRuntimeError(f"{what} must be plain values, not {kind.__name__}")
     if not key_depth_ok(key, budget.limits.max_container_depth):
         raise BudgetExceeded(
             "max_container_depth",
-            f"a dict key nests tuples more than {budget.limits.max_container_depth} deep (budget max_container_depth)",
+            f"a {what[:-1] if what.endswith('s') else what} nests tuples more than {budget.limits.max_container_depth} deep "
+            "(budget max_container_depth)",
         )
 
 
@@ -132,6 +236,8 @@ def guard_binop(op: str, left: Any, right: Any, budget: Budget) -> None:
             raise BudgetExceeded("max_int_bits", f"<< by {right} exceeds the limit (max_int_bits) of {limits.max_int_bits} bits")
     elif op == "%" and lt is str:
         raise SandboxViolation("'%' formatting of strings is not allowed; use an f-string")
+    elif (op == "|" or op == "^") and lt is set and rt is set:
+        budget.length(len(left) + len(right))
 
 
 _FORMAT_SPEC = re.compile(r"^(?:.?[<>=^])?[+\- ]?z?#?0?(\d*)[,_]?(?:\.(\d+))?[bcdeEfFgGnosxX%]?$")
@@ -148,7 +254,7 @@ def to_text(value: Any, budget: Budget) -> str:
         if value.bit_length() > 33_000:  # about 10,000 digits; CPython refuses more anyway
             raise BudgetExceeded("max_sequence_length", "integer too large to turn into text")
         return str(value)
-    if kind in (list, tuple, dict):
+    if kind in (list, tuple, dict, set):
         budget.length(_text_size_estimate(value, budget))
     return str(value)
 
@@ -165,7 +271,7 @@ def _text_size_estimate(value: Any, budget: Budget) -> int:
         kind = type(item)
         if kind is str:
             total += len(item) + 4
-        elif kind in (list, tuple):
+        elif kind in (list, tuple, set):
             total += 2 + 2 * len(item)
             stack.extend((sub, depth + 1) for sub in item)
         elif kind is dict:
@@ -244,8 +350,30 @@ def _sum(budget: Budget, *args: Any) -> Any:
 
 
 def _sorted(budget: Budget, *args: Any, **kwargs: Any) -> Any:
+    _key_argument("sorted()", kwargs)
     _sized(budget, args)
     return sorted(*args, **kwargs)
+
+
+def _extreme(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(budget: Budget, *args: Any, **kwargs: Any) -> Any:
+        _key_argument(f"{fn.__name__}()", kwargs)
+        return fn(*args, **kwargs)
+
+    return call
+
+
+def _set(budget: Budget, *args: Any) -> set[Any]:
+    if len(args) > 1:
+        raise ProgramRuntimeError("set() takes at most one argument")
+    if not args:
+        return set()
+    items = args[0]
+    if type(items) not in _SET_SOURCES:
+        raise ProgramRuntimeError(f"set() takes a list, tuple, set, range or string, not {type(items).__name__}")
+    check_set_items(items, budget)
+    budget.length(len(items))
+    return set(items)
 
 
 def _str(budget: Budget, *args: Any) -> str:
@@ -269,8 +397,8 @@ def _list(budget: Budget, *args: Any) -> list[Any]:
 
 #: name -> implementation(budget, *args, **kwargs); keywords are in rules.BUILTIN_KEYWORDS.
 BUILTINS: dict[str, Callable[..., Any]] = {
-    "len": _plain(len), "min": _plain(min), "max": _plain(max), "sum": _sum, "sorted": _sorted,
+    "len": _plain(len), "min": _extreme(min), "max": _extreme(max), "sum": _sum, "sorted": _sorted,
     "abs": _plain(abs), "round": _plain(round), "any": _plain(any), "all": _plain(all),
     "enumerate": _listify(enumerate), "zip": _listify(zip), "range": _range, "str": _str, "int": _int,
-    "float": _plain(float), "bool": _plain(bool), "list": _list,
+    "float": _plain(float), "bool": _plain(bool), "list": _list, "set": _set,
 }

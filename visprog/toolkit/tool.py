@@ -144,7 +144,9 @@ def _make_validator(spec: ParamSpec) -> Callable[[Any], str | None]:
     if "any" in spec.kinds:
         return lambda value: None
     expected = spec.type_name
-    if spec.json_schema is not None and not set(spec.kinds) <= {"str", "int", "float", "bool", "None"}:
+    # jsonschema only where a structural check would say less (dicts with typed values,
+    # models): importing it costs over a second, and most tools never need it.
+    if spec.json_schema is not None and not _structurally_checkable(spec.annotation):
         import jsonschema
 
         base = jsonschema.Draft202012Validator
@@ -164,6 +166,19 @@ def _make_validator(spec: ParamSpec) -> Callable[[Any], str | None]:
         return None if fits(value) else f"expected {expected}, got {_value_kind(value)}"
 
     return check
+
+
+def _structurally_checkable(annotation: Any) -> bool:
+    """True for annotations made only of primitives, value types, Literal, unions and
+    lists/tuples of those: :func:`_structural` checks them completely."""
+    if annotation is Any or annotation in _PRIMITIVES or _is_value_class(annotation) or annotation in (list, tuple):
+        return True
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return True
+    if origin in (Union, types.UnionType, list, tuple, Sequence, typing.Sequence):
+        return all(a is Ellipsis or _structurally_checkable(a) for a in get_args(annotation))
+    return False
 
 
 def _structural(annotation: Any) -> Callable[[Any], bool]:
@@ -339,9 +354,11 @@ class Tool:
         if cache is not None:
             key = cache.key(self, bound)
             if key is not None:
-                hit, value = cache.get(key)
+                hit, value, cached_notes = cache.lookup(key, self)
                 if hit:
-                    return Invocation(value, True, ())
+                    # The original call's notes come back with its result: a cached
+                    # answer reached by a fallback says so, like the original did.
+                    return Invocation(value, True, tuple(cached_notes))
         notes = CallNotes()
         token = set_context(context, notes)
         try:
@@ -355,7 +372,7 @@ class Tool:
         if not is_sandbox_value(output):
             raise ToolError(f"returned a value of unsupported type {type(output).__name__}")
         if key is not None and cache is not None:
-            cache.put(key, output)
+            cache.put(key, output, self, notes.items)
         return Invocation(copy_out(output), False, tuple(notes.items))
 
     def __call__(self, **kwargs: Any) -> Any:

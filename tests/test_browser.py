@@ -73,6 +73,47 @@ def test_failed_trace_renders_too(tmp_path, artifacts, small_image):
     assert problems == [] and report["steps"] == ["1", "2"]
 
 
+FIRST_SCREEN = """(selector) => {
+    const el = document.querySelector(selector);
+    const r = el.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, w: r.width, h: r.height,
+            scrollY: window.scrollY, uncovered: el === hit || el.contains(hit),
+            loaded: el.tagName !== "IMG" || (el.complete && el.naturalWidth > 0)};
+}"""
+
+
+@pytest.mark.parametrize("kind", ["image", "text", "failed"])
+def test_the_result_is_visible_at_1280x800_without_scrolling(tmp_path, artifacts, astronaut, kind):
+    """The summary card puts the answer on the first screen of a laptop-sized window."""
+    from visprog import run_program
+
+    programs = {
+        "image": "OBJ0=FACEDET(image=IMAGE)\nIMAGE0=EMOJI(image=IMAGE,object=OBJ0,emoji='smiley')\nFINAL=RESULT(var=IMAGE0)",
+        "text": "OBJ0=FACEDET(image=IMAGE)\nN0=COUNT(box=OBJ0)\nANS0=EVAL(expr=\"'yes' if {N0} > 0 else 'no'\")\nFINAL=RESULT(var=ANS0)",
+        "failed": "B=LOC(image=IMAGE,object='LEFT')\nC=CROP(image=IMAGE,box=B,margin=-1.0)\nFINAL=RESULT(var=C)",
+    }
+    # A long program and a request push the steps down; the result must stay in view.
+    padding = "".join(f"\nP{i}=COUNT(box=LOC(image=IMAGE,object='LEFT'))" for i in range(25))
+    program = programs[kind].replace("\nFINAL", padding + "\nFINAL", 1)
+    result = run_program(program, astronaut)
+    assert (result.error is not None) == (kind == "failed"), result.error
+    result.trace.request = "Hide the faces with a smiley, then tell me whether anything was hidden"
+    path = tmp_path / f"{kind}.html"
+    result.trace.save_html(str(path))
+    with browser_page(1280, 800) as (page, problems):
+        page.goto(path.as_uri(), wait_until="load")
+        target = {"image": "#result img", "text": "#result .answer-text", "failed": "#result .error-box"}[kind]
+        box = page.evaluate(FIRST_SCREEN, target)
+        page.screenshot(path=str(artifacts / f"trace_first_screen_{kind}.png"))
+    assert problems == []
+    assert box["scrollY"] == 0 and box["w"] > 0 and box["h"] > 0
+    assert 0 <= box["top"] and box["bottom"] <= 800 and 0 <= box["left"] and box["right"] <= 1280, box
+    assert box["uncovered"] and box["loaded"]
+    if kind == "image":
+        assert box["w"] >= 300  # large enough to see the edit, not a thumbnail
+
+
 def test_trace_widget_javascript_renders_and_enlarges_on_click(tmp_path, artifacts, astronaut):
     """The widget's front end (its ESM) in a real browser, with a stand-in for the
     anywidget model holding the state a real run produced."""

@@ -1,4 +1,4 @@
-"""The command line, run as a user would: a subprocess of the installed console script."""
+"""The command line, run as a user would: a subprocess of ``python -m visprog``."""
 
 import json
 import os
@@ -42,6 +42,7 @@ def test_run_prints_answer_and_writes_html(files):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "1"
     assert html.is_file() and "<!DOCTYPE html>" in html.read_text()
+    assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_run_json(files):
@@ -56,6 +57,11 @@ def test_run_from_stdin(files):
     _, image, _ = files
     out = visprog("run", "-", "--image", str(image), stdin=PROGRAM)
     assert out.returncode == 0 and out.stdout.strip() == "1"
+
+
+def test_version():
+    out = visprog("--version")
+    assert out.returncode == 0 and out.stdout.strip().startswith("visprog ") and out.stdout.strip()[8:9].isdigit()
 
 
 @pytest.mark.parametrize(
@@ -101,14 +107,16 @@ def test_failing_program_exits_1_with_location(files):
     assert "line 2" in out.stderr and "tool CROP" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_check(files):
+def test_check_prints_file_line_column(files):
     folder, _, program = files
     assert visprog("check", str(program)).returncode == 0
     bad = folder / "bad.vp"
     bad.write_text("X=LOCC(image=IMAGE,object='dog')\n")
     out = visprog("check", str(bad))
     assert out.returncode == 1
-    assert "line 1, column 3: 'LOCC' is not a registered tool" in out.stdout and "did you mean 'LOC'?" in out.stdout
+    first = next(line for line in out.stdout.splitlines() if "LOCC" in line)
+    assert first.startswith(f"{bad}:1:3: error: 'LOCC' is not a registered tool")
+    assert "did you mean 'LOC'?" in first
 
 
 def test_tools_listing():
@@ -128,9 +136,24 @@ def test_models_list_and_offline_pull(tmp_path):
     assert "google/owlv2-base-patch16-ensemble" in out.stdout
     pulled = visprog("models", "pull", "LOC", env=env)
     assert pulled.returncode == 1 and "Traceback" not in pulled.stderr
-    assert "could not be downloaded" in pulled.stderr and "google/owlv2-base-patch16-ensemble" in pulled.stderr
+    assert "google/owlv2-base-patch16-ensemble" in pulled.stderr
     unknown = visprog("models", "pull", "nope", env=env)
     assert unknown.returncode == 2 and "no model or tool named 'nope'" in unknown.stderr
+
+
+def test_models_pull_agrees_with_models_list(tmp_path):
+    """A model that `models list` shows as present is not fetched again by `models pull`
+    (it used to tell the user to pip-install a package that was installed)."""
+    from visprog.fronts.cli_more import model_table
+    from visprog.models.manager import model_manager
+
+    env = {"VISPROG_CACHE_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1", "COLUMNS": "250"}
+    present = [spec.key for spec, _ in model_table() if model_manager().is_present(spec)]
+    assert {"faces", "ocr"} <= set(present)  # their weights ship in packages
+    for key in present:
+        out = visprog("models", "pull", key, env=env)
+        assert out.returncode == 0, out.stderr
+        assert f"{key}:" in out.stderr and "present already" in out.stderr and "pip install" not in out.stderr
 
 
 def test_building_the_registry_imports_no_torch():

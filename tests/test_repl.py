@@ -13,17 +13,21 @@ pexpect = pytest.importorskip("pexpect")
 def test_repl_session_in_a_pseudo_terminal(tmp_path, small_image):
     image = tmp_path / "photo.png"
     small_image.save(image)
-    env = {**os.environ, "VISPROG_CACHE_DIR": str(tmp_path / "cache"), "TERM": "xterm", "COLUMNS": "120", "LINES": "40"}
+    env = {
+        **os.environ, "VISPROG_CACHE_DIR": str(tmp_path / "cache"), "TERM": "xterm", "COLUMNS": "120", "LINES": "40",
+        "VISPROG_DEVICE": "cpu", "PROMPT_TOOLKIT_NO_CPR": "1",
+    }
     child = pexpect.spawn(sys.executable, ["-m", "visprog", "repl", "--image", str(image)], env=env, encoding="utf-8", timeout=60, dimensions=(40, 120))
     try:
         child.expect("IMAGE = Image\\(120x80\\)")
         child.expect("visprog>")
-        for line in ["BOX0=LOC(image=IMAGE,object='LEFT')", "N0=COUNT(box=BOX0)", "FINAL=RESULT(var=N0)"]:
+        for number, line in enumerate(["BOX0=LOC(image=IMAGE,object='LEFT')", "N0=COUNT(box=BOX0)", "FINAL=RESULT(var=N0)"], 1):
             child.sendline(f"append {line}")
+            child.expect(f"{number} \\| ")
             child.expect("visprog>")
         child.sendline("step")
         child.expect("step 1, line 1")
-        child.expect("Detections\\(1 boxes\\)")
+        child.expect("Detections\\(1 box: 'left' \\[0, 0, 60, 80\\]\\)")
         child.expect("visprog>")
         child.sendline("vars")
         child.expect("BOX0")
@@ -66,19 +70,47 @@ def test_repl_commands_never_raise(small_image, tmp_path):
     ]:
         repl.handle(line)
     text = console.export_text()
-    assert text.count("error:") >= 10
-    assert "Traceback" not in text
-    assert "image not found" in text and "IndexError" in text
+    assert text.count("error:") >= 11
+    assert "Traceback" not in text and "Errno" not in text
+    assert "image not found" in text and "IndexError" in text and "open: file not found: /nonexistent.vp" in text
+
+
+def test_reset_without_a_way_to_ask_needs_reset_yes():
+    from rich.console import Console
+
+    from visprog import Registry
+    from visprog.fronts.repl import Repl
+
+    repl = Repl(console=Console(record=True, width=120), registry=Registry([]))
+    repl.handle("append x = 1")
+    repl.handle("reset")
+    assert repl.lines == ["x = 1"]
+    assert "type 'reset yes' to confirm" in repl.console.export_text()
+    repl.handle("reset yes")
+    assert repl.lines == []
+
+
+def test_close_removes_the_pictures_folder(small_image):
+    from rich.console import Console
+
+    from visprog import Registry
+    from visprog.fronts.repl import Repl
+
+    repl = Repl(console=Console(record=True, width=120), registry=Registry([]))
+    path = repl._write_image("x", small_image)
+    assert path.is_file()
+    repl.close()
+    assert not path.parent.exists()
 
 
 def test_rerun_after_edit_reuses_cached_results(small_image, tmp_path):
     from rich.console import Console
 
-    from visprog.toolkit.context import RunContext
+    from visprog.fronts.repl import Repl
     from visprog.models.cache import ResultCache
+    from visprog.toolkit.context import RunContext
     from visprog.toolkit.registry import Registry
     from visprog.toolkit.tool import tool
-    from visprog.fronts.repl import Repl
 
     calls = []
 

@@ -12,8 +12,8 @@ PROGRAM = "B=LOC(image=IMAGE,object='LEFT')\nC=CROP(image=IMAGE,box=B)\nN=COUNT(
 
 
 def test_trace_view_fills_in_as_steps_finish(small_image):
-    from visprog.values.core import load_image
     from visprog.present.widgets import TraceView
+    from visprog.values.core import load_image
 
     view = TraceView()
     image = load_image(small_image)
@@ -24,8 +24,8 @@ def test_trace_view_fills_in_as_steps_finish(small_image):
     assert result.error is None
     assert seen_lines == [1, 2, 3, 4]
     assert [s["line"] for s in view.steps] == [1, 2, 3, 4]
-    assert view.steps[0]["thumb"].startswith("data:image/png;base64,")  # boxes drawn on the image
-    assert view.steps[1]["image"].startswith("data:image/png;base64,")
+    assert view.steps[0]["thumb"].startswith("data:image/jpeg;base64,")  # boxes drawn on the image
+    assert view.steps[1]["image"].startswith("data:image/jpeg;base64,")
     assert view.variables["N"] == "1" and view.variables["IMAGE"] == "Image(120x80)"
     assert view.status == "4 step(s) done"
 
@@ -55,3 +55,34 @@ def test_run_batch_keeps_going_after_a_failure(small_image, capsys):
     assert [r.error is None for r in results] == [True, False, True]
     assert "ZeroDivisionError" in results[1].error.message
     assert results[0].result == 10 and "100%" in capsys.readouterr().out
+
+
+def _bundle(view):
+    bundle = view._repr_mimebundle_()
+    return bundle[0] if isinstance(bundle, tuple) else bundle
+
+
+def test_trace_view_carries_a_static_html_fallback(small_image):
+    """Exported or offline notebooks cannot run the widget; its display bundle also holds
+    the trace as static HTML, which shows the steps so far and, after the run, the result."""
+    from visprog.present.widgets import TraceView
+    from visprog.values.core import load_image
+
+    view = TraceView()
+    image = load_image(small_image)
+    view.start(PROGRAM, {"IMAGE": image})
+    midway = []
+
+    def listener(event):
+        view.on_event(event)
+        if event.kind == "end" and event.step.index == 1:
+            midway.append(_bundle(view)["text/html"])
+
+    result = run_program(PROGRAM, image, listeners=[listener])
+    view.set_trace(result.trace)
+    data = _bundle(view)
+    assert "application/vnd.jupyter.widget-view+json" in data
+    html = data["text/html"]
+    assert html.startswith('<div class="visprog-trace">') and "<script" not in html
+    assert 'id="step-3"' in html and 'id="result"' in html and "Steps (4)" in html
+    assert 'id="step-1"' in midway[0] and 'id="step-2"' not in midway[0] and 'id="result"' in midway[0]

@@ -1,48 +1,231 @@
 """The ``visprog`` command line. Imports stay light: no torch, no tool modules, until a
-command needs them."""
+command needs them.
+
+Every problem the user can fix is one line on standard error, naming the flag or the
+``file:line:column`` at fault, and a non-zero exit: 2 for bad usage or input, 1 when the
+program itself fails, 130 after Ctrl-C. Output files are checked before anything runs
+and written atomically; the computed result is printed even when a file cannot be
+saved.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ast
+import contextlib
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_PROGRAM_FAILED, EXIT_USAGE = 0, 1, 2
+from visprog.fronts.common import (
+    answer_text,
+    article,
+    load_image_argument,
+    printable,
+    save_outputs,
+    say,
+    version,
+    watch_interrupts,
+)
+
+EXIT_OK, EXIT_PROGRAM_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+#: Input names that have their own flag.
+IMAGE_FLAG = {"IMAGE": "--image PATH", "image": "--image PATH"}
+
+
+
+
+
+
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------
+
+
+
+
+
+
+# -- inputs ---------------------------------------------------------------------------
 
 
 def _read_program(source: str) -> str:
-    from visprog.errors import InputError
+    from visprog import InputError
 
     if source == "-":
         text = sys.stdin.read()
     else:
         path = Path(source)
+        if path.is_dir():
+            raise InputError(f"{path}: is a directory, not a program file")
         if not path.is_file():
             raise InputError(f"program file not found: {path}")
         try:
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read program {path}: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); is it really a program?") from None
+        except OSError as exc:
+            raise InputError(f"cannot read program {path}: {exc.strerror or exc}") from None
     if not text.strip():
         raise InputError(f"the program in {source} is empty")
     return text
 
 
+
+
+
+
 def _parse_inputs(args: argparse.Namespace) -> dict[str, Any]:
-    from visprog.errors import InputError
-    from visprog.values.core import load_image
+    from visprog import InputError
 
     inputs: dict[str, Any] = {}
-    if args.image:
-        inputs["IMAGE"] = load_image(args.image)
-    for item in args.input or []:
+    if getattr(args, "image", None):
+        inputs["IMAGE"] = load_image_argument("--image", args.image)
+    for item in getattr(args, "input", None) or []:
         name, sep, path = item.partition("=")
-        if not sep or not name:
+        if not sep or not name or not path:
             raise InputError(f"--input expects NAME=PATH, got {item!r}")
-        inputs[name] = load_image(path)
+        if not name.isidentifier() or name.startswith("_"):
+            raise InputError(f"--input {item}: {name!r} is not a valid program variable name")
+        if name in inputs:
+            raise InputError(f"--input {item}: {name} is given twice")
+        inputs[name] = load_image_argument(f"--input {name}=", path)
     return inputs
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Validate ``--html`` and ``--out`` before anything runs."""
+    from visprog.trace.files import check_output_path
+
+    if getattr(args, "html", None):
+        check_output_path(args.html, kind="html", flag="--html")
+    if getattr(args, "out", None):
+        check_output_path(args.out, kind="image", flag="--out")
+
+
+# -- static facts about a program ------------------------------------------------------
+
+
+def _assigned_names(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
+
+
+def missing_inputs(program: str, diagnostics: list[Any]) -> tuple[dict[str, tuple[int, int]], list[Any]]:
+    """Inputs the program reads that nobody gave.
+
+    Returns:
+        name -> (line, column) of its first use, for names the program reads but never
+        assigns; and the checker's diagnostics that are about them (its
+        ``undefined-variable`` diagnostics at those names, matched to the syntax tree by
+        position, and ``missing-input`` ones for entry-function parameters).
+    """
+    try:
+        tree = ast.parse(program)
+    except SyntaxError:
+        return {}, []
+    assigned = _assigned_names(tree)
+    at: dict[tuple[int, int], str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in assigned:
+            at.setdefault((node.lineno, node.col_offset + 1), node.id)
+    entry_params: dict[int, list[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            entry_params[node.lineno] = [a.arg for a in node.args.args]
+    found: dict[str, tuple[int, int]] = {}
+    about: list[Any] = []
+    for d in diagnostics:
+        if d.code == "undefined-variable" and (d.line, d.column) in at:
+            found.setdefault(at[(d.line, d.column)], (d.line, d.column))
+            about.append(d)
+        elif d.code == "missing-input":
+            for name in entry_params.get(d.line, []):
+                if f"'{name}'" in d.message:
+                    found.setdefault(name, (d.line, d.column))
+                    about.append(d)
+                    break
+    return found, about
+
+
+def result_kinds(program: str, registry: Any) -> frozenset[str] | None:
+    """The coarse types the program's result can have, when that is plain from the text
+    (a constant, or a variable last assigned from a tool with a declared return type);
+    None when it is not known statically."""
+    try:
+        tree = ast.parse(program)
+    except SyntaxError:
+        return None
+    if any(isinstance(node, ast.FunctionDef) for node in tree.body):
+        return None  # an entry function's return value: not followed here
+    assignments: dict[str, ast.expr] = {}
+    result_arg: ast.expr | None = None
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.If, ast.For, ast.While)):
+            return None  # flow-dependent; leave it to the run
+        value = stmt.value if isinstance(stmt, (ast.Assign, ast.Expr)) else None
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+            resolved = registry.resolve(value.func.id)
+            if resolved is not None and resolved.tool.name == "result":
+                args = list(value.args) + [k.value for k in value.keywords]
+                result_arg = args[0] if args else None
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            assignments[stmt.targets[0].id] = stmt.value
+    return _expr_kinds(result_arg, assignments, registry, 0)
+
+
+def _expr_kinds(node: ast.expr | None, assignments: dict[str, ast.expr], registry: Any, depth: int) -> frozenset[str] | None:
+    if node is None or depth > 20:
+        return None
+    if isinstance(node, ast.Constant):
+        return frozenset({type(node.value).__name__})
+    if isinstance(node, ast.JoinedStr):
+        return frozenset({"str"})
+    if isinstance(node, ast.Name):
+        return _expr_kinds(assignments.get(node.id), assignments, registry, depth + 1)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        resolved = registry.resolve(node.func.id)
+        kinds = getattr(resolved.tool, "return_kinds", None) if resolved is not None else None
+        if kinds and "any" not in kinds and resolved is not None and resolved.tool.name not in ("eval_expr", "result"):
+            return frozenset(kinds)
+    return None
+
+
+# -- output -----------------------------------------------------------------------------
+
+
+
+
+
+
+
+
+def _print_result(result: Any, args: argparse.Namespace) -> int:
+    trace = result.trace
+    if getattr(args, "json", False):
+        print(trace.to_json(full=getattr(args, "full", False)))
+    else:
+        _console(stderr=True).print(trace)
+    problems = save_outputs(result, getattr(args, "html", None), getattr(args, "out", None))
+    if result.error is not None:
+        say(f"program failed: {result.error}")
+        for problem in problems:
+            say(problem)
+        return EXIT_PROGRAM_FAILED
+    if not getattr(args, "json", False):
+        print(answer_text(result.result))
+        sys.stdout.flush()
+    for problem in problems:
+        say(problem)
+    return EXIT_PROGRAM_FAILED if problems else EXIT_OK
 
 
 def _console(stderr: bool = False) -> Any:
@@ -51,55 +234,77 @@ def _console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False)
 
 
-def _print_result(result: Any, args: argparse.Namespace) -> int:
-    from visprog.trace.render import summarize
-    from visprog.values.core import Image
+def diagnostic_line(source: str, d: Any) -> str:
+    """``file:line:column: severity: message [code] (suggestion)``, control characters escaped."""
+    text = f"{source}:{d.line}:{d.column}: {d.severity}: {d.message} [{d.code}]"
+    if d.suggestion:
+        text += f" ({d.suggestion})"
+    return printable(text)
 
-    trace = result.trace
-    if getattr(args, "html", None):
-        trace.save_html(args.html)
-    if getattr(args, "json", False):
-        print(trace.to_json())
-    else:
-        _console(stderr=True).print(trace)
-    if getattr(args, "html", None):
-        print(f"trace: {args.html}", file=sys.stderr)
-    if result.error is not None:
-        print(f"visprog: program failed: {result.error}", file=sys.stderr)
-        return EXIT_PROGRAM_FAILED
-    if getattr(args, "out", None) and isinstance(result.result, Image):
-        result.result.pil.save(args.out)
-        print(f"result image: {args.out}", file=sys.stderr)
-    if not getattr(args, "json", False):
-        print(summarize(result.result, 10_000))
-    return EXIT_OK
+
+def _report_check_failure(source: str, program: str, diagnostics: list[Any]) -> int:
+    """Print the checker's errors, each as one line; inputs the program needs but was not
+    given become one line per input naming the flag to add."""
+    missing, about = missing_inputs(program, diagnostics)
+    for d in diagnostics:
+        if not any(d is a for a in about):
+            print(diagnostic_line(source, d), file=sys.stderr)
+    for name, (line, column) in missing.items():
+        flag = IMAGE_FLAG.get(name, f"--input {name}=PATH")
+        what = "no image was given" if name in IMAGE_FLAG else f"no input {name} was given"
+        print(printable(f"{source}:{line}:{column}: error: the program reads {name}, but {what}: add {flag}"), file=sys.stderr)
+    return EXIT_USAGE if missing and len(about) == len(diagnostics) else EXIT_PROGRAM_FAILED
+
+
+# -- commands ---------------------------------------------------------------------------
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from visprog.run import run_program
+    from visprog import InputError, check_program, default_registry, run_program
 
     program = _read_program(args.program)
+    source = "<stdin>" if args.program == "-" else args.program
+    if getattr(args, "full", False) and not args.json:
+        raise InputError("--full goes with --json (the whole trace, every image exact)")
+    _check_outputs(args)
     inputs = _parse_inputs(args)
-    return _print_result(run_program(program, inputs=inputs), args)
+    registry = default_registry()
+    diagnostics = check_program(program, registry, inputs=list(inputs))
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors:
+        return _report_check_failure(source, program, errors)
+    for d in diagnostics:
+        print(diagnostic_line(source, d), file=sys.stderr)
+    if args.out:
+        kinds = result_kinds(program, registry)
+        if kinds is not None and "Image" not in kinds:
+            shown = article(" or ".join(sorted(kinds)))
+            raise InputError(f"--out {args.out}: the program's result is {shown}, not an image; drop --out, or return an image")
+    with watch_interrupts() as interrupted:
+        result = run_program(program, inputs=inputs, registry=registry)
+    if interrupted.hit:
+        raise KeyboardInterrupt
+    return _print_result(result, args)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from visprog.checker.core import check_program
+    from visprog import check_program
 
     program = _read_program(args.program)
+    source = "<stdin>" if args.program == "-" else args.program
     diagnostics = check_program(program)
     for d in diagnostics:
-        print(f"{args.program}:{d}")
+        print(diagnostic_line(source, d))
     if any(d.severity == "error" for d in diagnostics):
         return EXIT_PROGRAM_FAILED
-    print(f"{args.program}: ok")
+    print(f"{printable(source)}: ok")
     return EXIT_OK
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
     import json
 
-    from visprog.toolkit.discovery import default_registry
+    from visprog import default_registry
 
     registry = default_registry()
     if args.json:
@@ -127,18 +332,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="visprog", description="Visual programming over typed vision tools, in a sandbox, with traces."
     )
+    parser.add_argument("--version", action="version", version=f"visprog {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a program on an image")
     run.add_argument("program", help="program file, or - for standard input")
-    run.add_argument("--image", help="the IMAGE input")
+    run.add_argument("--image", help="the IMAGE input: a file, or an http(s) URL to download")
     run.add_argument("--input", action="append", metavar="NAME=PATH", help="another image input, e.g. LEFT=a.jpg")
-    run.add_argument("--html", metavar="OUT", help="write the trace as one self-contained HTML file")
-    run.add_argument("--json", action="store_true", help="print the trace as JSON on standard output")
-    run.add_argument("--out", metavar="PATH", help="save an image result to PATH")
+    run.add_argument("--html", metavar="OUT", help="write the trace as one self-contained HTML file (.html)")
+    run.add_argument("--json", action="store_true", help="print the trace as JSON on standard output (images downscaled)")
+    run.add_argument("--full", action="store_true", help="with --json: every image exact, nothing summarised")
+    run.add_argument("--out", metavar="PATH", help="save the image result to PATH (.png, .jpg, ...)")
     run.set_defaults(handler=cmd_run)
 
-    check = sub.add_parser("check", help="check a program without running it")
+    check = sub.add_parser("check", help="check a program without running it (file:line:column: message)")
     check.add_argument("program", help="program file, or - for standard input")
     check.set_defaults(handler=cmd_check)
 
@@ -159,28 +366,35 @@ def _add_optional_commands(sub: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return EXIT_USAGE
-    from visprog.errors import InputError, VisprogError
-
+    """Run the command line; returns the exit status (0 ok, 1 program failed, 2 bad
+    usage or input, 130 interrupted)."""
     try:
-        return int(args.handler(args))
-    except InputError as exc:
-        print(f"visprog: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except VisprogError as exc:
-        print(f"visprog: error: {exc}", file=sys.stderr)
-        return EXIT_PROGRAM_FAILED
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return EXIT_USAGE
+        from visprog import InputError, VisprogError
+
+        try:
+            return int(args.handler(args))
+        except InputError as exc:
+            say(f"error: {exc}")
+            return EXIT_USAGE
+        except VisprogError as exc:
+            say(f"error: {exc}")
+            return EXIT_PROGRAM_FAILED
     except KeyboardInterrupt:
-        print("visprog: interrupted", file=sys.stderr)
-        return 130
+        say("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's own flush at exit
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback, unless asked
         if os.environ.get("VISPROG_DEBUG"):
             raise
-        print(f"visprog: internal error: {type(exc).__name__}: {exc} (set VISPROG_DEBUG=1 for a traceback)", file=sys.stderr)
+        say(f"internal error: {type(exc).__name__}: {exc} (set VISPROG_DEBUG=1 for a traceback)")
         return EXIT_PROGRAM_FAILED
 
 

@@ -37,41 +37,59 @@ def add_ask(sub: Any) -> None:
     ask.add_argument("--html", metavar="OUT", help="where to write the HTML trace (default: in the cache folder)")
     ask.add_argument("--show-program", action="store_true", help="print the program that ran")
     ask.add_argument("--attempts", type=int, default=3, help="LLM calls at most, repairs included (default 3)")
+    ask.add_argument("--style", choices=["visprog", "viper"], default="visprog",
+                     help="program style: visprog (default) or viper (ViperGPT's ImagePatch API; needs --model hf:... or openai:...)")
     ask.add_argument("--out", metavar="PATH", help="save an image result to PATH")
+    ask.add_argument("--allow-downloads", action="store_true",
+                     help="also plan over tools whose weights are not here but can be downloaded now (default: ready tools only)")
+    ask.add_argument("--verbose", action="store_true", help="show library progress bars, hub warnings and retries")
     ask.set_defaults(handler=cmd_ask)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     import time
 
-    from visprog.models.manager import model_manager
+    from visprog.fronts.common import answer_text, load_image_argument, save_outputs, say, watch_interrupts
+    from visprog.models.manager import model_manager, progress_line, quiet_libraries, set_verbose
     from visprog.planner import Planner
     from visprog.planner.ask import ask
     from visprog.planner.models import default_chat_model
-    from visprog.trace.render import summarize
-    from visprog.values.core import Image, load_image
+    from visprog.toolkit.llm import chat_model_name
+    from visprog.trace.files import check_output_path
 
-    image = load_image(args.image)
-    image2 = load_image(args.image2) if args.image2 else None
-    planner = Planner(default_chat_model(args.model), max_attempts=args.attempts)
-    result = ask(args.question, image, image2=image2, planner=planner)
+    # Output paths are checked before any planning (fronts issue: never lose a result).
+    if args.html:
+        check_output_path(args.html, kind="html", flag="--html")
+    if args.out:
+        check_output_path(args.out, kind="image", flag="--out")
+    image = load_image_argument("--image", args.image)
+    image2 = load_image_argument("--image2", args.image2) if args.image2 else None
+    set_verbose(args.verbose)
+    with quiet_libraries():
+        chat_model = default_chat_model(args.model)
+        planner = Planner(chat_model, max_attempts=args.attempts, style=args.style, allow_downloads=args.allow_downloads)
+        with watch_interrupts() as interrupted, progress_line(f"planning and running with {chat_model_name(chat_model)}"):
+            result = ask(args.question, image, image2=image2, planner=planner)
+    if interrupted.hit:
+        raise KeyboardInterrupt
     html = args.html
     if html is None:
         folder = model_manager().config.cache_dir / "traces"
         folder.mkdir(parents=True, exist_ok=True)
         html = str(folder / f"trace-{time.strftime('%Y%m%d-%H%M%S')}.html")
-    result.trace.save_html(html)
     if args.show_program:
         print(result.trace.program, file=sys.stderr)
-    print(f"trace: {html}", file=sys.stderr)
+    problems = save_outputs(result, html, args.out)
     if result.error is not None:
-        print(f"visprog: {result.error}", file=sys.stderr)
+        say(str(result.error))
+        for problem in problems:
+            say(problem)
         return 1
-    if args.out and isinstance(result.result, Image):
-        result.result.pil.save(args.out)
-        print(f"result image: {args.out}", file=sys.stderr)
-    print(summarize(result.result, 10_000))
-    return 0
+    print(answer_text(result.result))
+    sys.stdout.flush()
+    for problem in problems:
+        say(problem)
+    return 1 if problems else 0
 
 
 def model_table() -> list[tuple[Any, list[tuple[str, list[str]]]]]:
@@ -88,6 +106,9 @@ def model_table() -> list[tuple[Any, list[tuple[str, list[str]]]]]:
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:
+    """Each model with the tools that use it and whether it can run here: ready, needs
+    download (with its size), or a missing library. Decided from the local cache and
+    a short reachability probe; imports no torch."""
     from rich.console import Console
     from rich.table import Table
 
@@ -95,12 +116,12 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
     manager = model_manager()
     table = Table(title=f"visprog models (device: {manager.config.device}, cache: {manager.config.cache_dir})")
-    for column in ("key", "model", "library", "tools", "weights"):
+    for column in ("key", "model", "library", "tools", "status"):
         table.add_column(column)
     for spec, tools in model_table():
-        present = manager.is_present(spec)
+        availability = manager.availability(spec)
         shown = "\n".join(name + (f" ({', '.join(aliases)})" if aliases else "") for name, aliases in tools)
-        table.add_row(spec.key, manager.model_id(spec), spec.library, shown, "present" if present else "missing")
+        table.add_row(spec.key, manager.model_id(spec), spec.library, shown, availability.label())
     Console().print(table)
     return 0
 
@@ -110,7 +131,7 @@ def cmd_models_pull(args: argparse.Namespace) -> int:
     from visprog.models.manager import model_manager
 
     table = model_table()
-    chosen = []
+    chosen: list[Any] = []
     for name in args.names or [spec.key for spec, _ in table]:
         match = [spec for spec, tools in table if spec.key == name or any(name == t or name in a for t, a in tools)]
         if not match:
@@ -118,6 +139,10 @@ def cmd_models_pull(args: argparse.Namespace) -> int:
         chosen.extend(s for s in match if s not in chosen)
     manager = model_manager()
     for spec in chosen:
+        # Consistent with `models list`: weights already here are not fetched again.
+        if manager.is_present(spec):
+            print(f"{spec.key}: {manager.model_id(spec)} is present already ({spec.library})", file=sys.stderr)
+            continue
         print(f"pulling {spec.key}: {manager.model_id(spec)} ({spec.library})", file=sys.stderr)
         manager.fetch(spec)
     return 0

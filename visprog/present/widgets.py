@@ -19,8 +19,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from visprog.runtime.execution import StepEvent
 from visprog.trace.records import StepRecord, Trace
-from visprog.trace.render import base_image, render_value_image, summarize, thumbnail
-from visprog.values.codec import png_data_url
+from visprog.trace.render import base_image, jpeg_data_url, render_value_image, summarize, thumbnail, trace_to_html
 
 __all__ = ["BatchProgress", "TraceView"]
 
@@ -104,19 +103,19 @@ def step_view(step: StepRecord, inputs: dict[str, Any]) -> dict[str, Any]:
         "ms": step.duration_s * 1000,
         "output": summarize(step.output, 200),
         "error": str(step.error) if step.error else "",
-        "thumb": png_data_url(thumbnail(picture, 160)) if picture is not None else "",
-        "image": png_data_url(thumbnail(picture, 640)) if picture is not None else "",
+        "thumb": jpeg_data_url(thumbnail(picture, 160)) if picture is not None else "",
+        "image": jpeg_data_url(thumbnail(picture, 640)) if picture is not None else "",
     }
 
 
-class TraceView(anywidget.AnyWidget):  # type: ignore[misc]
+class TraceView(anywidget.AnyWidget):
     """A live view of a run. Pass :meth:`on_event` as a listener, or show a finished trace
     with :meth:`set_trace`."""
 
     _esm = _ESM
     _css = _CSS
     program = traitlets.Unicode("").tag(sync=True)
-    steps = traitlets.List([]).tag(sync=True)
+    steps: traitlets.List[dict[str, Any]] = traitlets.List([]).tag(sync=True)
     variables = traitlets.Dict({}).tag(sync=True)
     current_line = traitlets.Int(0).tag(sync=True)
     selected = traitlets.Int(-1).tag(sync=True)
@@ -126,11 +125,37 @@ class TraceView(anywidget.AnyWidget):  # type: ignore[misc]
         super().__init__(**kwargs)
         self._inputs: dict[str, Any] = {}
         self._values: dict[str, Any] = {}
+        self._records: list[StepRecord] = []
+        self._trace: Trace | None = None
+        self._handle: Any = None
 
     def show(self) -> None:
+        """Display the view in a notebook; :meth:`set_trace` refreshes this display, so
+        the static HTML saved with the notebook shows the finished run."""
         from IPython.display import display
 
-        display(self)
+        self._handle = display(self, display_id=True)  # type: ignore[no-untyped-call]
+
+    def static_trace(self) -> Trace:
+        """What the view shows, as a trace: the finished one, or the steps so far."""
+        if self._trace is not None:
+            return self._trace
+        return Trace(program=self.program, steps=list(self._records), inputs=dict(self._inputs))
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view plus a static HTML rendering of the same trace: exported,
+        offline or not-trusted notebooks (and repository pages) show the HTML where the
+        live widget cannot run."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = {**data, "text/html": trace_to_html(self.static_trace(), title="visprog trace", standalone=False)}
+        return (data, metadata) if isinstance(bundle, tuple) else data
+
+    def _refresh_display(self) -> None:
+        if self._handle is not None:
+            self._handle.update(self)
 
     def on_event(self, event: StepEvent) -> None:
         """Listener for :func:`visprog.run_program`: updates the view as steps run."""
@@ -139,6 +164,7 @@ class TraceView(anywidget.AnyWidget):  # type: ignore[misc]
             self.current_line = step.line
             self.status = f"running line {step.line}: {step.source[:80]}"
             return
+        self._records.append(step)
         self.steps = [*self.steps, step_view(step, self._inputs)]
         for name in step.targets:
             self._values[name] = summarize(step.output, 120)
@@ -151,6 +177,8 @@ class TraceView(anywidget.AnyWidget):  # type: ignore[misc]
         self._values = {k: summarize(v, 120) for k, v in inputs.items()}
         self.variables = dict(self._values)
         self.steps = []
+        self._records = []
+        self._trace = None
         self.status = "starting"
 
     def set_trace(self, trace: Trace) -> None:
@@ -165,6 +193,9 @@ class TraceView(anywidget.AnyWidget):  # type: ignore[misc]
         self.variables = values
         self.current_line = trace.steps[-1].line if trace.steps else 0
         self.status = f"error: {trace.error}" if trace.error else f"result: {summarize(trace.result, 200)}"
+        self._trace = trace
+        self._records = list(trace.steps)
+        self._refresh_display()
 
 
 class BatchProgress:
@@ -176,7 +207,7 @@ class BatchProgress:
         self.bar = ipywidgets.IntProgress(value=0, min=0, max=total, description=description)
         from IPython.display import display
 
-        display(self.bar)
+        display(self.bar)  # type: ignore[no-untyped-call]
 
     def advance(self) -> None:
         self.bar.value += 1

@@ -27,13 +27,24 @@ class StepEvent:
 
     Attributes:
         kind: ``"start"`` (the step's first tool call is about to run; ``step.calls``
-            holds that call, ``step.duration_s`` is still 0.0) or ``"end"`` (the step
-            finished, maybe with ``step.error``; ``step.duration_s`` is its wall time).
+            holds that call) or ``"end"`` (the step finished, maybe with ``step.error``).
         step: the step's record (the same object the trace keeps).
+        elapsed_s: seconds since the run started (time paused between ``step()`` calls
+            included).
+        duration_s: the step's wall time at ``"end"``; None at ``"start"``.
     """
 
     kind: Literal["start", "end"]
     step: StepRecord
+    elapsed_s: float
+    duration_s: float | None = None
+
+    def __str__(self) -> str:
+        where = f"step {self.step.index + 1} (line {self.step.line}: {self.step.source.splitlines()[0][:60]})"
+        if self.kind == "start":
+            return f"start {where}"
+        outcome = f" failed: {self.step.error.message[:80]}" if self.step.error is not None else ""
+        return f"end {where} in {1000 * (self.duration_s or 0.0):.1f} ms{outcome}"
 
 
 def snapshot(value: Any) -> Any:
@@ -51,7 +62,7 @@ class Recorder:
         max_steps: the ``max_trace_steps`` budget.
     """
 
-    __slots__ = ("program", "trace", "listeners", "max_steps", "step", "_started")
+    __slots__ = ("program", "trace", "listeners", "max_steps", "step", "_started", "_run_started")
 
     def __init__(self, program: Program, trace: Trace, listeners: list[Callable[[StepEvent], None]], max_steps: int) -> None:
         self.program = program
@@ -60,6 +71,7 @@ class Recorder:
         self.max_steps = max_steps
         self.step: StepRecord | None = None
         self._started = 0.0
+        self._run_started = _clock()
 
     def open(self, statement: ast.stmt) -> StepRecord:
         """Start a step for ``statement`` (called at its first tool call)."""
@@ -74,8 +86,10 @@ class Recorder:
         )
         self.step = step
         self._started = _clock()
-        for listener in self.listeners:
-            listener(StepEvent("start", step))
+        if self.listeners:
+            event = StepEvent("start", step, self._started - self._run_started)
+            for listener in self.listeners:
+                listener(event)
         return step
 
     def close(self, output: Any, targets: list[str]) -> StepRecord | None:
@@ -97,8 +111,11 @@ class Recorder:
         self.trace.error = record
 
     def _end(self, step: StepRecord) -> None:
-        step.duration_s = _clock() - self._started
+        now = _clock()
+        step.duration_s = now - self._started
         self.trace.steps.append(step)
         self.step = None
-        for listener in self.listeners:
-            listener(StepEvent("end", step))
+        if self.listeners:
+            event = StepEvent("end", step, now - self._run_started, step.duration_s)
+            for listener in self.listeners:
+                listener(event)

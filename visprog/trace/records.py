@@ -193,7 +193,9 @@ class Trace:
         if not isinstance(data, dict) or data.get("format") != "visprog-trace":
             raise ValueError("not a visprog trace")
         dec = TraceDecoder(data.get("images"), data.get("blobs"))
-        err = lambda d: ErrorRecord.from_dict(d) if d else None  # noqa: E731
+        def err(d: dict[str, Any] | None) -> ErrorRecord | None:
+            return ErrorRecord.from_dict(d) if d else None
+
         steps = [
             StepRecord(
                 index=s["index"], line=s["line"], column=s["column"], end_line=s["end_line"],

@@ -1,49 +1,246 @@
 """Rendering of values and traces: drawn images, self-contained HTML, rich terminal output.
 
 Only host code renders, and only for known value types; anything else is shown by its
-type name. HTML is built with escaping everywhere a program-controlled string appears.
+type name. HTML is built with escaping everywhere a program-controlled string appears;
+terminal text goes through :func:`printable`, so escape sequences a program writes
+(ESC, OSC, other C0/C1 controls) are shown, never obeyed.
+
+Output is bounded whatever the program did: values are summarised with :mod:`reprlib`
+limits (a 20,000-digit integer is described, not printed), pictures are downscaled
+JPEG thumbnails, and a page embeds at most :data:`MAX_PICTURES` pictures and
+:data:`MAX_PICTURE_BYTES` bytes of them.
+
+Coordinates: boxes and masks are in root-image pixels (see :mod:`visprog.values.core`);
+they are drawn on an image by subtracting that image's ``offset``.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import io
+import math
+import reprlib
+import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import PIL.Image
 import PIL.ImageDraw
+import PIL.ImageFont
 
-from visprog.trace.records import StepRecord, Trace
-from visprog.values.codec import png_data_url
+from visprog.errors import ErrorRecord
 from visprog.values.core import Box, Detections, Image, Mask
 
-__all__ = ["draw_boxes", "draw_masks", "render_value_image", "summarize", "trace_to_html", "trace_to_rich"]
+if TYPE_CHECKING:  # records import this module for rendering; types only here
+    from visprog.trace.records import StepRecord, ToolCall, Trace
 
-PALETTE = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60)]
+__all__ = [
+    "MAX_PICTURES",
+    "MAX_PICTURE_BYTES",
+    "PALETTE",
+    "base_image",
+    "box_rows",
+    "draw_boxes",
+    "draw_masks",
+    "jpeg_data_url",
+    "printable",
+    "render_value_image",
+    "summarize",
+    "thumbnail",
+    "trace_to_html",
+    "trace_to_rich",
+]
+
+PALETTE = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 160, 160), (240, 50, 230), (128, 128, 0)]
+
+#: At most this many pictures are embedded in one HTML page; later ones are named, not shown.
+MAX_PICTURES = 120
+#: At most this many bytes of embedded pictures in one HTML page.
+MAX_PICTURE_BYTES = 12_000_000
+#: Largest side of a step's picture and of the result's picture in HTML, in pixels.
+STEP_PICTURE_SIDE = 320
+ARGUMENT_PICTURE_SIDE = 200
+RESULT_PICTURE_SIDE = 640
+#: Boxes listed in a legend before "... and N more".
+MAX_LEGEND_ROWS = 40
+
+# -- text ---------------------------------------------------------------------------
+
+_BIDI = {0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}
 
 
-def draw_boxes(image: Image, boxes: Iterable[Box], *, width: int = 3, labels: bool = True) -> PIL.Image.Image:
-    """A copy of ``image`` with ``boxes`` (root coordinates) outlined and labelled."""
+def printable(text: str, *, newlines: bool = False) -> str:
+    """``text`` safe for a terminal: C0 and C1 control characters (ESC, OSC, BEL, CR, ...),
+    DEL and bidirectional overrides become visible escapes such as ``\\x1b``.
+
+    Args:
+        text: any text (program output, a file name, an error message).
+        newlines: keep ``\\n`` as a line break (for multi-line text); otherwise it is
+            escaped too, so the result is one line.
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if char == "\n" and newlines:
+            out.append(char)
+        elif char == "\t":
+            out.append("\\t" if not newlines else char)
+        elif code < 0x20 or 0x7F <= code <= 0x9F or code in _BIDI or unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _int_summary(value: int) -> str | None:
+    """A description of an integer too long to print (Python refuses to convert ints of
+    more than 4,300 digits to text), or None for ordinary ones."""
+    bits = abs(value).bit_length()
+    if bits <= 13_000:  # about 3,900 digits
+        return None
+    digits = int(bits * math.log10(2)) + 1
+    sign = "-" if value < 0 else ""
+    return f"<{sign}int of about {digits:,} digits>"
+
+
+def box_text(box: Box) -> str:
+    """``'face' 0.93 [10, 20, 50, 60]``: label, score and integer-rounded coordinates."""
+    parts = []
+    if box.label is not None:
+        parts.append(repr(box.label))
+    if box.score is not None:
+        parts.append(f"{box.score:.2f}")
+    parts.append("[" + ", ".join(_coordinate(v) for v in box.as_tuple()) + "]")
+    return " ".join(parts)
+
+
+def _coordinate(value: float) -> str:
+    return str(int(round(value))) if math.isfinite(value) and float(value).is_integer() else f"{value:.1f}"
+
+
+class _Repr(reprlib.Repr):
+    """reprlib with visprog's value types and numbers that cannot be printed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.maxlevel = 4
+        self.maxlist = self.maxtuple = self.maxset = self.maxdeque = self.maxarray = 12
+        self.maxdict = 12
+        self.maxstring = max(limit, 20)
+        self.maxlong = 60
+        self.maxother = 80
+
+    def repr_int(self, x: int, level: int) -> str:
+        return _int_summary(x) or super().repr_int(x, level)
+
+    def repr_float(self, x: float, level: int) -> str:
+        return f"{x:.4g}"
+
+    def repr_bool(self, x: bool, level: int) -> str:
+        return repr(x)
+
+    def repr_Image(self, x: Image, level: int) -> str:  # noqa: N802 - reprlib dispatches on the type name
+        return repr(x)
+
+    def repr_Mask(self, x: Mask, level: int) -> str:  # noqa: N802
+        return repr(x)
+
+    def repr_Box(self, x: Box, level: int) -> str:  # noqa: N802
+        return f"Box({box_text(x)})"
+
+    def repr_Detections(self, x: Detections, level: int) -> str:  # noqa: N802
+        count = len(x)
+        noun = "box" if count == 1 else "boxes"
+        if count == 0 or level <= 0:
+            return f"Detections({count} {noun})"
+        shown = ", ".join(box_text(b) for b in list(x)[:3])
+        more = f", ... {count - 3} more" if count > 3 else ""
+        return f"Detections({count} {noun}: {shown}{more})"
+
+
+def summarize(value: Any, limit: int = 120) -> str:
+    """One line describing a value, for tables and variable views: at most ``limit``
+    characters, control characters escaped, never raises (huge integers, deeply nested
+    or enormous containers are described, not printed in full)."""
+    try:
+        if isinstance(value, bool) or value is None:
+            text = repr(value)
+        elif isinstance(value, int):
+            text = _int_summary(value) or str(value)
+        elif isinstance(value, float):
+            text = f"{value:.4g}"
+        elif isinstance(value, str):
+            text = repr(value[: limit + 1])
+        else:
+            text = _Repr(limit).repr(value)
+    except (RecursionError, ValueError, MemoryError):
+        text = f"<{type(value).__name__} too large to show>"
+    except Exception as exc:  # noqa: BLE001 - a value's own repr failed; say so, keep going
+        text = f"<{type(value).__name__}: cannot be shown ({type(exc).__name__})>"
+    text = printable(text)
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
+
+
+def box_rows(value: Any) -> list[tuple[int, Box]]:
+    """The boxes a value holds (a Box, Detections, or a list of boxes), numbered from 1
+    in drawing order; empty for anything else."""
+    if isinstance(value, Box):
+        return [(1, value)]
+    if isinstance(value, Detections) or (isinstance(value, list) and value and all(isinstance(v, Box) for v in value)):
+        return list(enumerate(value, start=1))
+    return []
+
+
+# -- pictures -----------------------------------------------------------------------
+
+
+def _font(size: int) -> PIL.ImageFont.ImageFont | PIL.ImageFont.FreeTypeFont:
+    try:
+        return PIL.ImageFont.load_default(size=size)
+    except (TypeError, OSError, ImportError):  # Pillow without FreeType: the small bitmap font
+        return PIL.ImageFont.load_default()
+
+
+def draw_boxes(image: Image, boxes: Iterable[Box], *, width: int | None = None, labels: bool = True) -> PIL.Image.Image:
+    """A copy of ``image`` with ``boxes`` (root coordinates) outlined, each tagged with
+    its number (1, 2, ...) and, where it fits, its label and score.
+
+    Line width and text size grow with the image, so that both stay readable once the
+    picture is shown as a thumbnail; :func:`box_rows` gives the matching legend.
+    """
     canvas = image.pil.copy()
     draw = PIL.ImageDraw.Draw(canvas)
     ox, oy = image.offset
+    side = max(canvas.size)
+    line = width or max(2, round(side / 160))
+    font = _font(max(11, round(side / 22)))
     for i, box in enumerate(boxes):
         color = PALETTE[i % len(PALETTE)]
         rect = (box.x1 - ox, box.y1 - oy, box.x2 - ox - 1, box.y2 - oy - 1)
         if rect[2] < rect[0] or rect[3] < rect[1]:
             continue
-        draw.rectangle(rect, outline=color, width=width)
-        if labels and box.label:
-            text = box.label if box.score is None else f"{box.label} {box.score:.2f}"
-            left, top, right, bottom = draw.textbbox((rect[0], rect[1]), text)
-            draw.rectangle((left - 1, top - 1, right + 1, bottom + 1), fill=color)
-            draw.text((rect[0], rect[1]), text, fill=(255, 255, 255))
+        draw.rectangle(rect, outline=color, width=line)
+        if not labels:
+            continue
+        text = str(i + 1)
+        if box.label:
+            caption = printable(box.label)[:40]
+            text = f"{i + 1} {caption}" if box.score is None else f"{i + 1} {caption} {box.score:.2f}"
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+        tw, th = right - left, bottom - top
+        x = min(max(rect[0], 0), max(canvas.width - tw - 4, 0))
+        y = rect[1] - th - 4 if rect[1] - th - 4 >= 0 else rect[1]
+        draw.rectangle((x, y, x + tw + 4, y + th + 4), fill=color)
+        draw.text((x + 2 - left, y + 2 - top), text, fill=(255, 255, 255), font=font)
     return canvas
 
 
 def draw_masks(image: Image, masks: Iterable[Mask], *, alpha: float = 0.45) -> PIL.Image.Image:
-    """A copy of ``image`` with each mask (root-aligned) tinted in its own color."""
+    """A copy of ``image`` with each mask (root-aligned ``(H, W)`` bool) tinted in its own color."""
     pixels = np.asarray(image.pil).astype(np.float32)
     ox, oy = image.offset
     h, w = pixels.shape[:2]
@@ -64,6 +261,8 @@ def render_value_image(value: Any, base: Image | None) -> PIL.Image.Image | None
         return None
     if isinstance(value, Box):
         value = Detections([value])
+    if isinstance(value, list) and value and all(isinstance(v, Box) for v in value):
+        value = Detections(value)
     if isinstance(value, Detections):
         masks = [b.mask for b in value if b.mask is not None]
         canvas = base.with_pixels(draw_masks(base, masks)) if masks else base
@@ -75,26 +274,21 @@ def render_value_image(value: Any, base: Image | None) -> PIL.Image.Image | None
     return None
 
 
-def summarize(value: Any, limit: int = 120) -> str:
-    """One line describing a value, for tables and variable views."""
-    try:
-        if isinstance(value, (Image, Box, Detections, Mask)):
-            text = repr(value)
-        elif isinstance(value, float):
-            text = f"{value:.4g}"
-        else:
-            text = repr(value) if isinstance(value, str) else str(value)
-    except RecursionError:  # a program can nest lists deeper than repr goes
-        text = f"<{type(value).__name__} nested too deeply to show>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def thumbnail(pil: PIL.Image.Image, max_side: int = 512) -> PIL.Image.Image:
+    """``pil`` scaled down (aspect kept) so that its longer side is at most ``max_side``."""
     if max(pil.size) <= max_side:
         return pil
     copy = pil.copy()
     copy.thumbnail((max_side, max_side))
     return copy
+
+
+def jpeg_data_url(pil: PIL.Image.Image, quality: int = 85) -> str:
+    """``data:image/jpeg;base64,...`` of a PIL image (RGB)."""
+    buffer = io.BytesIO()
+    picture = pil if pil.mode in ("RGB", "L") else pil.convert("RGB")
+    picture.save(buffer, format="JPEG", quality=quality)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def base_image(step: StepRecord, inputs: Mapping[str, Any]) -> Image | None:
@@ -104,136 +298,290 @@ def base_image(step: StepRecord, inputs: Mapping[str, Any]) -> Image | None:
         for arg in call.arguments.values():
             if isinstance(arg, Image):
                 return arg
-    root = inputs.get("IMAGE") or inputs.get("image")
-    if isinstance(root, Image):
+    root = _root(inputs)
+    if root is not None:
         return root
     return next((v for v in inputs.values() if isinstance(v, Image)), None)
 
 
+def _root(inputs: Mapping[str, Any]) -> Image | None:
+    for name in ("IMAGE", "image"):
+        value = inputs.get(name)
+        if isinstance(value, Image):
+            return value
+    return None
+
+
+def _drawable(value: Any) -> bool:
+    """Whether :func:`render_value_image` draws something for ``value`` on a base image."""
+    if isinstance(value, (Box, Detections, Mask)):
+        return True
+    return isinstance(value, list) and bool(value) and (
+        all(isinstance(v, Box) for v in value) or all(isinstance(v, Mask) for v in value)
+    )
+
+
+class _Pictures:
+    """Embeds pictures once per page, within :data:`MAX_PICTURES` and
+    :data:`MAX_PICTURE_BYTES`. The same value drawn on the same base at the same size is
+    embedded once; later uses link to it."""
+
+    def __init__(self) -> None:
+        self.anchors: dict[tuple[int, int, int], str] = {}
+        self.keep: list[Any] = []  # keeps keyed objects alive so that their ids stay theirs
+        self.count = 0
+        self.bytes = 0
+        self.omitted = 0
+        self.last_omitted = False
+
+    def embed(self, value: Any, base: Image | None, side: int) -> tuple[str | None, str | None]:
+        """``(data URL, anchor)`` of a new picture; ``(None, anchor)`` when this picture
+        is on the page already; ``(None, None)`` when the value has no picture or the
+        page is full (then :attr:`last_omitted` is True)."""
+        self.last_omitted = False
+        key = (id(value), id(base), side)
+        if key in self.anchors:
+            return None, self.anchors[key]
+        if not isinstance(value, Image) and (base is None or not _drawable(value)):
+            return None, None
+        if self.count >= MAX_PICTURES or self.bytes >= MAX_PICTURE_BYTES:
+            self.omitted += 1
+            self.last_omitted = True
+            return None, None
+        picture = render_value_image(value, base)
+        if picture is None:
+            return None, None
+        url = jpeg_data_url(thumbnail(picture, side))
+        self.count += 1
+        self.bytes += len(url)
+        anchor = f"pic-{self.count}"
+        self.anchors[key] = anchor
+        self.keep.append((value, base))
+        return url, anchor
+
+
+# -- HTML -------------------------------------------------------------------------------
+
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5rem;color:#1d1d1f;background:#fafafa}
-h1{font-size:1.3rem}h2{font-size:1.05rem;margin:.2rem 0}
-pre.program{background:#fff;border:1px solid #ddd;padding:.6rem;border-radius:6px;overflow-x:auto}
+.visprog-trace{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1d1d1f}
+body{margin:1rem 1.5rem;background:#fafafa}
+.visprog-trace h1{font-size:1.25rem;margin:.2rem 0 .5rem}.visprog-trace h2{font-size:1.05rem;margin:1rem 0 .3rem}
+.summary{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start;background:#fff;border:1px solid #ccd;border-radius:8px;padding:.8rem}
+.summary .answer{flex:0 1 auto;min-width:14rem;max-width:660px}.summary .source{flex:1 1 22rem;min-width:0}
+.summary .request{font-size:1.05rem;margin:0 0 .5rem}.label{color:#666;font-size:.8rem;text-transform:uppercase;letter-spacing:.04em}
+.result{font-size:1.1rem;background:#eef5ff;border:1px solid #9bc;padding:.6rem;border-radius:6px;overflow-wrap:anywhere}
+.result.failed{background:#fdecec;border-color:#d33}.answer-text{font-size:1.35rem;font-weight:600;white-space:pre-wrap}
+pre.program{background:#fff;border:1px solid #ddd;padding:.5rem;border-radius:6px;overflow-x:auto;margin:.2rem 0;max-height:22rem}
 pre.program span.line{display:block}pre.program span.failed{background:#fde2e2}
 pre.program span.ran{background:#eef7ee}pre.program i{color:#999;font-style:normal;user-select:none}
 .step{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.6rem .8rem;margin:.8rem 0}
 .step.error{border-color:#d33}.meta{color:#666;font-size:.85rem}
-.error-box{color:#a00;font-weight:600}table.args{border-collapse:collapse;margin:.3rem 0}
+.error-box{color:#a00;font-weight:600;overflow-wrap:anywhere}
+.error-box table{font-weight:400;color:#1d1d1f}
+table.args{border-collapse:collapse;margin:.3rem 0}
 table.args td{border-top:1px solid #eee;padding:.2rem .5rem;vertical-align:top;font-size:.9rem}
-img.value{max-width:160px;max-height:160px;border:1px solid #ccc;display:block;margin:.2rem 0}
-.out img.value,.result img.value{max-width:360px;max-height:360px}
+img.value{max-width:320px;max-height:320px;border:1px solid #ccc;display:block;margin:.2rem 0}
+table.args img.value{max-width:200px;max-height:200px}
+.result img.value{max-width:640px;max-height:360px}
 .call-body{display:flex;flex-wrap:wrap;gap:1.2rem;align-items:flex-start}
-.result{font-size:1.1rem;background:#eef5ff;border:1px solid #9bc;padding:.6rem;border-radius:6px}
-code{background:#f2f2f2;padding:0 .2rem;border-radius:3px}
+table.legend{border-collapse:collapse;font-size:.85rem;margin:.2rem 0}
+table.legend td{padding:.05rem .4rem;border-top:1px solid #eee}
+.swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;vertical-align:middle}
+.note{color:#7a5a00;background:#fff8e1;border-left:3px solid #e0b000;padding:.1rem .4rem;margin:.2rem 0;font-size:.88rem}
+code{background:#f2f2f2;padding:0 .2rem;border-radius:3px;overflow-wrap:anywhere}
 """
 
 
-def _value_html(value: Any, base: Image | None, cache: dict[int, tuple[Any, str]] | None = None) -> str:
-    picture = render_value_image(value, base)
+def _legend(value: Any) -> str:
+    rows = box_rows(value)
+    if not rows:
+        return ""
+    cells = []
+    for number, box in rows[:MAX_LEGEND_ROWS]:
+        r, g, b = PALETTE[(number - 1) % len(PALETTE)]
+        label = html.escape(printable(box.label)) if box.label is not None else "<i>no label</i>"
+        score = f"{box.score:.2f}" if box.score is not None else ""
+        coords = ", ".join(_coordinate(v) for v in box.as_tuple())
+        cells.append(
+            f'<tr><td><span class="swatch" style="background:rgb({r},{g},{b})"></span> {number}</td>'
+            f"<td>{label}</td><td>{score}</td><td><code>({coords})</code></td></tr>"
+        )
+    more = f'<tr><td colspan="4">... and {len(rows) - MAX_LEGEND_ROWS} more</td></tr>' if len(rows) > MAX_LEGEND_ROWS else ""
+    return f'<table class="legend"><tr class="meta"><td>#</td><td>label</td><td>score</td><td>x1, y1, x2, y2</td></tr>{"".join(cells)}{more}</table>'
+
+
+def _value_html(value: Any, base: Image | None, pictures: _Pictures, side: int = STEP_PICTURE_SIDE) -> str:
     text = html.escape(summarize(value, 400))
-    if picture is None:
-        return f"<code>{text}</code>"
-    # The same image object (the input, most often) is encoded once per page; the cache
-    # keeps each picture alive so that its id cannot be reused by another.
-    key = id(picture)
-    if cache is not None and key in cache:
-        url = cache[key][1]
+    url, anchor = pictures.embed(value, base, side)
+    if url is not None:
+        return f'<img class="value" id="{anchor}" alt="{text}" src="{url}"><span class="meta">{text}</span>{_legend(value)}'
+    if anchor is not None:
+        return f'<a class="same" href="#{anchor}">(picture above)</a> <span class="meta">{text}</span>{_legend(value)}'
+    note = ""
+    if pictures.last_omitted:
+        note = f' <span class="meta">(picture not embedded: this page already holds {pictures.count} pictures)</span>'
+    return f"<code>{text}</code>{note}{_legend(value)}"
+
+
+def _error_html(error: ErrorRecord, prefix: str = "") -> str:
+    fields = [
+        (name, getattr(error, name))
+        for name in ("kind", "line", "column", "tool", "argument", "budget")
+        if getattr(error, name) is not None
+    ]
+    rows = "".join(f"<tr><td>{name}</td><td><code>{html.escape(printable(str(v)))}</code></td></tr>" for name, v in fields)
+    return (
+        f'<div class="error-box">{html.escape(prefix)}{html.escape(printable(error.message))}'
+        f'<table class="args">{rows}</table></div>'
+    )
+
+
+def _call_html(call: ToolCall, base: Image | None, pictures: _Pictures) -> str:
+    args = "".join(
+        f"<tr><td><code>{html.escape(name)}</code></td><td>{_value_html(value, base, pictures, ARGUMENT_PICTURE_SIDE)}</td></tr>"
+        for name, value in call.arguments.items()
+    )
+    cached = " (cached)" if call.cached else ""
+    notes = "".join(f'<div class="note">note: {html.escape(printable(n))}</div>' for n in getattr(call, "notes", ()))
+    if call.error is not None:
+        out = f'<div class="out"><b>error</b>{_error_html(call.error)}</div>'
     else:
-        url = png_data_url(thumbnail(picture))
-        if cache is not None:
-            cache[key] = (picture, url)
-    return f'<img class="value" alt="{text}" src="{url}"><span class="meta">{text}</span>'
+        out = f'<div class="out"><b>output</b>{_value_html(call.output, base, pictures)}</div>'
+    return (
+        f'<div class="call"><b>{html.escape(call.name)}</b>'
+        f'<span class="meta"> → {html.escape(call.tool)}, {call.duration_s * 1000:.1f} ms{cached}</span>'
+        f'<div class="call-body"><table class="args">{args}</table>{out}</div>{notes}</div>'
+    )
 
 
-def trace_to_html(trace: Trace, *, title: str = "visprog trace", standalone: bool = True) -> str:
-    """The trace as HTML: request, program with each step's line marked, each step with its
-    arguments, outputs (images inline, boxes and masks drawn) and timing, then the result.
-    With ``standalone`` it is a complete page that needs nothing else (no scripts, no network)."""
+def _program_html(trace: Trace) -> str:
     failed_lines = {s.line for s in trace.steps if s.error}
     if trace.error and trace.error.line:
         failed_lines.add(trace.error.line)
     ran_lines = {line for s in trace.steps for line in range(s.line, s.end_line + 1)}
-    program_lines = []
+    lines = []
     for number, text in enumerate(trace.program.splitlines(), start=1):
         cls = "line failed" if number in failed_lines else "line ran" if number in ran_lines else "line"
-        program_lines.append(f'<span class="{cls}" id="L{number}"><i>{number:>3} </i>{html.escape(text)}</span>')
-    parts = [f"<h1>{html.escape(title)}</h1>"]
-    if trace.request:
-        parts.append(f"<p><b>Request:</b> {html.escape(trace.request)}</p>")
+        lines.append(f'<span class="{cls}" id="L{number}"><i>{number:>3} </i>{html.escape(printable(text))}</span>')
+    return f'<pre class="program">{"".join(lines)}</pre>'
+
+
+def _summary_html(trace: Trace, title: str, pictures: _Pictures) -> str:
+    if trace.error is not None:
+        where = f' <a href="#L{trace.error.line}">line {trace.error.line}</a>' if trace.error.line else ""
+        answer = f'<div class="result failed" id="result"><div class="label">Run failed{where}</div>{_error_html(trace.error)}</div>'
+    elif isinstance(trace.result, str):
+        text = trace.result if len(trace.result) <= 2000 else trace.result[:2000] + f"... ({len(trace.result):,} characters)"
+        answer = (
+            f'<div class="result" id="result"><div class="label">Result</div>'
+            f'<div class="answer-text">{html.escape(printable(text, newlines=True))}</div></div>'
+        )
+    else:
+        answer = (
+            f'<div class="result" id="result"><div class="label">Result</div>'
+            f"{_value_html(trace.result, _root(trace.inputs), pictures, RESULT_PICTURE_SIDE)}</div>"
+        )
+    request = (
+        f'<p class="request"><span class="label">Request</span><br>{html.escape(printable(trace.request))}</p>'
+        if trace.request
+        else ""
+    )
+    stats = f"{len(trace.steps)} step(s), {trace.duration_s:.3f} s"
+    notes = "".join(f'<div class="note">note: {html.escape(printable(n))}</div>' for n in getattr(trace, "notes", ()))
+    return (
+        f"<h1>{html.escape(title)}</h1>"
+        f'<section class="summary"><div class="answer">{request}{answer}{notes}<p class="meta">{stats}</p></div>'
+        f'<div class="source"><div class="label">Program</div>{_program_html(trace)}</div></section>'
+    )
+
+
+def trace_to_html(trace: Trace, *, title: str = "visprog trace", standalone: bool = True) -> str:
+    """The trace as HTML, bounded in size whatever the program did.
+
+    At the top, a summary card: the request, the result (or the error that stopped the
+    run) and the program with each line that ran or failed marked. Below: the inputs,
+    the planner's attempts, then each step with its tool calls (arguments, output or
+    error record, timing); boxes are drawn numbered on their image with a legend of
+    labels, scores and coordinates. With ``standalone`` it is a complete page that needs
+    nothing else (no scripts, no network); otherwise a ``<div>`` for notebooks.
+    """
+    pictures = _Pictures()
+    parts = [_summary_html(trace, title, pictures)]
+    root = _root(trace.inputs)
     inputs = "".join(
-        f"<tr><td><code>{html.escape(k)}</code></td><td>{_value_html(v, None)}</td></tr>" for k, v in trace.inputs.items()
+        f"<tr><td><code>{html.escape(k)}</code></td><td>{_value_html(v, root, pictures)}</td></tr>" for k, v in trace.inputs.items()
     )
     if inputs:
         parts.append(f'<h2>Inputs</h2><table class="args">{inputs}</table>')
-    parts.append(f'<h2>Program</h2><pre class="program">{"".join(program_lines)}</pre>')
     if trace.attempts:
         rows = "".join(
-            f"<tr><td>{a.index + 1}</td><td>{a.duration_s:.2f} s</td><td>{html.escape('; '.join(a.diagnostics) or a.runtime_error or 'ok')}</td></tr>"
+            f"<tr><td>{a.index + 1}</td><td>{a.duration_s:.2f} s</td>"
+            f"<td>{html.escape(printable('; '.join(a.diagnostics) or a.runtime_error or 'ok'))}</td></tr>"
             for a in trace.attempts
         )
         parts.append(f'<h2>Planner attempts</h2><table class="args">{rows}</table>')
     parts.append(f"<h2>Steps ({len(trace.steps)})</h2>")
-    images: dict[int, tuple[Any, str]] = {}
     for step in trace.steps:
         base = base_image(step, trace.inputs)
-        rows = []
-        for call in step.calls:
-            args = "".join(
-                f"<tr><td><code>{html.escape(name)}</code></td><td>{_value_html(value, base, images)}</td></tr>"
-                for name, value in call.arguments.items()
-            )
-            cached = " (cached)" if call.cached else ""
-            rows.append(
-                f'<div class="call"><b>{html.escape(call.name)}</b>'
-                f'<span class="meta"> → {html.escape(call.tool)}, {call.duration_s * 1000:.1f} ms{cached}</span>'
-                f'<div class="call-body"><table class="args">{args}</table>'
-                f'<div class="out"><b>output</b>{_value_html(call.output, base, images)}</div></div></div>'
-            )
-        error = f'<div class="error-box">{html.escape(str(step.error))}</div>' if step.error else ""
+        calls = "".join(_call_html(call, base, pictures) for call in step.calls)
+        error = ""
+        if step.error is not None and all(call.error != step.error for call in step.calls):
+            error = _error_html(step.error, "Step failed: ")
         targets = ", ".join(step.targets)
+        value = ""
+        if step.error is None and step.targets and len(step.calls) != 1:
+            value = f'<div class="out"><b>{html.escape(targets)}</b> = {_value_html(step.output, base, pictures)}</div>'
         parts.append(
             f'<div class="step{" error" if step.error else ""}" id="step-{step.index}" data-line="{step.line}">'
             f'<div class="meta">step {step.index + 1} · <a href="#L{step.line}">line {step.line}</a> · {step.duration_s * 1000:.1f} ms'
-            f'{" · assigns " + html.escape(targets) if targets else ""}</div>'
-            f"<pre>{html.escape(step.source)}</pre>{''.join(rows)}{error}</div>"
+            f"{' · assigns ' + html.escape(targets) if targets else ''}</div>"
+            f"<pre>{html.escape(printable(step.source, newlines=True))}</pre>{calls}{value}{error}</div>"
         )
-    if trace.error:
-        parts.append(f'<div class="step error"><div class="error-box">Run stopped: {html.escape(str(trace.error))}</div></div>')
-    else:
-        parts.append(f'<h2>Result</h2><div class="result">{_value_html(trace.result, _root(trace))}</div>')
-    parts.append(f'<p class="meta">Total {trace.duration_s:.3f} s</p>')
+    if trace.error is not None and not any(s.error for s in trace.steps):
+        parts.append(f'<div class="step error">{_error_html(trace.error, "Run stopped: ")}</div>')
+    if pictures.omitted:
+        parts.append(
+            f'<p class="meta">{pictures.omitted} picture(s) not embedded: a page holds at most {MAX_PICTURES} pictures '
+            f"and {MAX_PICTURE_BYTES // 1_000_000} MB of them. The JSON trace (--json --full) has every image.</p>"
+        )
     body = "\n".join(parts)
     if not standalone:
         return f'<div class="visprog-trace"><style>{_CSS}</style>{body}</div>'
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>\n{body}\n</body></html>\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{html.escape(title)}</title><style>{_CSS}</style></head><body class="visprog-trace">\n{body}\n</body></html>\n'
     )
 
 
-def _root(trace: Trace) -> Image | None:
-    value = trace.inputs.get("IMAGE") or trace.inputs.get("image")
-    return value if isinstance(value, Image) else None
+# -- terminal -------------------------------------------------------------------------
 
 
 def trace_to_rich(trace: Trace) -> Any:
-    """A rich renderable: the steps as a table, then the result or the error."""
+    """A rich renderable: the steps as a table (when any ran), then the result or the
+    error. Every program-controlled string has its control characters escaped."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title="visprog trace", show_lines=False)
-    table.add_column("#", justify="right")
-    table.add_column("line", justify="right")
-    table.add_column("statement")
-    table.add_column("output")
-    table.add_column("ms", justify="right")
-    for step in trace.steps:
-        output = Text(str(step.error), style="red") if step.error else Text(summarize(step.output, 60))
-        table.add_row(str(step.index + 1), str(step.line), Text(step.source[:70]), output, f"{step.duration_s * 1000:.1f}")
+    parts: list[Any] = []
+    if trace.steps:
+        table = Table(title="visprog trace", show_lines=False)
+        table.add_column("#", justify="right")
+        table.add_column("line", justify="right")
+        table.add_column("statement")
+        table.add_column("output")
+        table.add_column("ms", justify="right")
+        for step in trace.steps:
+            output = Text(printable(str(step.error)), style="red") if step.error else Text(summarize(step.output, 60))
+            source = printable(step.source.splitlines()[0] if step.source else "")
+            table.add_row(str(step.index + 1), str(step.line), Text(source[:70]), output, f"{step.duration_s * 1000:.1f}")
+        parts.append(table)
     footer = (
-        Text(f"error: {trace.error}", style="bold red")
+        Text(f"error: {printable(str(trace.error))}", style="bold red")
         if trace.error
         else Text(f"result: {summarize(trace.result, 200)}", style="bold green")
     )
-    return Group(table, footer)
+    parts.append(footer)
+    parts.extend(Text(f"note: {printable(n)}", style="yellow") for n in getattr(trace, "notes", ()))
+    return Group(*parts)

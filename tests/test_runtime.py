@@ -189,6 +189,7 @@ def test_checked_programs_are_reused_while_the_registry_is_unchanged():
     from visprog import run as run_module
 
     source = "xs = numbers(2)\nresult(len(xs))  # reuse test"
+    run_module._CHECKED.clear()
     registry = Registry([numbers])
     run_program(source, registry=registry)
     hits_before = len(run_module._CHECKED)

@@ -49,11 +49,37 @@ ESCAPES = {
     "decorated function": "@noop\ndef execute_command(image):\n    return 1\n",
     "nested helper def": "def execute_command(image):\n    def inner():\n        return 1\n    return inner()\n",
     "ascii conversion": "x = f'{1!a}'\nresult(x)",
-    "star arguments": "xs = [1]\nx = noop(*xs)\nresult(x)",
+    # * is allowed in call arguments (issue 11); everywhere else it stays refused.
+    "star in a list display": "xs = [1]\nx = [*xs]\nresult(x)",
+    "star in an assignment target": "a, *b = [1, 2, 3]\nresult(b)",
+    "star of a string into a tool": "x = noop(*'7')\nresult(x)",
     "double star arguments": "kw = {'x': 1}\nx = noop(**kw)\nresult(x)",
     "bytes constant": "x = b'abc'\nresult(x)",
     "walrus": "result((y := 1))",
-    "set literal": "x = {1, 2}\nresult(x)",
+    # Sets are allowed (issue 11), set comprehensions and sets of non-plain values are not.
+    "set comprehension": "x = {i for i in [1, 2]}\nresult(x)",
+    # Lambdas only as the key= of sorted/min/max/list.sort (issue 11): never a value.
+    "lambda stored in a variable": "f = lambda x: x\nresult(1)",
+    "lambda passed to a tool": "x = noop(x=lambda y: y)\nresult(x)",
+    "lambda as a tool's key": "x = noop(key=lambda y: y)\nresult(x)",
+    "lambda as min's default": "x = min([], key=lambda a: a, default=lambda b: b)\nresult(x)",
+    "lambda in a list": "x = sorted([lambda: 1])\nresult(x)",
+    "lambda returned by a key lambda": "x = sorted([1, 2], key=lambda a: (lambda b: b))\nresult(x)",
+    "lambda with a default capturing a class": "x = sorted([1], key=lambda a, f=().__class__: f)\nresult(x)",
+    "lambda with star args": "x = sorted([1], key=lambda *a: a)\nresult(x)",
+    "lambda reading a dunder": "x = sorted([1], key=lambda a: a.__class__)\nresult(x)",
+    "lambda parameter shadowing a tool": "x = sorted([1], key=lambda noop: noop)\nresult(x)",
+    "lambda as the entry's return": "def execute_command(image):\n    return lambda: image\n",
+    "builtin as key": "x = sorted([3, 1], key=len)\nresult(x)",
+    "key of a dict method": "d = {'a': 1}\nx = d.get('a', lambda: 1)\nresult(x)",
+    # str.format: plain fields only (issue 11); attribute, index, conversion and nested fields stay closed.
+    "format index field": "x = '{0[0]}'.format(['a'])\nresult(x)",
+    "format keyword attribute": "x = '{a.__class__.__mro__}'.format(a=1)\nresult(x)",
+    "format conversion r": "x = '{0!r}'.format(1)\nresult(x)",
+    "format conversion a": "x = '{!a}'.format('x')\nresult(x)",
+    "format nested spec field": "x = '{0:{1}}'.format(1, 5)\nresult(x)",
+    "format private keyword": "x = '{_x}'.format(_x=1)\nresult(x)",
+    "format inside a key lambda": "x = sorted([1], key=lambda a: '{0.real}'.format(a))\nresult(x)",
 }
 
 
@@ -69,14 +95,77 @@ def test_interpreter_rejects_without_the_checker(name, small_image):
     from visprog.values.core import load_image
 
     source = ESCAPES[name]
-    try:
-        program = parse_program(source)
-    except Exception:  # noqa: BLE001 - refused at parse time is refusal too
-        return
+    program = parse_program(source)  # every escape parses: the interpreter, not the parser, must refuse it
     result = Execution(program, REG, {"IMAGE": load_image(small_image)}).run()
     assert result.error is not None, f"{name}: ran to {result.result!r}"
     assert result.error.kind in {"SandboxViolation", "ProgramRuntimeError"}, result.error
+    assert result.error.line is not None and 1 <= result.error.line <= len(source.splitlines())
+
+
+#: Escapes the checker cannot see (the template or value is computed), so the interpreter
+#: alone must refuse them.
+RUNTIME_ESCAPES = {
+    "format template from a variable": "t = '{0.__class__}'\nx = t.format(1)\nresult(x)",
+    "format template built at run time": "t = '{0' + '.__class__}'\nx = t.format(1)\nresult(x)",
+    "format conversion from a variable": "t = '{!r}'\nx = t.format(1)\nresult(x)",
+    "format index from a variable": "t = '{0[0]}'\nx = t.format([1])\nresult(x)",
+    "set item that is an image, through a variable": "s = set()\nxs = [IMAGE]\nfor x in xs:\n    s.add(x)\nresult(s)",
+    "set of images through set()": "xs = [IMAGE]\ns = set(xs)\nresult(s)",
+    "set literal of an image (the checker does not know IMAGE's kind here)": "x = {IMAGE}\nresult(x)",
+    "set update with a list of lists": "s = {1}\ns.update([[1]])\nresult(s)",
+    "star of a dict into a tool": "d = {'x': 1}\nx = noop(*d)\nresult(x)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(RUNTIME_ESCAPES))
+def test_interpreter_rejects_what_only_runtime_sees(name, small_image):
+    from visprog.values.core import load_image
+
+    result = Execution(parse_program(RUNTIME_ESCAPES[name]), REG, {"IMAGE": load_image(small_image)}).run()
+    assert result.error is not None, f"{name}: ran to {result.result!r}"
+    assert result.error.kind in {"SandboxViolation", "ProgramRuntimeError"}, result.error
     assert result.error.line is not None
+
+
+@pytest.mark.parametrize("name", sorted(n for n in ESCAPES if "lambda" in n or "format" in n or "star" in n))
+def test_evaluator_refuses_even_without_the_scan(name, small_image):
+    """Defence in depth: with the structural scan's verdict removed, the evaluator's own
+    handlers still refuse lambdas, * and format fields outside their allowed places."""
+    from visprog.language.rules import Scan
+    from visprog.values.core import load_image
+
+    program = parse_program(ESCAPES[name])
+    blind = dataclasses.replace(program, scan=Scan(program.scan.depth, program.scan.nodes, ()))
+    result = Execution(blind, REG, {"IMAGE": load_image(small_image)}).run()
+    assert result.error is not None, f"{name}: ran to {result.result!r}"
+    assert result.error.kind in {"SandboxViolation", "ProgramRuntimeError"}, result.error
+
+
+def test_allowed_forms_of_the_restricted_constructs_run():
+    """The same constructs in their allowed places run (so the refusals above are about
+    the place, not the construct)."""
+    program = (
+        "xs = [3, 1, 2]\n"
+        "a = sorted(xs, key=lambda v: -v)\n"
+        "xs.sort(key=lambda v: v, reverse=True)\n"
+        "b = min(xs, key=lambda v: abs(v - 2))\n"
+        "c = max([], key=lambda v: v, default=0)\n"
+        "s = {1, 2}\n"
+        "s.add((3, 4))\n"
+        "t = set('aab')\n"
+        "d = noop(*[5])\n"
+        "e = '{} {name} {0!s}'.replace('{0!s}', '') .format(1, name='n')\n"
+        "result([a, xs, b, c, len(s), sorted(t), d, e])"
+    )
+    result = run_unchecked(program)
+    assert result.error is None, result.error
+    assert result.result == [[3, 2, 1], [3, 2, 1], 2, 0, 3, ["a", "b"], 5, "1 n "]
+    assert check_program(program, REG) == []
+
+
+def test_key_lambdas_count_as_loop_iterations():
+    result = run_unchecked("xs = list(range(300))\ny = sorted(xs, key=lambda v: -v)\nresult(y[0])", Limits(max_loop_iterations=100))
+    assert result.error is not None and result.error.budget == "max_loop_iterations"
 
 
 def _primitive_record(record) -> bool:
@@ -133,6 +222,11 @@ BUDGETS = [
     ("n = 0\nwhile True:\n    n = n + 1\nresult(n)", "max_wall_time_s", Limits(max_wall_time_s=0.05, max_loop_iterations=10**9, max_statements=10**9)),
     ("x = " + "[" * 50 + "]" * 50 + "\nresult(x)", "max_nesting_depth", Limits(max_nesting_depth=30)),
     ("x = 1\n" * 10 + "result(x)", "max_source_chars", Limits(max_source_chars=20)),
+    ("xs = list(range(20000))\nx = max(*xs)\nresult(x)", "max_items_per_call", Limits()),
+    ("x = '{:>999999999}'.format(1)\nresult(x)", "max_format_width", Limits()),
+    ("x = ('{}' * 600).format(*(['a' * 1000] * 600))\nresult(x)", "max_sequence_length", Limits(max_sequence_length=100_000)),
+    ("s = set(range(1000))\nt = set(range(1000, 2000))\nu = s | t\nresult(len(u))", "max_sequence_length", Limits(max_sequence_length=1500)),
+    ("k = (1,)\nfor i in range(40):\n    k = (k,)\ns = {k}\nresult(1)", "max_container_depth", Limits()),
 ]
 
 

@@ -6,10 +6,11 @@ Building it imports the tool modules, which is cheap: no torch, no weights.
 
 from __future__ import annotations
 
-from visprog.registry import Alias, Registry
+from visprog.toolkit.tool import Alias
+from visprog.toolkit.registry import Registry
 
-from visprog_tools import editing, image_ops, knowledge
-from visprog_tools.vision import blip, clip, detection, faces, ocr, segmentation
+from visprog_tools import editing, image_ops, knowledge, viper
+from visprog_tools.vision import blip, clip, depth, detection, faces, ocr, segmentation
 
 _CROP = {"image": "image", "box": "box"}
 _EDIT = {"image": "image", "object": "objects"}
@@ -26,6 +27,9 @@ def build_registry() -> Registry:
         image_ops.image_half, image_ops.tag,
         editing.color_pop, editing.bg_blur, editing.emoji, editing.replace,
         knowledge.list_items,
+        depth.depth,
+        # ViperGPT's API: ImagePatch(image), its model-backed methods, the free helpers.
+        *viper.TOOLS,
     ]
     aliases = [
         Alias("LOC", "detect", {"image": "image", "object": "query"}),

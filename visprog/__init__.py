@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from visprog.toolkit.tool import Alias, Tool, tool
     from visprog.trace.records import StepRecord, Trace
     from visprog.values.core import Box, Detections, Image, Mask, load_image
+    from visprog.values.patch import ImagePatch, VideoSegment
 
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -59,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Alias", "Tool", "tool"], "visprog.toolkit.tool"),
     **dict.fromkeys(["StepRecord", "Trace"], "visprog.trace.records"),
     **dict.fromkeys(["Box", "Detections", "Image", "Mask", "load_image"], "visprog.values.core"),
+    **dict.fromkeys(["ImagePatch", "VideoSegment"], "visprog.values.patch"),
 }
 
 __all__ = sorted(_EXPORTS)

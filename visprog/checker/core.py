@@ -24,6 +24,7 @@ from visprog.language.rules import (
     BUILTIN_KEYWORDS,
     BUILTIN_RETURNS,
     ENTRY_FUNCTION,
+    STARRED_CALL,
     attribute_kind,
     every_member_name,
     members_of_kind,
@@ -32,7 +33,7 @@ from visprog.language.rules import (
 from visprog.language.syntax import Program, parse_program, translate_eval_expression
 from visprog.toolkit.intrinsics import EVAL_TOOL, RESULT_TOOL, with_core
 from visprog.toolkit.registry import Registry, Resolved
-from visprog.toolkit.tool import Tool
+from visprog.toolkit.tool import Alias, Tool
 
 __all__ = ["DEFAULT_INPUTS", "Diagnostic", "check_program"]
 
@@ -49,8 +50,14 @@ _STR_RETURNS = {
     "title": "str", "capitalize": "str", "join": "str", "split": "list", "rsplit": "list", "splitlines": "list",
     "find": "int", "rfind": "int", "count": "int", "index": "int", "startswith": "bool", "endswith": "bool",
     "isdigit": "bool", "isalpha": "bool", "isalnum": "bool", "isnumeric": "bool", "isspace": "bool",
-    "islower": "bool", "isupper": "bool",
+    "islower": "bool", "isupper": "bool", "format": "str",
 }
+_SET_RETURNS = {
+    "copy": "set", "union": "set", "intersection": "set", "difference": "set", "symmetric_difference": "set",
+    "issubset": "bool", "issuperset": "bool", "isdisjoint": "bool",
+}
+#: Kinds a set item may have (tuples have the kind "list").
+_HASHABLE = frozenset({"str", "int", "float", "bool", "None", "list"})
 
 Kinds = frozenset[str]
 
@@ -144,6 +151,8 @@ class _Checker:
         self.diagnostics: list[Diagnostic] = []
         self.types: dict[str, Kinds] = {}
         self.has_result = False
+        #: Inside the entry function, local variables may take tools' names (as in Python).
+        self.in_entry = False
         self.suggested = 0
         self.reported_names: set[tuple[int, int]] = set()
         self._all_members: frozenset[str] | None = None
@@ -193,6 +202,7 @@ class _Checker:
             for name in params:
                 if name not in self.types:
                     self.types[name] = self.types.get("IMAGE", frozenset({"any"})) if name == "image" else frozenset({"any"})
+            self.in_entry = True
             self.block(entry.body, top_defined | params, in_function=True)
         elif not self.has_result:
             last = tree.body[-1]
@@ -242,7 +252,7 @@ class _Checker:
     def bind_target(self, target: ast.expr, defined: set[str], value_types: Kinds | None) -> None:
         if isinstance(target, ast.Name):
             name = target.id
-            if name in BUILTIN_KEYWORDS or name in self.registry:
+            if name in BUILTIN_KEYWORDS or (name in self.registry and not self.in_entry):
                 self.report(target, "shadowed-name", f"cannot assign to '{name}': it names a tool or built-in",
                             "choose another variable name")
                 return
@@ -279,13 +289,13 @@ class _Checker:
         if node is None:
             return None
         if isinstance(node, ast.Constant):
-            return frozenset({_kind_of(node.value)})
+            return _CONSTANT_KINDS.get(type(node.value), _ANY)
         if isinstance(node, ast.Name):
             self.use_name(node, defined)
             return self.types.get(node.id)
         if isinstance(node, ast.Call):
             return self.call(node, defined)
-        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)):  # SetComp: refused by the scan, scoped here
             inner = set(defined)
             for gen in node.generators:
                 self.expr(gen.iter, inner)
@@ -308,6 +318,19 @@ class _Checker:
             return None
         if isinstance(node, ast.Attribute):
             return self.attribute(node, self.expr(node.value, defined), called=False)
+        if isinstance(node, ast.Lambda):
+            return self.key_lambda(node, defined)
+        if isinstance(node, ast.Starred):
+            known = _known(self.expr(node.value, defined))
+            if known and not known & {"list"}:
+                self.report(node, "argument-type", f"* unpacks lists and tuples, not {' | '.join(sorted(known))}")
+            return None
+        if isinstance(node, ast.Set):
+            for element in node.elts:
+                known = _known(self.expr(element, defined))
+                if known and not known & _HASHABLE:
+                    self.report(element, "unhashable", f"sets hold text, numbers and tuples of them, not {' | '.join(sorted(known))}")
+            return frozenset({"set"})
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self.expr(child, defined)
@@ -319,6 +342,27 @@ class _Checker:
             return frozenset({"str"})
         if isinstance(node, ast.Compare) or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)):
             return frozenset({"bool"})
+        return None
+
+    def key_lambda(self, node: ast.Lambda, defined: set[str]) -> Kinds | None:
+        """A ``key=`` lambda (where it may appear is the scan's rule): its parameter is
+        defined in its body only, and may not name a tool or built-in."""
+        inner = set(defined)
+        saved: dict[str, Kinds | None] = {}
+        for arg in node.args.args:
+            if arg.arg in BUILTIN_KEYWORDS or arg.arg in self.registry:
+                self.report(arg, "shadowed-name", f"lambda parameter '{arg.arg}' names a tool or built-in", "choose another name")
+            inner.add(arg.arg)
+            saved[arg.arg] = self.types.get(arg.arg)
+            self.types[arg.arg] = _ANY  # an item of whatever is sorted: not the outer variable's kind
+        try:
+            self.expr(node.body, inner)
+        finally:
+            for name, kinds in saved.items():
+                if kinds is None:
+                    self.types.pop(name, None)
+                else:
+                    self.types[name] = kinds
         return None
 
     def attribute(self, node: ast.Attribute, base: Kinds | None, *, called: bool) -> Kinds | None:
@@ -336,6 +380,17 @@ class _Checker:
                             f"did you mean '{close}'?" if close else None)
             return None
         results: set[str] = set()
+        if len(known) > 1:
+            # A variable that may hold several kinds (reassigned, or a tool returning a
+            # union): fine when one of them has the member; runtime checks the actual value.
+            for kind in known:
+                attributes, methods = members_of_kind(kind)
+                if called and attr in methods:
+                    results |= self.method_result(kind, attr) or {"any"}
+                elif not called and attr in attributes:
+                    results.add(attribute_kind(kind, attr) or "any")
+            if results:
+                return frozenset(results) if "any" not in results else None
         for kind in sorted(known):
             attributes, methods = members_of_kind(kind)
             if called and attr in methods:
@@ -361,8 +416,8 @@ class _Checker:
         return frozenset(results) if "any" not in results else None
 
     def method_result(self, kind: str, name: str) -> set[str] | None:
-        if kind == "str":
-            result = _STR_RETURNS.get(name)
+        if kind == "str" or kind == "set":
+            result = (_STR_RETURNS if kind == "str" else _SET_RETURNS).get(name)
             return {result} if result else None
         from visprog.values.protocol import value_type_named
 
@@ -389,7 +444,10 @@ class _Checker:
         arg_types = [self.expr(a, defined) for a in node.args]
         kw_types = {kw.arg: self.expr(kw.value, defined) for kw in node.keywords}
         if isinstance(func, ast.Attribute):
-            return self.attribute(func, self.expr(func.value, defined), called=True)
+            base = self.expr(func.value, defined)
+            kinds = self.attribute(func, base, called=True)
+            self.tool_method_call(node, func, base, arg_types, kw_types, defined)
+            return kinds
         if not isinstance(func, ast.Name):
             self.report(node, "not-callable", "only tools, built-ins and methods can be called")
             return None
@@ -406,6 +464,35 @@ class _Checker:
             return frozenset({returned}) if returned else None
         self.report(func, "unknown-tool", f"'{name}' is not a registered tool or an allowed built-in", self.suggest_tool(name))
         return None
+
+    def tool_method_call(
+        self,
+        node: ast.Call,
+        func: ast.Attribute,
+        base: Kinds | None,
+        arg_types: list[Kinds | None],
+        kw_types: dict[str | None, Kinds | None],
+        defined: set[str],
+    ) -> None:
+        """Arguments and availability of ``obj.method(...)`` when ``obj`` is known to be a
+        value type whose method is a tool (``patch.find('cup')`` -> ``patch_find``)."""
+        known = _known(base)
+        if len(known) != 1:
+            return
+        from visprog.values.protocol import value_type_named
+
+        kind = next(iter(known))
+        spec = value_type_named(kind)
+        if spec is None or func.attr not in spec.tool_methods:
+            return
+        shown = f"{kind}.{func.attr}"
+        tool_name = spec.tool_methods[func.attr]
+        resolved = self.registry.resolve(tool_name)
+        if resolved is None:
+            self.report(func, "unknown-tool", f"{shown} needs the tool '{tool_name}', which is not in the registry",
+                        "add the tool package that provides it")
+            return
+        self.tool_call(node, Resolved(resolved.tool, Alias(shown, resolved.tool.name)), arg_types, kw_types, defined, first=1)
 
     def suggest_tool(self, name: str) -> str:
         """Did-you-mean for an unknown callable: by spelling when the spelling is close,
@@ -431,7 +518,10 @@ class _Checker:
         arg_types: list[Kinds | None],
         kw_types: dict[str | None, Kinds | None],
         defined: set[str],
+        first: int = 0,
     ) -> Kinds | None:
+        """Check a tool call; ``first`` leading parameters are given already (the object
+        of a tool method). Past a ``*`` argument, positions are not known statically."""
         tool = resolved.tool
         shown = resolved.shown_name
         if tool.name == RESULT_TOOL:
@@ -439,19 +529,23 @@ class _Checker:
         reason = tool.unavailable_reason()
         if reason:
             self.report(node.func, "tool-unavailable", f"{shown} is {reason}")
-        given: dict[str, ast.AST] = {}
-        if len(node.args) > len(tool.params):
-            self.report(node, "too-many-arguments", f"{shown} takes at most {len(tool.params)} positional arguments, got {len(node.args)}")
-        for spec, arg, types in zip(tool.params, node.args, arg_types):
+        params = tool.params[first:] if first else tool.params
+        given: dict[str, ast.AST] = {p.name: node.func for p in tool.params[:first]}
+        starred = getattr(node, STARRED_CALL, False)
+        if len(node.args) > len(params) and not starred:
+            self.report(node, "too-many-arguments", f"{shown} takes at most {len(params)} positional arguments, got {len(node.args)}")
+        for spec, arg, types in zip(params, node.args, arg_types):
+            if isinstance(arg, ast.Starred):
+                break
             given[spec.name] = arg
             self.check_type(arg, shown, resolved.shown_argument(spec.name), spec.kinds, spec.type_name, types)
-        shown_params = [resolved.shown_argument(p.name) for p in tool.params]
         for kw in node.keywords:
             if kw.arg is None:
                 continue
             canonical = resolved.canonical_argument(kw.arg)
             param = tool.param(canonical)
             if param is None:
+                shown_params = [resolved.shown_argument(p.name) for p in tool.params]
                 close = self.closest(kw.arg, shown_params)
                 self.report(kw, "unknown-argument", f"{shown} has no argument '{kw.arg}'",
                             f"did you mean '{close}'?" if close else f"arguments: {', '.join(shown_params)}")
@@ -461,7 +555,7 @@ class _Checker:
             given[canonical] = kw
             self.check_type(kw.value, shown, kw.arg, param.kinds, param.type_name, kw_types.get(kw.arg))
         for spec in tool.params:
-            if spec.required and spec.name not in given:
+            if spec.required and spec.name not in given and not starred:
                 self.report(node, "missing-argument", f"{shown} needs argument '{resolved.shown_argument(spec.name)}' ({spec.type_name})")
         if tool.name == EVAL_TOOL:
             self.eval_argument(given.get("expr"), defined)
@@ -529,5 +623,8 @@ def _by_meaning(name: str, tools: list[Tool]) -> list[str]:
     return [n for _, n in sorted(scored)[:3]]
 
 
-def _kind_of(value: object) -> str:
-    return {bool: "bool", int: "int", float: "float", str: "str", type(None): "None"}.get(type(value), "any")
+_ANY: Kinds = frozenset({"any"})
+_CONSTANT_KINDS: dict[type, Kinds] = {
+    bool: frozenset({"bool"}), int: frozenset({"int"}), float: frozenset({"float"}), str: frozenset({"str"}),
+    type(None): frozenset({"None"}),
+}

@@ -9,19 +9,26 @@ breaks them, and enforces the per-type allow-lists at every access).
   the value-type protocol (:mod:`visprog.values.protocol`).
 * The safe built-ins: their names, keywords and result kinds (the runtime holds their
   implementations, keyed by the same names).
+* Where the restricted constructs may appear (checked by :func:`scan`): a one-parameter
+  ``lambda`` only as the ``key=`` of ``sorted``, ``min``, ``max`` and ``list.sort``;
+  ``*`` unpacking only of call arguments; ``str.format`` templates with plain fields only
+  (:func:`format_fields`, shared with the runtime).
 """
 
 from __future__ import annotations
 
 import ast
+import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from visprog.values.protocol import SCALAR_TYPES, value_type, value_type_named, value_types
 
 __all__ = [
-    "ALLOWED_NODES", "ENTRY_FUNCTION", "FORBIDDEN_NAMES", "BUILTIN_KEYWORDS", "BUILTIN_RETURNS", "KIND_NAMES", "PLAIN_METHODS", "Violation", "ast_depth",
-    "attribute_kind", "attributes_of", "construct_name", "kind_of_type", "methods_of", "scan", "tool_method_of",
+    "ALLOWED_NODES", "ENTRY_FUNCTION", "FORBIDDEN_NAMES", "BUILTIN_KEYWORDS", "BUILTIN_RETURNS", "KEY_BUILTINS", "KEY_METHODS",
+    "KIND_NAMES", "PLAIN_METHODS", "STARRED_CALL", "Violation", "ast_depth", "attribute_kind", "attributes_of", "construct_name",
+    "format_fields", "kind_of_type", "methods_of", "scan", "tool_method_of",
 ]
 
 ENTRY_FUNCTION = "execute_command"
@@ -36,7 +43,9 @@ ALLOWED_NODES: frozenset[type[ast.AST]] = frozenset(
         # expressions
         ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Call, ast.keyword,
         ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Slice,
-        ast.List, ast.Tuple, ast.Dict,
+        ast.List, ast.Tuple, ast.Dict, ast.Set,
+        # only where scan() allows them: key= lambdas, * in call arguments
+        ast.Lambda, ast.Starred,
         ast.ListComp, ast.DictComp, ast.GeneratorExp, ast.comprehension,
         ast.JoinedStr, ast.FormattedValue,
         # contexts and operators
@@ -65,33 +74,77 @@ PLAIN_METHODS: dict[type, frozenset[str]] = {
     str: frozenset({
         "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "join", "replace",
         "startswith", "endswith", "find", "rfind", "count", "title", "capitalize", "isdigit", "isalpha",
-        "isalnum", "isnumeric", "isspace", "islower", "isupper", "index",
+        "isalnum", "isnumeric", "isspace", "islower", "isupper", "index", "format",
     }),
     list: frozenset({"append", "extend", "index", "count", "pop", "insert", "remove", "copy", "reverse", "sort"}),
     tuple: frozenset({"index", "count"}),
     dict: frozenset({"get", "keys", "values", "items", "pop", "copy", "update"}),
+    set: frozenset({
+        "add", "update", "discard", "remove", "copy", "union", "intersection", "difference", "symmetric_difference",
+        "issubset", "issuperset", "isdisjoint",
+    }),
 }
 
 #: Coarse kind names of plain types, as the checker and tool schemas use them.
 KIND_NAMES: dict[type, str] = {
     type(None): "None", bool: "bool", int: "int", float: "float", str: "str",
-    list: "list", tuple: "list", dict: "dict", range: "list",
+    list: "list", tuple: "list", dict: "dict", range: "list", set: "set",
 }
-_KIND_TO_PLAIN: dict[str, type] = {"str": str, "list": list, "dict": dict}
+_KIND_TO_PLAIN: dict[str, type] = {"str": str, "list": list, "dict": dict, "set": set}
 
 #: Safe built-ins: name -> keywords they accept. The runtime implements each.
 BUILTIN_KEYWORDS: dict[str, frozenset[str]] = {
-    "len": frozenset(), "min": frozenset({"default"}), "max": frozenset({"default"}), "sum": frozenset(),
-    "sorted": frozenset({"reverse"}), "abs": frozenset(), "round": frozenset(), "any": frozenset(),
+    "len": frozenset(), "min": frozenset({"default", "key"}), "max": frozenset({"default", "key"}), "sum": frozenset(),
+    "sorted": frozenset({"reverse", "key"}), "abs": frozenset(), "round": frozenset(), "any": frozenset(),
     "all": frozenset(), "enumerate": frozenset({"start"}), "zip": frozenset(), "range": frozenset(),
     "str": frozenset(), "int": frozenset(), "float": frozenset(), "bool": frozenset(), "list": frozenset(),
+    "set": frozenset(),
 }
 
 #: Result kind of each built-in, where it does not depend on the arguments.
 BUILTIN_RETURNS: dict[str, str] = {
     "len": "int", "str": "str", "int": "int", "float": "float", "bool": "bool", "list": "list",
-    "sorted": "list", "enumerate": "list", "zip": "list", "any": "bool", "all": "bool", "range": "list",
+    "sorted": "list", "enumerate": "list", "zip": "list", "any": "bool", "all": "bool", "range": "list", "set": "set",
 }
+
+#: Built-ins (by name) and list methods (by attribute) whose ``key=`` may be a lambda.
+KEY_BUILTINS: frozenset[str] = frozenset({"sorted", "min", "max"})
+KEY_METHODS: frozenset[str] = frozenset({"sort"})
+
+#: Attribute :func:`scan` sets (to True) on a Call node with ``*`` arguments, so that the
+#: runtime's call paths check one flag instead of looking at every argument.
+STARRED_CALL = "visprog_starred"
+
+_PLAIN_FIELD = re.compile(r"^(?:\d{1,4}|[A-Za-z][A-Za-z0-9_]*)?$")
+
+
+def format_fields(template: str) -> list[tuple[str, str | None, str]]:
+    """The parts of a ``str.format`` template: ``(literal text, field name or None, format
+    spec)``, parsed by :class:`string.Formatter`.
+
+    Only plain fields are allowed: ``{}``, ``{0}`` and ``{name}``, with an optional
+    format spec that holds no nested field (``{:.2f}``, ``{name:>8}``). Attribute and
+    index fields (``{0.x}``, ``{a[0]}``), conversions (``!r``, ``!s``, ``!a``) and nested
+    fields in specs are refused: through them a template could read any attribute.
+
+    Raises:
+        ValueError: one line naming the field that is not allowed, or why the template
+            does not parse.
+    """
+    parts: list[tuple[str, str | None, str]] = []
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        if field is None:
+            parts.append((literal, None, ""))
+            continue
+        shown = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        if conversion is not None:
+            raise ValueError(f"format field {shown} has a conversion (!{conversion}); only plain fields such as {{}}, {{0}} or {{name}} are allowed")
+        if not _PLAIN_FIELD.match(field) or field.startswith("_"):
+            raise ValueError(f"format field {shown} reads an attribute or item; only plain fields such as {{}}, {{0}} or {{name}} are allowed")
+        if spec and ("{" in spec or "}" in spec):
+            raise ValueError(f"format field {shown} nests a field in its format spec, which is not allowed")
+        parts.append((literal, field, spec or ""))
+    return parts
 
 
 def kind_of_type(cls: type) -> str:
@@ -199,6 +252,7 @@ def scan(tree: ast.AST, *, top_level: list[ast.stmt] | None = None) -> Scan:
     """
     violations: list[Violation] = []
     top = top_level if top_level is not None else getattr(tree, "body", [])
+    approved: set[int] = set()  # ids of key= lambdas and * arguments in their allowed places
     deepest = 0
     count = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 1)]
@@ -235,6 +289,17 @@ def scan(tree: ast.AST, *, top_level: list[ast.stmt] | None = None) -> Scan:
                 violations.append(_violation(node, "forbidden-syntax", "async comprehensions are not allowed"))
         elif kind is ast.FunctionDef:
             violations.extend(_function_rules(node, top))  # type: ignore[arg-type]
+        elif kind is ast.Call:
+            _call_rules(node, approved, violations)  # type: ignore[arg-type]
+        elif kind is ast.Lambda:
+            if id(node) not in approved:
+                violations.append(_violation(node, "forbidden-syntax", "lambda is only allowed as the key= of sorted(), min(), max() or list.sort()",
+                                             "write a loop or a comprehension instead"))
+                continue
+        elif kind is ast.Starred:
+            if id(node) not in approved:
+                violations.append(_violation(node, "forbidden-syntax", "* unpacking is only allowed in call arguments, e.g. f(*args)"))
+                continue
         depth += 1
         for name in _CHILD_FIELDS.get(kind) or _child_fields(kind):
             value = getattr(node, name, None)
@@ -250,6 +315,51 @@ def scan(tree: ast.AST, *, top_level: list[ast.stmt] | None = None) -> Scan:
 
 def _violation(node: ast.AST, code: str, message: str, suggestion: str | None = None) -> Violation:
     return Violation(getattr(node, "lineno", 1) or 1, (getattr(node, "col_offset", 0) or 0) + 1, code, message, suggestion)
+
+
+def _call_rules(node: ast.Call, approved: set[int], violations: list[Violation]) -> None:
+    """A call's restricted parts: key= lambdas, * arguments, str.format templates."""
+    func = node.func
+    if type(func) is ast.Name:
+        keyable = func.id in KEY_BUILTINS
+    elif type(func) is ast.Attribute:
+        keyable = func.attr in KEY_METHODS
+        template = func.value
+        if func.attr == "format" and type(template) is ast.Constant and type(template.value) is str:
+            try:
+                format_fields(template.value)
+            except ValueError as exc:
+                violations.append(_violation(template, "forbidden-format", str(exc)))
+    else:
+        keyable = False
+    for kw in node.keywords:
+        value = kw.value
+        if keyable and kw.arg == "key":
+            if type(value) is ast.Lambda:
+                approved.add(id(value))
+                violations.extend(_lambda_rules(value))
+            else:
+                violations.append(_violation(value, "forbidden-syntax", "key= takes a lambda here",
+                                             "e.g. key=lambda patch: patch.horizontal_center"))
+    starred = False
+    for arg in node.args:
+        if type(arg) is ast.Starred:
+            approved.add(id(arg))
+            starred = True
+    if starred:
+        setattr(node, STARRED_CALL, True)
+
+
+def _lambda_rules(node: ast.Lambda) -> list[Violation]:
+    args = node.args
+    found: list[Violation] = []
+    if args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults or args.kw_defaults or len(args.args) != 1:
+        found.append(_violation(node, "forbidden-syntax", "a key= lambda takes exactly one plain parameter (no defaults, *args or **kwargs)",
+                                "e.g. key=lambda patch: patch.horizontal_center"))
+    for arg in args.args:
+        if arg.arg.startswith("_"):
+            found.append(_violation(arg, "private-name", f"name '{arg.arg}' starts with '_'; such names are not allowed"))
+    return found
 
 
 def _function_rules(node: ast.FunctionDef, top: list[ast.stmt]) -> list[Violation]:

@@ -386,7 +386,7 @@ class Evaluator:
             if type(arg) is not ast.Starred:
                 out.append(self.eval(arg))
                 continue
-            value = self.eval(arg.value)  # type: ignore[attr-defined]
+            value = self.eval(arg.value)
             if type(value) is not list and type(value) is not tuple:
                 raise position(ProgramRuntimeError(f"* unpacks lists and tuples, not {type(value).__name__}"), arg)
             limit = budget.limits.max_items_per_call

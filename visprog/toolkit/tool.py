@@ -458,6 +458,8 @@ def copy_out(value: Any, depth: int = 0) -> Any:
         return tuple(copy_out(v, depth + 1) for v in value)
     if kind is dict:
         return {k: copy_out(v, depth + 1) for k, v in value.items()}
+    if kind is set:
+        return set(value)  # members are plain hashable values
     spec = value_type(kind)
     if spec is not None and spec.copy is not None:
         return spec.copy(value)

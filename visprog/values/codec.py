@@ -52,6 +52,9 @@ def encode_value(value: Any, images: dict[int, Any] | None = None, depth: int = 
         return {"type": "tuple", "items": [encode_value(v, memo, depth + 1) for v in value]}
     if kind is list:
         return [encode_value(v, memo, depth + 1) for v in value]
+    if kind is set or kind is frozenset:
+        items = sorted((encode_value(v, memo, depth + 1) for v in value), key=repr)
+        return {"type": "set", "items": items}
     if kind is dict:
         return {"type": "dict", "items": [[encode_value(k, memo, depth + 1), encode_value(v, memo, depth + 1)] for k, v in value.items()]}
     spec = value_type(kind)
@@ -79,6 +82,8 @@ def decode_value(data: Any) -> Any:
         return tuple(decode_value(v) for v in data["items"])
     if kind == "dict":
         return {decode_value(k): decode_value(v) for k, v in data["items"]}
+    if kind == "set":
+        return {decode_value(v) for v in data["items"]}
     spec = value_type_named(kind) if isinstance(kind, str) else None
     if spec is not None and spec.decode is not None:
         return spec.decode(data, decode_value)

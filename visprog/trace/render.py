@@ -32,6 +32,7 @@ import PIL.ImageFont
 
 from visprog.errors import ErrorRecord
 from visprog.values.core import Box, Detections, Image, Mask
+from visprog.values.protocol import value_type
 
 if TYPE_CHECKING:  # records import this module for rendering; types only here
     from visprog.trace.records import StepRecord, ToolCall, Trace
@@ -254,9 +255,17 @@ def draw_masks(image: Image, masks: Iterable[Mask], *, alpha: float = 0.45) -> P
 
 
 def render_value_image(value: Any, base: Image | None) -> PIL.Image.Image | None:
-    """A picture of a value: the image itself, or boxes/masks drawn on ``base``."""
+    """A picture of a value: the image itself, boxes/masks drawn on ``base``, or what the
+    value's type draws through the value-type protocol (an image patch: its crop)."""
     if isinstance(value, Image):
         return value.pil
+    spec = value_type(type(value))
+    if spec is not None and spec.picture is not None and spec.cls not in (Box, Detections, Mask):
+        try:
+            picture = spec.picture(value, base)
+        except Exception:  # noqa: BLE001 - a picture is a nicety; the value is shown as text anyway
+            return None
+        return picture if isinstance(picture, PIL.Image.Image) else None
     if base is None:
         return None
     if isinstance(value, Box):

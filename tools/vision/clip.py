@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from visprog_tools.vision.specs import CLIP
 
-from visprog.toolkit.context import current_context
 from visprog.errors import InputError, ToolError
 from visprog.models.manager import model_manager
+from visprog.toolkit.context import current_context
 from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image
-
-from visprog_tools.vision.specs import CLIP
 
 CUPL_QUESTIONS = (
     "Describe what a {} looks like.",
@@ -71,12 +70,25 @@ def clear_class_descriptions() -> None:
     _LOADED_VERSION[0] += 1
 
 
+_DESCRIPTIONS_DIGEST: dict[int, str] = {}
+
+
 def _description_salt() -> str:
-    """Results depend on the class descriptions: which chat model wrote them, which files are loaded."""
+    """Result-cache salt: results depend on the class descriptions, i.e. which chat model
+    writes missing ones and the *content* of the loaded CuPL files (a SHA-256 of them, so
+    two processes that loaded different files never share cached classifications)."""
     from visprog.toolkit.llm import chat_model_name
 
     chat_model = current_context().chat_model
-    return f"{chat_model_name(chat_model) if chat_model is not None else 'templates'}|{_LOADED_VERSION[0]}:{len(_LOADED)}"
+    version = _LOADED_VERSION[0]
+    digest = _DESCRIPTIONS_DIGEST.get(version)
+    if digest is None:
+        text = json.dumps(sorted(_LOADED.items()), ensure_ascii=False)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+        _DESCRIPTIONS_DIGEST.clear()
+        _DESCRIPTIONS_DIGEST[version] = digest
+    writer = chat_model_name(chat_model) if chat_model is not None else "templates"
+    return f"{writer}|cupl:{digest}"
 
 
 def _sentences(reply: str) -> list[str]:
@@ -238,14 +250,16 @@ def embed_images(images: Sequence[Image]) -> np.ndarray:
     with torch.inference_mode():
         features = model.encode_image(batch).float()
         features = features / features.norm(dim=-1, keepdim=True)
-    return features.cpu().numpy()
+    embedded: np.ndarray = features.cpu().numpy()
+    return embedded
 
 
 def _probabilities(images: Sequence[Image], classes: Sequence[str]) -> np.ndarray:
     logits = 100.0 * embed_images(images) @ class_embeddings(classes).T
     logits -= logits.max(axis=1, keepdims=True)
     probs = np.exp(logits)
-    return probs / probs.sum(axis=1, keepdims=True)
+    normalised: np.ndarray = probs / probs.sum(axis=1, keepdims=True)
+    return normalised
 
 
 def _crops(image: Image, boxes: Sequence[Box]) -> list[Image]:
@@ -255,12 +269,7 @@ def _crops(image: Image, boxes: Sequence[Box]) -> list[Image]:
         raise ToolError(str(exc), argument="objects") from None
 
 
-_CLIP_TOOL: dict[str, Any] = dict(
-    family="vision", requires=("torch", "open_clip"), cacheable=True, models=[CLIP], cache_salt=_description_salt
-)
-
-
-@tool(**_CLIP_TOOL)
+@tool(family="vision", requires=("torch", "open_clip"), cacheable=True, models=[CLIP], cache_salt=_description_salt)
 def classify(image: Image, categories: list[str], objects: Detections | None = None) -> Detections:
     """Name objects with CLIP (VisProg's CLASSIFY), using LLM-written class descriptions.
 
@@ -296,7 +305,7 @@ def classify(image: Image, categories: list[str], objects: Detections | None = N
     return Detections([boxes[i].with_label(classes[c], s) for s, i, c in chosen])
 
 
-@tool(**_CLIP_TOOL)
+@tool(family="vision", requires=("torch", "open_clip"), cacheable=True, models=[CLIP], cache_salt=_description_salt)
 def classify_image(image: Image, categories: list[str]) -> str:
     """The category that best describes the whole image, by CLIP.
 
@@ -314,7 +323,7 @@ def classify_image(image: Image, categories: list[str]) -> str:
     return classes[int(probs[0].argmax())]
 
 
-@tool(**_CLIP_TOOL)
+@tool(family="vision", requires=("torch", "open_clip"), cacheable=True, models=[CLIP], cache_salt=_description_salt)
 def select(image: Image, objects: Detections, query: str, category: str | None = None) -> Detections:
     """Pick the objects that match a description (VisProg's SELECT).
 

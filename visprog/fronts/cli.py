@@ -360,9 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_optional_commands(sub: Any) -> None:
     """Commands whose modules are imported only when they run."""
+    from visprog.evaluation.cli import add_commands as add_eval_commands
     from visprog.fronts.cli_more import add_commands
 
     add_commands(sub)
+    add_eval_commands(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,13 +1,19 @@
-"""Shared fixtures. Every test runs offline with its own cache folder."""
+"""Shared fixtures. Every test runs offline with its own cache folder; only the offline
+planner model converted from GGUF (``<cache>/local-llm``) is shared by the whole session."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import PIL.Image
 import pytest
+
+if TYPE_CHECKING:
+    from visprog.models import ModelManager
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -16,12 +22,24 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+@pytest.fixture(scope="session")
+def _converted_local_llm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the offline planner model converted from GGUF, for the whole
+    session: converting takes ~20 s, and notebook kernels and CLI subprocesses cannot
+    share the in-process copy."""
+    return tmp_path_factory.mktemp("local-llm")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh cache folder and model manager per test, never the user's."""
-    from visprog.models.manager import set_model_manager
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, _converted_local_llm: Path
+) -> Iterator[Path]:
+    """A fresh cache folder and model manager per test, never the user's; its
+    ``local-llm`` (where the GGUF model is converted) links to the session's folder."""
+    from visprog.models import set_model_manager
 
     folder = tmp_path_factory.mktemp("cache")
+    (folder / "local-llm").symlink_to(_converted_local_llm, target_is_directory=True)
     monkeypatch.setenv("VISPROG_CACHE_DIR", str(folder))
     monkeypatch.setenv("VISPROG_CONFIG", str(folder / "none.toml"))
     (folder / "none.toml").write_text("")
@@ -69,12 +87,12 @@ def tiny_model_ids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture
-def tiny_models(tiny_model_ids: dict[str, str], _isolated_cache: Path):
-    """A model manager whose config points every model at the tiny ones (result cache off)."""
-    from visprog.models.config import Config
-    from visprog.models.manager import ModelManager, set_model_manager
+def tiny_models(tiny_model_ids: dict[str, str], _isolated_cache: Path) -> ModelManager:
+    """A model manager whose config points every model at the tiny ones (result cache off,
+    no chat model: CLIP classes use templates unless a test passes a chat model)."""
+    from visprog.models import Config, ModelManager, set_model_manager
 
     models = {k: v for k, v in tiny_model_ids.items() if k != "detector_owlvit"}
-    manager = ModelManager(Config(device="cpu", cache_dir=_isolated_cache, result_cache=False, models=models))
+    manager = ModelManager(Config(device="cpu", cache_dir=_isolated_cache, result_cache=False, models=models, llm="none"))
     set_model_manager(manager)
     return manager

@@ -1,7 +1,6 @@
+from tests.helpers import make_registry
 from visprog import check_program
 from visprog.checker.core import Diagnostic
-
-from tests.helpers import make_registry
 
 
 def codes(diagnostics: list[Diagnostic]) -> list[str]:
@@ -34,7 +33,7 @@ def test_syntax_error_is_a_diagnostic():
 def test_argument_types_inferred_from_constants_and_tool_returns():
     found = check_program("N=COUNT(box='dog')\nC=CROP(image=N, box=N)\nFINAL=RESULT(var=C)")
     messages = [d.message for d in found if d.code == "argument-type"]
-    assert "argument 'box' of COUNT expects Detections | list, got str" in messages
+    assert "argument 'box' of COUNT expects Detections | list[Any], got str" in messages
     assert any("argument 'image' of CROP expects Image, got int" in m for m in messages)
 
 

@@ -1,8 +1,8 @@
 import pytest
+from visprog_tools import image_ops
 
 from visprog import Box, Detections, load_image, run_program
 from visprog.toolkit.context import RunContext, reset_context, set_context
-from visprog_tools import image_ops
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 import pytest
 
+from tests.helpers import make_registry
 from visprog import Execution, Image, Limits, RunContext, parse_program, run_program, start_program
 from visprog.toolkit.intrinsics import with_core
-
-from tests.helpers import make_registry
 
 REG = make_registry()
 
@@ -91,8 +90,9 @@ def test_entry_function_form(small_image):
 
 
 def _image_ops_registry():
-    from visprog.toolkit.registry import Registry
     from visprog_tools import image_ops
+
+    from visprog.toolkit.registry import Registry
 
     return Registry([image_ops.crop])
 

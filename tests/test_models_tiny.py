@@ -1,25 +1,38 @@
 """Every hub-loaded model tool, exercised through its real loader on tiny random-weight
-models saved in the library's own format (offline, HF_HUB_OFFLINE=1)."""
+models saved in the library's own format (offline, HF_HUB_OFFLINE=1).
+
+Random weights find nothing meaningful, so these tests check what does not depend on
+the weights being trained: coordinates (compared with the model's raw outputs converted
+by hand), batching (the same numbers whether inputs go one by one or together), masks
+aligned with their boxes, caching (the model is not called again), device and dtype.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import PIL.Image
 import pytest
 
-from visprog import Box, Detections, Image, load_image, run_program
-from visprog.toolkit.context import RunContext
+from visprog import Box, Detections, Image, ModelUnavailable, RunContext, load_image, run_program
+from visprog.models import Config, ModelManager, ResultCache, set_model_manager
 
 pytestmark = pytest.mark.models
 
 torch = pytest.importorskip("torch")
 
+SCENE_SIZE = (160, 120)  # (width, height)
+CROP = Box(40, 30, 150, 110)  # a 110x80 part of the scene: wider than tall, off the origin
+
 
 @pytest.fixture
 def scene() -> Image:
-    """A 160x120 picture with distinct colored blocks."""
+    """A 160x120 picture with distinct colored blocks (red top-left, blue bottom-right,
+    green top-right)."""
     pixels = np.full((120, 160, 3), 200, dtype=np.uint8)
     pixels[10:60, 10:70] = (220, 30, 30)
     pixels[60:110, 90:150] = (30, 30, 220)
@@ -27,28 +40,105 @@ def scene() -> Image:
     return load_image(pixels)
 
 
-def _boxes(d: Detections) -> list[tuple]:
-    return [tuple(round(v, 3) for v in b.as_tuple()) + (b.label, round(b.score, 4)) for b in d]
+def _manager(ids: dict[str, str], cache_dir: Path, **settings: Any) -> ModelManager:
+    """A process-wide manager on the given tiny models (CPU, no result cache, no chat model)."""
+    config: dict[str, Any] = dict(device="cpu", cache_dir=cache_dir, result_cache=False, models=ids, llm="none")
+    config.update(settings)
+    manager = ModelManager(Config(**config))
+    set_model_manager(manager)
+    return manager
+
+
+def _counting(calls: list[str], name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method``, recording ``name`` in ``calls`` at each call."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return method(*args, **kwargs)
+
+    return wrapper
 
 
 # -- detection -------------------------------------------------------------------
 
-def test_detect_loads_tiny_owlv2_and_returns_root_boxes(tiny_models, scene):
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x.astype(np.float64))))
+
+
+def _boxes_by_hand(raw: Any, image: Image, queries: list[str], pads_to_square: bool) -> list[tuple[float, float, float, float, str, float]]:
+    """The detector's raw outputs turned into root-pixel boxes by hand.
+
+    OWL predicts ``(cx, cy, w, h)`` per image patch, normalized to the image the model
+    saw: OWLv2 pads the image to a square (bottom/right) first, so the scale is the
+    longer side on both axes; OWL-ViT stretches the image, so x scales by the width and
+    y by the height. Each patch's label is its best query, its score the sigmoid of that
+    logit. Boxes are clipped to the image, sub-pixel ones dropped, then moved by the
+    image's offset into root coordinates.
+    """
+    width, height = image.size
+    sx, sy = (max(width, height),) * 2 if pads_to_square else (width, height)
+    logits = raw.logits[0].float().numpy()
+    centers = raw.pred_boxes[0].float().numpy().astype(np.float64)
+    dx, dy = image.offset
+    out = []
+    for (cx, cy, w, h), row in zip(centers, logits):
+        x1, x2 = np.clip([(cx - w / 2) * sx, (cx + w / 2) * sx], 0, width)
+        y1, y2 = np.clip([(cy - h / 2) * sy, (cy + h / 2) * sy], 0, height)
+        score = float(_sigmoid(row.max()))
+        if x2 - x1 >= 1 and y2 - y1 >= 1 and score > 0:
+            out.append((x1 + dx, y1 + dy, x2 + dx, y2 + dy, queries[int(row.argmax())], score))
+    return out
+
+
+def _same_boxes(found: Detections, expected: list[tuple[float, float, float, float, str, float]]) -> None:
+    """``found`` holds exactly the ``expected`` boxes (any order), to 1e-3 px and score."""
+    left = [(*b.as_tuple(), b.label, float(b.score or 0.0)) for b in found]
+    assert len(left) == len(expected), (len(left), len(expected))
+    for want in expected:
+        match = [i for i, got in enumerate(left) if got[4] == want[4] and np.allclose(got[:4], want[:4], atol=1e-3) and abs(got[5] - want[5]) < 1e-4]
+        assert match, f"no detected box matches {want}; detected {left}"
+        left.pop(match[0])
+
+
+@pytest.mark.parametrize("family", ["owlv2", "owlvit"])
+def test_detect_boxes_are_the_models_outputs_in_root_pixels(family: str, tiny_model_ids: dict[str, str], _isolated_cache: Path,
+                                                          scene: Image, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a non-square crop away from the origin, every box equals the model's raw
+    prediction converted by hand (square padding for OWLv2, crop offset): a wrong scale,
+    axis or offset moves boxes, which clipping alone would not reveal."""
     from visprog_tools.vision.detection import detect
+    from visprog_tools.vision.specs import DETECTOR
 
-    found = detect.func(image=scene, query=["dog", "cat"], threshold=0.0, nms_iou=0.5)
-    assert isinstance(found, Detections) and len(found) > 0
-    assert all(b.label in {"dog", "cat"} for b in found)
-    assert all(0 <= b.x1 <= b.x2 <= 160 and 0 <= b.y1 <= b.y2 <= 120 for b in found)
+    key = "detector" if family == "owlv2" else "detector_owlvit"
+    manager = _manager({"detector": tiny_model_ids[key]}, _isolated_cache)
+    _, model = manager.load(DETECTOR)
+    assert type(model).__name__ == ("Owlv2ForObjectDetection" if family == "owlv2" else "OwlViTForObjectDetection")
+    raw: list[Any] = []
+    forward = model.forward
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        raw.append(forward(*args, **kwargs))
+        return raw[-1]
+
+    monkeypatch.setattr(model, "forward", recording)
+
+    part = scene.crop(CROP)
+    assert part.size == (110, 80) and part.offset == (40, 30)
+    queries = ["dog", "cat"]
+    found = detect.func(image=part, query=queries, threshold=0.0, nms_iou=1.0)  # nms_iou=1: no box merged
+    [outputs] = raw
+    expected = _boxes_by_hand(outputs, part, queries, pads_to_square=family == "owlv2")
+    assert len(expected) >= 4
+    _same_boxes(found, expected)
+    # Root coordinates, inside the crop, and not all pinned to its edges by clipping.
+    assert all(40 <= b.x1 < b.x2 <= 150 and 30 <= b.y1 < b.y2 <= 110 for b in found)
+    assert any(40 < b.x1 and b.x2 < 150 and 30 < b.y1 and b.y2 < 110 for b in found)
     assert [b.score for b in found] == sorted((b.score for b in found), reverse=True)
-    # one instance per (library, id, device), on the configured device and dtype
-    [(library, model_id, device)] = tiny_models.loaded()
-    assert (library, device, tiny_models.dtype) == ("transformers", "cpu", "float32")
-    _, model = tiny_models.load(__import__("visprog_tools.vision.specs", fromlist=["DETECTOR"]).DETECTOR)
-    assert next(model.parameters()).dtype == torch.float32
+    # one instance per (library, id, device)
+    assert manager.loaded() == [("transformers", tiny_model_ids[key], "cpu")] and manager.loads == 1
 
 
-def test_detect_threshold_and_nms(tiny_models, scene):
+def test_detect_threshold_and_nms(tiny_models: ModelManager, scene: Image) -> None:
     from visprog_tools.vision.detection import detect
 
     low = detect.func(image=scene, query="dog", threshold=0.0, nms_iou=1.0)
@@ -60,10 +150,10 @@ def test_detect_threshold_and_nms(tiny_models, scene):
     assert all(a.iou(b) <= 0.1 + 1e-6 for i, a in enumerate(merged) for b in list(merged)[i + 1 :])
 
 
-def test_detect_on_a_crop_maps_boxes_back(tiny_models, scene):
+def test_detect_on_a_crop_maps_boxes_back(tiny_models: ModelManager, scene: Image) -> None:
     from visprog_tools.vision.detection import detect
 
-    part = scene.crop(Box(40, 30, 150, 110))
+    part = scene.crop(CROP)
     in_crop = detect.func(image=part, query="cat", threshold=0.0, nms_iou=0.5)
     standalone = detect.func(image=Image(part.pil), query="cat", threshold=0.0, nms_iou=0.5)
     assert len(in_crop) == len(standalone) > 0
@@ -71,30 +161,14 @@ def test_detect_on_a_crop_maps_boxes_back(tiny_models, scene):
         assert mapped.as_tuple() == pytest.approx(local.shifted(40, 30).as_tuple())
 
 
-def test_special_queries_load_no_model(tiny_models, scene):
+def test_special_queries_load_no_model(tiny_models: ModelManager, scene: Image) -> None:
     from visprog_tools.vision.detection import detect
 
     assert detect.func(image=scene, query="TOP", threshold=0.1, nms_iou=0.5)[0].as_tuple() == (0, 0, 160, 60)
     assert tiny_models.loaded() == []
 
 
-def test_owlvit_alternative_loads_through_the_same_tool(tiny_models, tiny_model_ids, scene):
-    from visprog.models.config import Config
-    from visprog.models.manager import ModelManager, set_model_manager
-    from visprog_tools.vision.detection import detect
-
-    manager = ModelManager(Config(device="cpu", cache_dir=tiny_models.config.cache_dir, result_cache=False,
-                                  models={"detector": tiny_model_ids["detector_owlvit"]}))
-    set_model_manager(manager)
-    found = detect.func(image=scene, query="car", threshold=0.0, nms_iou=0.5)
-    assert len(found) > 0 and all(0 <= b.x1 <= b.x2 <= 160 and 0 <= b.y2 <= 120 for b in found)
-    assert "OwlViT" in type(manager.load(__import__("visprog_tools.vision.specs", fromlist=["x"]).DETECTOR)[1]).__name__
-
-
-def test_missing_model_offline_is_one_clear_error(tmp_path, scene):
-    from visprog.models.config import Config
-    from visprog.models.manager import ModelManager, set_model_manager
-
+def test_missing_model_offline_is_one_clear_error(tmp_path: Path, scene: Image) -> None:
     set_model_manager(ModelManager(Config(device="cpu", cache_dir=tmp_path, result_cache=False)))
     result = run_program("B=LOC(image=IMAGE, object='dog')\nFINAL=RESULT(var=B)", scene)
     assert result.error is not None and result.error.kind == "ModelUnavailable"
@@ -105,39 +179,62 @@ def test_missing_model_offline_is_one_clear_error(tmp_path, scene):
 
 # -- segmentation -------------------------------------------------------------------
 
-def test_segment_boxes_one_set_image_many_prompts(tiny_models, scene, monkeypatch):
+def test_segment_boxes_one_set_image_many_prompts(tiny_models: ModelManager, scene: Image, monkeypatch: pytest.MonkeyPatch) -> None:
     from visprog_tools.vision import segmentation
 
     boxes = Detections([Box(10, 10, 70, 60, "red"), Box(90, 60, 150, 110, "blue")])
-    calls = []
+    calls: list[str] = []
     session = segmentation._session()
-    original = session.predictor.set_image
-    monkeypatch.setattr(session.predictor, "set_image", lambda *a, **k: (calls.append(1), original(*a, **k))[1])
+    monkeypatch.setattr(session.predictor, "set_image", _counting(calls, "set_image", session.predictor.set_image))
     first = segmentation.segment.func(image=scene, objects=boxes, points=None)
     second = segmentation.segment.func(image=scene, objects=boxes[:1], points=None)
     assert len(calls) == 1  # the embedding is reused for the second prompt
     assert [b.label for b in first] == ["red", "blue"]
     assert all(b.mask is not None and b.mask.shape == (120, 160) for b in first)
+    assert first[0].mask is not None and second[0].mask is not None
     assert np.array_equal(first[0].mask.array, second[0].mask.array)
 
 
-def test_segment_masks_from_a_crop_align_with_the_root(tiny_models, scene):
+def test_segment_masks_from_a_crop_align_with_the_root(tiny_models: ModelManager, scene: Image) -> None:
     from visprog_tools.vision import segmentation
 
     part = scene.crop(Box(80, 50, 160, 120))
     [found] = segmentation.segment.func(image=part, objects=None, points=[[120.0, 85.0]])
+    assert found.mask is not None
     mask = found.mask.array
-    assert mask.shape == (120, 160)
+    assert mask.shape == (120, 160) and mask.any()
     assert not mask[:50, :].any() and not mask[:, :80].any()  # nothing outside the crop
 
 
-def test_segment_all_returns_masked_detections(tiny_models, scene):
+def _extent(mask: np.ndarray) -> tuple[float, float, float, float]:
+    """``(x1, y1, x2, y2)`` of the set pixels, x2/y2 exclusive."""
+    ys, xs = np.nonzero(mask)
+    return float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)
+
+
+@pytest.mark.parametrize("where", [None, CROP], ids=["root", "crop"])
+def test_segment_all_returns_masked_detections(tiny_models: ModelManager, scene: Image, where: Box | None) -> None:
+    """Unprompted SAM finds at least one mask on the scene and on a crop of it (the tiny
+    model does, with its score filters off); each box is its own mask's extent, in root
+    pixels, inside the image that was segmented; largest first."""
     from visprog_tools.vision import segmentation
 
-    found = segmentation.segment_all.func(image=scene, points_per_side=2, min_score=0.0, min_stability=0.0)
-    assert isinstance(found, Detections)
-    assert all(b.mask is not None and b.mask.shape == (120, 160) and b.mask.area > 0 for b in found)
-    assert [b.mask.area for b in found] == sorted((b.mask.area for b in found), reverse=True)
+    image = scene if where is None else scene.crop(where)
+    x0, y0 = image.offset
+    found = segmentation.segment_all.func(image=image, points_per_side=2, min_score=0.0, min_stability=0.0)
+    assert isinstance(found, Detections) and len(found) >= 1
+    for box in found:
+        assert box.mask is not None and box.mask.shape == (120, 160) and box.mask.area > 0
+        assert box.as_tuple() == _extent(box.mask.array)
+        x1, y1, x2, y2 = box.as_tuple()
+        assert x0 <= x1 and y0 <= y1 and x2 <= x0 + image.width and y2 <= y0 + image.height
+        assert box.score is not None and box.score == box.mask.score
+    assert [b.mask.area for b in found if b.mask is not None] == sorted((b.mask.area for b in found if b.mask is not None), reverse=True)
+    if where is None:
+        # The score filter is applied: above every mask's predicted IoU, nothing is left.
+        top = max(b.score for b in found if b.score is not None)
+        assert 0.0 < top < 0.999  # room above it for a threshold in [0, 1]
+        assert len(segmentation.segment_all.func(image=image, points_per_side=2, min_score=top + 1e-3, min_stability=0.0)) == 0
 
 
 # -- CLIP ----------------------------------------------------------------------------
@@ -151,43 +248,72 @@ class CountingChat:
         self.model = FakeListChatModel(responses=[f"It has feature {i}. It is seen often." for i in range(100)])
         self.calls = 0
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.model, name)
 
-    def invoke(self, messages):
+    def invoke(self, messages: Any) -> Any:
         self.calls += 1
         return self.model.invoke(messages)
 
 
-def test_classify_batched_equals_one_by_one(tiny_models, scene):
+#: Classes and crops on which the tiny CLIP (templates, no chat model) disagrees: the
+#: red block reads as "sky", the blue and green blocks as "car".
+CLASSES = ["sky", "car", "bird"]
+BLOCKS = [Box(10, 10, 70, 60), Box(90, 60, 150, 110), Box(100, 20, 140, 50)]
+
+
+def test_image_embeddings_batched_equal_one_by_one(tiny_models: ModelManager, scene: Image) -> None:
     from visprog_tools.vision import clip
 
-    boxes = Detections([Box(10, 10, 70, 60), Box(90, 60, 150, 110), Box(100, 20, 140, 50)])
-    crops = [scene.crop(b) for b in boxes]
+    crops = [scene.crop(b) for b in BLOCKS]
     batched = clip.embed_images(crops)
     single = np.concatenate([clip.embed_images([c]) for c in crops])
     assert batched.shape == (3, 32)
     np.testing.assert_allclose(batched, single, atol=1e-5)
-    named = clip.classify.func(image=scene, categories=["red block", "blue block", "green block"], objects=boxes)
-    assert {b.label for b in named} <= {"red block", "blue block", "green block"}
-    assert all(0 <= b.score <= 1 for b in named)
-    one = clip.classify.func(image=scene, categories=["red block"], objects=boxes)
-    assert len(one) == 1 and one[0].label == "red block"
-    assert clip.classify_image.func(image=scene, categories=["a", "b"]) in {"a", "b"}
+    assert not np.allclose(batched[0], batched[1], atol=1e-3)  # the crops differ
 
 
-def test_cupl_descriptions_from_the_chat_model_are_cached_in_cupl_format(tiny_models, scene):
-    from visprog.toolkit.context import reset_context, set_context
+def test_classify_batched_equals_one_by_one(tiny_models: ModelManager, scene: Image) -> None:
+    """Each block classified alone gets a class and a probability; classified together,
+    each class keeps its most probable block, with the same probability."""
+    from visprog_tools.vision import clip
+
+    alone = []
+    for box in BLOCKS:
+        [named] = clip.classify.func(image=scene, categories=CLASSES, objects=Detections([box]))
+        assert named.as_tuple() == box.as_tuple() and named.score is not None and 0 < named.score <= 1
+        alone.append((named.label, named.score))
+    assert [label for label, _ in alone] == ["sky", "car", "car"]  # the inputs give different answers
+
+    together = clip.classify.func(image=scene, categories=CLASSES, objects=Detections(BLOCKS))
+    expected: dict[str | None, tuple[tuple[float, float, float, float], float]] = {}
+    for box, (label, score) in zip(BLOCKS, alone):
+        if label not in expected or score > expected[label][1]:
+            expected[label] = (box.as_tuple(), score)
+    got = {b.label: (b.as_tuple(), b.score) for b in together}
+    assert got.keys() == expected.keys() and len(together) == len(expected)
+    for label, (where, score) in expected.items():
+        assert got[label][0] == where and got[label][1] == pytest.approx(score, rel=1e-4, abs=1e-6)
+    assert [b.score for b in together] == sorted((b.score for b in together), reverse=True)
+
+    # One category: the block where it is most probable against "other", as alone.
+    [one] = clip.classify.func(image=scene, categories=["car"], objects=Detections(BLOCKS))
+    alone_car = [clip.classify.func(image=scene, categories=["car"], objects=Detections([b]))[0].score for b in BLOCKS]
+    best = int(np.argmax(alone_car))
+    assert one.label == "car" and one.as_tuple() == BLOCKS[best].as_tuple()
+    assert one.score == pytest.approx(alone_car[best], rel=1e-4, abs=1e-6)
+    # The whole image: classify_image answers what classify gives the whole image.
+    [whole] = clip.classify.func(image=scene, categories=CLASSES, objects=None)
+    assert clip.classify_image.func(image=scene, categories=CLASSES) == whole.label
+
+
+def test_cupl_descriptions_from_the_chat_model_are_cached_in_cupl_format(tiny_models: ModelManager) -> None:
     from visprog_tools.vision import clip
 
     chat = CountingChat()
-    token = set_context(RunContext(chat_model=chat))
-    try:
-        first = clip.describe_classes(["heron", "egret"])
-        calls = chat.calls
-        again = clip.describe_classes(["heron", "egret"])
-    finally:
-        reset_context(token)
+    first = clip.describe_classes(["heron", "egret"], chat_model=chat)
+    calls = chat.calls
+    again = clip.describe_classes(["heron", "egret"], chat_model=chat)
     assert calls == 2 * len(clip.CUPL_QUESTIONS) and chat.calls == calls  # second time from disk
     assert first == again and all(len(v) >= len(clip.CUPL_QUESTIONS) for v in first.values())
     [stored] = list((tiny_models.config.cache_dir / "cupl").glob("*.json"))
@@ -195,7 +321,7 @@ def test_cupl_descriptions_from_the_chat_model_are_cached_in_cupl_format(tiny_mo
     assert set(data) == {"heron", "egret"} and all(isinstance(s, str) for s in data["heron"])
 
 
-def test_templates_without_a_chat_model_and_loaded_cupl_files(tiny_models, tmp_path):
+def test_templates_without_a_chat_model_and_loaded_cupl_files(tiny_models: ModelManager, tmp_path: Path) -> None:
     from visprog_tools.vision import clip
 
     assert clip.describe_classes(["heron"])["heron"][0] == "a photo of a heron."
@@ -208,9 +334,7 @@ def test_templates_without_a_chat_model_and_loaded_cupl_files(tiny_models, tmp_p
         clip.clear_class_descriptions()
 
 
-def test_published_cupl_file_loads(tiny_models):
-    from pathlib import Path
-
+def test_published_cupl_file_loads(tiny_models: ModelManager) -> None:
     from visprog_tools.vision import clip
 
     published = Path(__file__).resolve().parents[2] / "shared" / "data" / "cupl" / "cifar10_prompts_base.json"
@@ -224,7 +348,7 @@ def test_published_cupl_file_loads(tiny_models):
         clip.clear_class_descriptions()
 
 
-def test_text_embeddings_are_cached_per_model_and_sentence(tiny_models, monkeypatch):
+def test_text_embeddings_are_cached_per_model_and_sentence(tiny_models: ModelManager, monkeypatch: pytest.MonkeyPatch) -> None:
     from visprog_tools.vision import clip
     from visprog_tools.vision.specs import CLIP
 
@@ -244,7 +368,7 @@ def colored() -> list[Image]:
     return [load_image(PIL.Image.new("RGB", (40, 50), c)) for c in ["red", "blue", "white", "black"]]
 
 
-def test_vqa_batched_equals_one_by_one(tiny_models, colored):
+def test_vqa_batched_equals_one_by_one(tiny_models: ModelManager, colored: list[Image]) -> None:
     from visprog_tools.vision.blip import vqa
 
     batched = vqa.func(image=colored, question="what color is the car?")
@@ -254,40 +378,67 @@ def test_vqa_batched_equals_one_by_one(tiny_models, colored):
     assert len(set(batched)) > 1  # answers depend on the image
 
 
-def test_caption_batched_equals_one_by_one(tiny_models, colored):
+def test_caption_batched_equals_one_by_one(tiny_models: ModelManager, colored: list[Image]) -> None:
     from visprog_tools.vision.blip import caption
 
     batched = caption.func(image=colored)
     assert batched == [caption.func(image=im) for im in colored]
-    assert len(set(batched)) > 1
+    assert isinstance(batched, list) and len(set(batched)) > 1
 
 
-def test_vqa_argument_errors(tiny_models, colored):
+def test_vqa_argument_errors(tiny_models: ModelManager, colored: list[Image]) -> None:
     result = run_program("A = VQA(image=[LEFT, RIGHT], question=['a?'])\nFINAL=RESULT(var=A)", inputs={"LEFT": colored[0].pil, "RIGHT": colored[1].pil})
     assert result.error is not None and result.error.argument == "question" and "2 images" in result.error.message
 
 
 # -- result cache --------------------------------------------------------------------
 
-def test_result_cache_hits_are_much_faster(tiny_models, tmp_path, scene):
-    from visprog.models.cache import ResultCache
+@pytest.fixture
+def model_calls(tiny_models: ModelManager, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Names of the tiny detector's and VQA model's invocations, in order."""
+    from visprog_tools.vision.specs import DETECTOR, VQA
 
+    calls: list[str] = []
+    detector = tiny_models.load(DETECTOR)[1]
+    answerer = tiny_models.load(VQA)[1]
+    monkeypatch.setattr(detector, "forward", _counting(calls, "detect", detector.forward))
+    monkeypatch.setattr(answerer, "generate", _counting(calls, "vqa", answerer.generate))
+    yield calls
+
+
+def test_result_cache_hit_returns_the_same_value_without_calling_the_model(
+    model_calls: list[str], tmp_path: Path, scene: Image
+) -> None:
+    """Run twice with a cache on the same folder: the second run (a new cache object,
+    as in a new process) reads detect and vqa from disk, counts them as hits, marks
+    them cached in the trace, returns the same answer and calls neither model."""
     program = "B=LOC(image=IMAGE, object='dog')\nA=VQA(image=CROP(image=IMAGE, box=B), question='what is this?')\nFINAL=RESULT(var=A)"
-    cache = ResultCache(tmp_path / "results")
-    first = run_program(program, scene, context=RunContext(cache=cache))
-    second = run_program(program, scene, context=RunContext(cache=ResultCache(tmp_path / "results")))
-    assert first.error is None and first.result == second.result
-    cached = [c.cached for s in second.trace.steps for c in s.calls if c.tool in ("detect", "vqa")]
-    assert cached == [True, True]
-    miss = sum(c.duration_s for s in first.trace.steps for c in s.calls if c.tool == "vqa")
-    hit = sum(c.duration_s for s in second.trace.steps for c in s.calls if c.tool == "vqa")
-    assert hit < miss
+    cold = ResultCache(tmp_path / "results")
+    first = run_program(program, scene, context=RunContext(cache=cold))
+    assert first.error is None and isinstance(first.result, str) and first.result
+    assert model_calls == ["detect", "vqa"] and cold.hits == 0 and cold.misses >= 2
+
+    warm = ResultCache(tmp_path / "results")
+    second = run_program(program, scene, context=RunContext(cache=warm))
+    assert second.error is None and second.result == first.result
+    assert second.variables["B"] == first.variables["B"]
+    assert model_calls == ["detect", "vqa"]  # not called again
+    assert warm.hits == cold.misses and warm.misses == 0
+    cached = {c.tool: c.cached for s in second.trace.steps for c in s.calls if c.tool in ("detect", "vqa")}
+    assert cached == {"detect": True, "vqa": True}
+    assert not any(c.cached for s in first.trace.steps for c in s.calls)
+
+    # Same cache object: detect is a hit from memory; the changed question is a miss
+    # and calls the model. The counters agree with the trace.
+    hits = warm.hits
+    third = run_program(program.replace("what is this?", "what color is it?"), scene, context=RunContext(cache=warm))
+    assert third.error is None and model_calls == ["detect", "vqa", "vqa"] and warm.misses == 1
+    third_calls = {c.tool: c.cached for s in third.trace.steps for c in s.calls if c.tool in ("detect", "vqa")}
+    assert third_calls == {"detect": True, "vqa": False}
+    assert warm.hits - hits == sum(bool(c.cached) for s in third.trace.steps for c in s.calls) >= 1
 
 
-def test_cache_key_changes_with_the_model(tiny_models, tmp_path, scene):
-    from visprog.models.config import Config
-    from visprog.models.manager import ModelManager
-    from visprog.models.cache import ResultCache
+def test_cache_key_changes_with_the_model(tiny_models: ModelManager, scene: Image) -> None:
     from visprog_tools.vision.detection import detect
 
     bound = {"image": scene, "query": "dog", "threshold": 0.1, "nms_iou": 0.5}
@@ -296,11 +447,71 @@ def test_cache_key_changes_with_the_model(tiny_models, tmp_path, scene):
     assert ResultCache(None).key(detect, bound) == ResultCache(None).key(detect, dict(bound))
 
 
-def test_device_selection_is_configurable(tmp_path):
-    from visprog.models.config import Config
-    from visprog.models.manager import ModelManager
+# -- device and precision --------------------------------------------------------------
 
-    assert ModelManager(Config(device="cpu", cache_dir=tmp_path)).dtype == "float32"
-    auto = ModelManager(Config(device="auto", cache_dir=tmp_path))
-    assert auto.device == ("cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu")
-    assert ModelManager(Config(device="cuda:1", cache_dir=tmp_path)).dtype == "float16"
+def test_device_comes_from_the_config_file_then_the_environment(
+    tiny_model_ids: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manager's device comes from the config file, ``VISPROG_DEVICE`` overrides
+    it; the loaded model's parameters are on that device in its precision. A device that
+    is not here fails with one clear error naming the model, never a silent CPU run."""
+    from visprog_tools.vision.specs import DETECTOR
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'device = "cuda:1"\ncache_dir = "{tmp_path}"\n[models]\ndetector = "{tiny_model_ids["detector"]}"\n')
+    monkeypatch.setenv("VISPROG_CONFIG", str(config))
+    monkeypatch.delenv("VISPROG_CACHE_DIR", raising=False)
+    monkeypatch.setenv("VISPROG_DEVICE", "cpu")
+    on_cpu = ModelManager()
+    assert (on_cpu.device, on_cpu.dtype) == ("cpu", "float32")
+    _, model = on_cpu.load(DETECTOR)
+    assert {(p.device.type, p.dtype) for p in model.parameters()} == {("cpu", torch.float32)}
+    assert on_cpu.loaded() == [("transformers", tiny_model_ids["detector"], "cpu")]
+
+    monkeypatch.delenv("VISPROG_DEVICE")
+    from_file = ModelManager()
+    assert (from_file.device, from_file.dtype) == ("cuda:1", "float16")
+    if torch.cuda.device_count() >= 2:
+        _, model = from_file.load(DETECTOR)
+        assert {(str(p.device), p.dtype) for p in model.parameters()} == {("cuda:1", torch.float16)}
+    else:
+        with pytest.raises(ModelUnavailable, match=tiny_model_ids["detector"].replace("\\", "\\\\")):
+            from_file.load(DETECTOR)
+        assert from_file.loaded() == []
+
+
+def test_auto_device_prefers_cuda_then_mps_then_cpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def auto(cuda: bool, mps: bool) -> tuple[str, str]:
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+        monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+        manager = ModelManager(Config(device="auto", cache_dir=tmp_path))
+        return manager.device, manager.dtype
+
+    assert auto(cuda=True, mps=True) == ("cuda", "float16")
+    assert auto(cuda=False, mps=True) == ("mps", "float32")
+    assert auto(cuda=False, mps=False) == ("cpu", "float32")
+
+
+def test_the_loader_uses_the_managers_precision(tiny_model_ids: dict[str, str], tmp_path: Path) -> None:
+    """Whatever precision the manager picks is the one the weights are loaded in."""
+    from visprog_tools.vision.specs import DETECTOR
+
+    class HalfOnCpu(ModelManager):
+        @property
+        def dtype(self) -> str:
+            return "float16"
+
+    half = HalfOnCpu(Config(device="cpu", cache_dir=tmp_path, models={"detector": tiny_model_ids["detector"]}))
+    _, model = half.load(DETECTOR)
+    assert {p.dtype for p in model.parameters()} == {torch.float16}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_loads_half_precision(tiny_model_ids: dict[str, str], tmp_path: Path, scene: Image) -> None:
+    from visprog_tools.vision.detection import detect
+    from visprog_tools.vision.specs import DETECTOR
+
+    manager = _manager({"detector": tiny_model_ids["detector"]}, tmp_path, device="cuda")
+    _, model = manager.load(DETECTOR)
+    assert {(p.device.type, p.dtype) for p in model.parameters()} == {("cuda", torch.float16)}
+    assert len(detect.func(image=scene, query="dog", threshold=0.0, nms_iou=0.5)) > 0

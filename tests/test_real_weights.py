@@ -100,8 +100,9 @@ def test_color_pop_and_background_blur_keep_the_object(small_image):
 
 
 def test_emoji_names_and_errors(small_image):
-    from visprog.errors import ToolError
     from visprog_tools.editing import emoji_picture
+
+    from visprog.errors import ToolError
 
     assert emoji_picture("smiley").size == (72, 72)
     assert emoji_picture("😀").mode == "RGBA"

@@ -2,10 +2,9 @@ import json
 
 import pytest
 
+from tests.helpers import make_registry, noop, tags
 from visprog import Alias, Registry, RegistryError, tool
 from visprog.errors import ToolError
-
-from tests.helpers import make_registry, noop, tags
 
 
 def test_tool_from_signature_and_docstring():

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from visprog import Detections, Box, Limits, Registry, ToolError, run_program, start_program, tool
+from visprog import Box, Detections, Limits, Registry, ToolError, run_program, start_program, tool
 from visprog.runtime import calls
 
 

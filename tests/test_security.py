@@ -6,10 +6,9 @@ import json
 
 import pytest
 
+from tests.helpers import make_registry
 from visprog import Execution, Limits, check_program, parse_program, run_program, start_program
 from visprog.toolkit.intrinsics import with_core
-
-from tests.helpers import make_registry
 
 REG = with_core(make_registry())
 

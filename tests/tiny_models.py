@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+from typing import Any
 
 WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[DEC]"] + (
     "a the dog cat red blue green what is color yes no there photo of man woman sky car ? ."
@@ -15,23 +16,22 @@ TINY_SAM = "vit_tiny_test"
 
 
 def build_owl(folder: Path, family: str = "owlv2") -> Path:
+    """A tiny OWLv2 (or, with ``family="owlvit"``, OWL-ViT) detector saved with
+    ``save_pretrained`` in ``folder/family``: 64x64 input, 16-pixel patches (so 16 boxes)."""
     import torch
+    import transformers
     from transformers import CLIPTokenizer
     from transformers.convert_slow_tokenizer import bytes_to_unicode
 
-    if family == "owlv2":
-        from transformers import Owlv2Config as Config
-        from transformers import Owlv2ForObjectDetection as Model
-        from transformers import Owlv2ImageProcessor as ImageProcessor
-        from transformers import Owlv2Processor as Processor
-    else:
-        from transformers import OwlViTConfig as Config
-        from transformers import OwlViTForObjectDetection as Model
-        from transformers import OwlViTImageProcessor as ImageProcessor
-        from transformers import OwlViTProcessor as Processor
+    prefix = "Owlv2" if family == "owlv2" else "OwlViT"
+    Config: Any = getattr(transformers, f"{prefix}Config")
+    Model: Any = getattr(transformers, f"{prefix}ForObjectDetection")
+    ImageProcessor: Any = getattr(transformers, f"{prefix}ImageProcessor")
+    Processor: Any = getattr(transformers, f"{prefix}Processor")
 
     # A byte-level vocabulary with no merges: every character is a token.
-    chars = list(bytes_to_unicode().values())
+    to_unicode: Any = bytes_to_unicode
+    chars: list[str] = list(to_unicode().values())
     vocab = {c: i for i, c in enumerate(chars)}
     vocab.update({c + "</w>": len(chars) + i for i, c in enumerate(chars)})
     vocab["<|startoftext|>"] = len(vocab)
@@ -46,7 +46,8 @@ def build_owl(folder: Path, family: str = "owlv2") -> Path:
         projection_dim=32,
     )
     torch.manual_seed(0)
-    model = Model(config).eval()
+    model = Model(config)
+    model.eval()
     with torch.no_grad():
         # Random box heads saturate into zero-width boxes; a small last layer keeps the
         # predictions near OWL's grid prior, like a trained model's well-formed boxes.
@@ -63,8 +64,17 @@ def build_owl(folder: Path, family: str = "owlv2") -> Path:
 
 
 def build_blip(folder: Path, kind: str) -> Path:
+    """A tiny BLIP captioner (``kind="caption"``) or VQA model (``"vqa"``) saved in
+    ``folder/blip-kind``: 32x32 input, a 25-word vocabulary, special tokens never predicted."""
     import torch
-    from transformers import BertTokenizer, BlipConfig, BlipForConditionalGeneration, BlipForQuestionAnswering, BlipImageProcessor, BlipProcessor
+    from transformers import (
+        BertTokenizer,
+        BlipConfig,
+        BlipForConditionalGeneration,
+        BlipForQuestionAnswering,
+        BlipImageProcessor,
+        BlipProcessor,
+    )
 
     tokenizer = BertTokenizer(vocab={w: i for i, w in enumerate(WORDS)}, bos_token="[DEC]")
     text = dict(
@@ -75,16 +85,19 @@ def build_blip(folder: Path, kind: str) -> Path:
     vision = dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37, image_size=32, patch_size=8, initializer_range=0.6)
     config = BlipConfig(text_config=text, vision_config=vision, projection_dim=32)
     torch.manual_seed(0)
-    model = (BlipForConditionalGeneration if kind == "caption" else BlipForQuestionAnswering)(config).eval()
+    model: Any = (BlipForConditionalGeneration if kind == "caption" else BlipForQuestionAnswering)(config)
+    model.eval()
     with torch.no_grad():  # never predict special tokens, so answers are words
         model.text_decoder.cls.predictions.bias[:6] = -100.0
     target = folder / f"blip-{kind}"
     model.save_pretrained(target)
-    BlipProcessor(image_processor=BlipImageProcessor(size={"height": 32, "width": 32}), tokenizer=tokenizer).save_pretrained(target)
+    processor: Any = BlipProcessor
+    processor(image_processor=BlipImageProcessor(size={"height": 32, "width": 32}), tokenizer=tokenizer).save_pretrained(target)
     return target
 
 
 def register_tiny_clip(folder: Path) -> None:
+    """Register the tiny open_clip architecture ``TINY_CLIP`` (its JSON config in ``folder``)."""
     import open_clip
 
     config = {
@@ -98,6 +111,7 @@ def register_tiny_clip(folder: Path) -> None:
 
 
 def build_clip(folder: Path) -> str:
+    """A tiny open_clip model (32x32 input, 32-d embeddings); returns its ``ARCH:CHECKPOINT`` id."""
     import open_clip
     import torch
 
@@ -110,6 +124,7 @@ def build_clip(folder: Path) -> str:
 
 
 def register_tiny_sam() -> None:
+    """Add ``TINY_SAM`` (a 1-layer, 16-wide image encoder) to segment-anything's registry."""
     from segment_anything import sam_model_registry
     from segment_anything.build_sam import _build_sam
 
@@ -119,6 +134,7 @@ def register_tiny_sam() -> None:
 
 
 def build_sam(folder: Path) -> str:
+    """A tiny SAM checkpoint; returns its ``VARIANT:CHECKPOINT`` id."""
     import torch
     from segment_anything import sam_model_registry
 

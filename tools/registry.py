@@ -6,11 +6,11 @@ Building it imports the tool modules, which is cheap: no torch, no weights.
 
 from __future__ import annotations
 
-from visprog.toolkit.tool import Alias
-from visprog.toolkit.registry import Registry
-
 from visprog_tools import editing, image_ops, knowledge, viper
 from visprog_tools.vision import blip, clip, depth, detection, faces, ocr, segmentation
+
+from visprog.toolkit.registry import Registry
+from visprog.toolkit.tool import Alias
 
 _CROP = {"image": "image", "box": "box"}
 _EDIT = {"image": "image", "object": "objects"}

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from visprog_tools.vision.specs import CAPTIONER, VQA
+
 from visprog.errors import ToolError
 from visprog.models.manager import ModelSpec, model_manager
 from visprog.toolkit.tool import tool
 from visprog.values.core import Image
-
-from visprog_tools.vision.specs import CAPTIONER, VQA
 
 _REQUIRES = ("torch", "transformers")
 

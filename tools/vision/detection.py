@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from visprog_tools.image_ops import half_box
+from visprog_tools.vision.specs import DETECTOR
+
 from visprog.errors import ToolError
 from visprog.models.manager import model_manager
 from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image
-
-from visprog_tools.image_ops import half_box
-from visprog_tools.vision.specs import DETECTOR
 
 SPECIAL_QUERIES = ("TOP", "BOTTOM", "LEFT", "RIGHT")
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from visprog_tools.vision.specs import OCR
+
 from visprog.models.manager import model_manager
 from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image
-
-from visprog_tools.vision.specs import OCR
 
 
 @tool(family="vision", requires=("rapidocr_onnxruntime",), cacheable=True, models=[OCR])

@@ -10,13 +10,12 @@ import threading
 from typing import Any
 
 import numpy as np
+from visprog_tools.vision.specs import SEGMENTER
 
 from visprog.errors import ToolError
 from visprog.models.manager import model_manager
 from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image, Mask
-
-from visprog_tools.vision.specs import SEGMENTER
 
 _REQUIRES = ("torch", "segment_anything")
 

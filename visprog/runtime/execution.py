@@ -356,7 +356,8 @@ class Execution(Evaluator):
             try:
                 value = self.apply_binop(node.op, current, self.eval(node.value))  # type: ignore[attr-defined]
             except RunError as exc:
-                raise position(exc, node)
+                position(exc, node)
+                raise
             except Exception as exc:  # noqa: BLE001
                 raise position(ProgramRuntimeError(describe_exception(exc)), node) from None
             targets: list[str] = []

@@ -1,0 +1,96 @@
+"""One chat model everywhere: the configured model answers LIST and CuPL descriptions in
+``run_program`` as in ``ask``; LIST replies are parsed strictly; the trace notes which
+model answered."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from visprog_tools.knowledge import parse_list
+
+from visprog import RunContext, ToolUnavailable, run_program
+from visprog.toolkit.context import current_context, default_context
+from visprog.toolkit.llm import ConfiguredChatModel, chat_model_name, complete, configured_chat_model
+
+LIST_PROGRAM = "L=LIST(query='primary colors',max=3)\nFINAL=RESULT(var=L)"
+
+
+@pytest.mark.parametrize(
+    ("reply", "items"),
+    [
+        ("red, blue, yellow", ["red", "blue", "yellow"]),
+        ("red, blue and yellow.", ["red", "blue", "yellow"]),
+        ("The list is:\nred, blue", ["red", "blue"]),
+        ("Here are the colors: red, green", ["red", "green"]),
+        ("1. red\n2. blue\n3. yellow", ["red", "blue", "yellow"]),
+        ("- 'red'\n- \"blue\"", ["red", "blue"]),
+        ("red, red, blue", ["red", "blue"]),
+        ("The list is:", []),
+        ("List:", []),
+        ("", []),
+        ("Sure! Here is a list of the things you asked about in the query", []),
+    ],
+)
+def test_list_replies(reply, items):
+    assert parse_list(reply) == items
+
+
+def test_a_reply_with_no_items_is_an_error_not_a_list(small_image):
+    chat = FakeListChatModel(responses=["The list is:"])
+    result = run_program(LIST_PROGRAM, small_image, context=RunContext(chat_model=chat))
+    assert result.error is not None and result.error.kind == "ToolError"
+    assert "holds no list of 'primary colors'" in result.error.message and "The list is:" in result.error.message
+
+
+def test_the_trace_notes_which_model_answered(small_image):
+    chat = FakeListChatModel(responses=["red, blue, yellow"])
+    first = run_program(LIST_PROGRAM, small_image, context=RunContext(chat_model=chat))
+    second = run_program(LIST_PROGRAM, small_image, context=RunContext(chat_model=chat))
+    assert first.result == second.result == ["red", "blue", "yellow"]
+    notes = [n for step in first.trace.steps for call in step.calls for n in call.notes]
+    assert notes == [f"LIST: written by chat model {chat_model_name(chat)}"]
+    cached = [n for step in second.trace.steps for call in step.calls for n in call.notes]
+    assert cached == [f"LIST: written by chat model {chat_model_name(chat)} (cached reply)"]
+
+
+def test_run_program_uses_the_configured_chat_model(monkeypatch):
+    monkeypatch.setenv("VISPROG_LLM", "hf:/models/some-chat-model")
+    context = default_context()
+    assert isinstance(context.chat_model, ConfiguredChatModel)
+    assert context.chat_model.spec == "hf:/models/some-chat-model"
+    assert chat_model_name(context.chat_model) == "LocalChatModel:some-chat-model"
+
+
+def test_the_offline_default_when_nothing_is_configured(monkeypatch):
+    from visprog.toolkit.llm import smollm2_path
+
+    monkeypatch.delenv("VISPROG_LLM", raising=False)
+    model = configured_chat_model()
+    if smollm2_path() is None:
+        assert model is None
+    else:
+        assert isinstance(model, ConfiguredChatModel) and model.spec is None
+        assert chat_model_name(model) == "LocalChatModel:SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def test_none_turns_chat_models_off(monkeypatch, small_image):
+    monkeypatch.setenv("VISPROG_LLM", "none")
+    assert configured_chat_model() is None and default_context().chat_model is None
+    result = run_program(LIST_PROGRAM, small_image)
+    assert result.error is not None and result.error.kind == "ToolUnavailable"
+    assert "needs a chat model" in result.error.message
+
+
+def test_outside_a_run_tools_see_the_configured_model(monkeypatch):
+    monkeypatch.setenv("VISPROG_LLM", "hf:/models/other")
+    assert current_context().chat_model.spec == "hf:/models/other"
+    monkeypatch.setenv("VISPROG_LLM", "none")
+    from visprog.models.manager import set_model_manager
+
+    set_model_manager(None)
+    assert current_context().chat_model is None
+
+
+def test_a_model_that_cannot_be_set_up_is_a_tool_error_naming_it(monkeypatch):
+    with pytest.raises(ToolUnavailable, match="LIST needs a chat model: unknown chat model 'bogus'"):
+        complete("x", chat_model=ConfiguredChatModel("bogus"), purpose="LIST")

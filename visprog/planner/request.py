@@ -1,0 +1,319 @@
+"""What a request offers as argument values: its phrases, quoted strings, numbers, lists
+and mentions of catalogue names (emoji).
+
+Constrained decoding (:mod:`visprog.planner.grammar`) draws every string argument from
+here, so that a small model cannot invent ``object='red car with a smiley face on it'``
+or ``emoji='smiley-smileys'``: object, query and question strings are the request's own
+phrases, categories its lists, numbers its numbers, emoji names the catalogue names it
+mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["AnswerKind", "RequestFacts", "analyse", "answer_kind", "catalogue_mentions", "features"]
+
+AnswerKind = Literal["yesno", "count", "image", "text"]
+
+_STOP = frozenset(
+    """a an the this that these those there here it its is are was were be been being am do does did done
+    doing has have had of in on at to for from by with without into onto over under about as and or but
+    not no nor if then than so such any some all every each both either neither which what who whom whose
+    where when why how many much more most less least few several i me my we us our you your he him his
+    she her they them their can could should would will shall may might must please just only also very
+    one ones image picture photo photograph pic png jpg""".split()
+)
+#: Words that ask or command rather than name things; never a phrase's first or last word.
+_VERBS = frozenset(
+    """count tell show find read say says said write written give make hide cover blur replace tag mark
+    label describe list name see seen look looks appear appears visible contain contains containing
+    mention mentions mentioned spell spells put use using get""".split()
+)
+_IRREGULAR = {"people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse", "teeth": "tooth", "feet": "foot"}
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12, "twenty": 20,
+}
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?")
+_QUOTED = re.compile(r"[\"\u201c\u2018']([^\"\u201d\u2019']{1,60})[\"\u201d\u2019']")
+#: Characters a phrase may keep (it is written inside quotes in a program and in EVAL).
+_UNSAFE = re.compile(r"[^A-Za-z0-9 .,!?&-]")
+_MAX_PHRASE_WORDS = 4
+#: Words that place an emoji mention: "with a smiley", "using hearts", "a cat emoji".
+_MARK_BEFORE = frozenset({"with", "by", "using", "use", "put", "into", "as"})
+_MARK_AFTER = frozenset({"emoji", "emojis", "emoticon", "emoticons", "sticker", "stickers", "icon", "icons"})
+#: Words about places in the image, never emoji mentions ("top" is an emoji name).
+_PLACES = frozenset({"top", "bottom", "left", "right", "back", "end", "up", "down", "soon", "free", "new", "ok", "id"})
+
+
+#: Words about where text is or what holds it, never what a text is searched for.
+_META = frozenset(
+    """text texts writing written word words letter letters line lines sign signs poster posters label labels
+    caption title page note card banner board left right top bottom half halves side sides part area corner
+    middle center centre face faces person people anyone anybody someone somebody""".split()
+)
+_YESNO_START = frozenset("is are does do did can could has have was were will would should am isn't aren't doesn't don't".split())
+_EDIT_START = frozenset(
+    """hide cover blur replace tag mark draw anonymize anonymise censor mask pixelate remove erase paint color colour
+    highlight put place swap change make""".split()
+)
+
+
+def answer_kind(text: str) -> AnswerKind | None:
+    """What kind of answer the request asks for, from its form: ``yesno`` ("Is there
+    ...?", "Does it say ...?"), ``count`` ("How many ...?"), ``image`` (an edit: "Hide
+    ...", "Blur ..."), ``text`` ("What does ... say?", "Read ..."), or None (unsure)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words:
+        return None
+    lowered = " ".join(words)
+    if lowered.startswith(("how many", "count ", "number of", "what is the number", "what's the number")) or words[0] == "count":
+        return "count"
+    if words[0] in _YESNO_START:
+        return "yesno"
+    if words[0] in _EDIT_START or (words[0] == "please" and len(words) > 1 and words[1] in _EDIT_START):
+        return "image"
+    if words[0] in ("read", "transcribe") or re.match(r"^(what|which) (does|do) .* (say|read|spell)s?$", lowered) or re.search(
+        r"\b(written|text|writing|words?)\b", lowered
+    ) and words[0] in ("what", "which"):
+        return "text"
+    return None
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """Argument values a request offers.
+
+    Attributes:
+        text: the request.
+        phrases: candidate object/query/question strings, lower case, in order of first
+            appearance (with singular forms of plural nouns).
+        quoted: strings the request puts in quotes, as written.
+        numbers: numbers the request states (digits or words), in order.
+        lists: enumerations such as "a cat, a dog or a bird" -> ("cat", "dog", "bird").
+        comparisons: (operator, number) the request states: "more than two" -> (">", 2),
+            "at least 3" -> (">=", 3), "exactly five" -> ("==", 5); empty when a number
+            comes without such words (then any comparison with it may be meant).
+        sides: the image halves the request names ("left", "top", ...), lower case.
+    """
+
+    text: str
+    phrases: tuple[str, ...]
+    quoted: tuple[str, ...]
+    numbers: tuple[int | float, ...]
+    lists: tuple[tuple[str, ...], ...]
+    comparisons: tuple[tuple[str, int], ...] = ()
+    sides: tuple[str, ...] = ()
+
+    def texts(self) -> tuple[str, ...]:
+        """Strings to look for in read text: the quoted strings, then the phrases that
+        are not about where text is or what holds it ("sign", "left half")."""
+        kept = [p for p in self.phrases if not any(w in _META for w in p.split())]
+        return tuple(dict.fromkeys([*self.quoted, *kept]))
+
+
+def _singular(word: str) -> str | None:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("sses"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return None
+
+
+def _clauses(text: str) -> list[list[str]]:
+    """Runs of words between punctuation marks, lower case."""
+    out: list[list[str]] = []
+    for part in re.split(r"[.,;:!?()\[\]\"\u201c\u201d]", text):
+        words = [w.lower().strip("'-") for w in _WORD.findall(part)]
+        words = [w for w in words if w]
+        if words:
+            out.append(words)
+    return out
+
+
+def _phrases(text: str) -> list[str]:
+    found: list[str] = []
+    for words in _clauses(text):
+        for size in range(1, _MAX_PHRASE_WORDS + 1):
+            for start in range(len(words) - size + 1):
+                gram = words[start:start + size]
+                if gram[0] in _STOP or gram[-1] in _STOP or gram[0] in _VERBS or gram[-1] in _VERBS:
+                    continue
+                if any(w.replace(".", "").isdigit() for w in gram) or any(w in _NUMBER_WORDS for w in gram):
+                    continue
+                phrase = " ".join(gram)
+                found.append(phrase)
+                if size == 1:
+                    single = _singular(gram[0])
+                    if single:
+                        found.append(single)
+                else:
+                    last = _singular(gram[-1])
+                    if last:
+                        found.append(" ".join([*gram[:-1], last]))
+    # Longer phrases were found after shorter ones; keep first appearance in the text.
+    positions = {p: text.lower().find(p.split()[0]) for p in found}
+    ordered = sorted(dict.fromkeys(found), key=lambda p: (positions[p], len(p)))
+    return [_UNSAFE.sub("", p).strip() for p in ordered if _UNSAFE.sub("", p).strip()]
+
+
+def _numbers(text: str) -> list[int | float]:
+    lowered = text.lower()
+    hits: list[tuple[int, int | float]] = []
+    for match in re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])", lowered):
+        value = float(match.group(1))
+        hits.append((match.start(), int(value) if value.is_integer() else value))
+    for word, value in _NUMBER_WORDS.items():
+        for match in re.finditer(rf"\b{word}\b", lowered):
+            hits.append((match.start(), value))
+    return list(dict.fromkeys(v for _, v in sorted(hits, key=lambda h: h[0])))
+
+
+def _item(words: list[str]) -> str | None:
+    kept = [w for w in words if w not in _STOP and w not in _VERBS]
+    return " ".join(kept[-2:]) if kept else None
+
+
+def _lists(text: str) -> list[tuple[str, ...]]:
+    """Enumerations: items separated by commas and a final "or"/"and"."""
+    found: list[tuple[str, ...]] = []
+    for sentence in re.split(r"[.;:!?]", text):
+        for match in re.finditer(r"\b(or|and)\b", sentence, flags=re.IGNORECASE):
+            before, after = sentence[:match.start()], sentence[match.end():]
+            right_words = [w.lower() for w in _WORD.findall(re.split(r"[,]", after)[0])]
+            right = _item([w for w in right_words if w not in _STOP][:2] if right_words else [])
+            chunks = before.split(",")
+            items: list[str] = []
+            left_last = _item([w.lower() for w in _WORD.findall(chunks[-1])])
+            if left_last:
+                items.append(left_last)
+            for chunk in reversed(chunks[:-1]):
+                words = [w.lower() for w in _WORD.findall(chunk)]
+                if not words or len(words) > 3:
+                    item = _item(words[-2:]) if words else None
+                    if item:
+                        items.append(item)
+                    break
+                item = _item(words)
+                if item:
+                    items.append(item)
+            items.reverse()
+            if right and items:
+                values = tuple(dict.fromkeys([_UNSAFE.sub("", i) for i in [*items, right] if _UNSAFE.sub("", i)]))
+                if len(values) >= 2:
+                    found.append(values)
+    return list(dict.fromkeys(found))
+
+
+_NUMBER_PATTERN = r"(\d+|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
+_COMPARISONS = (
+    (">=", rf"\b(?:at least|no fewer than|no less than|a minimum of) {_NUMBER_PATTERN}\b"),
+    (">=", rf"\b{_NUMBER_PATTERN} or more\b"),
+    ("<=", rf"\b(?:at most|no more than|not more than|a maximum of|up to) {_NUMBER_PATTERN}\b"),
+    ("<=", rf"\b{_NUMBER_PATTERN} or (?:fewer|less)\b"),
+    (">", rf"\b(?:more than|over|greater than|above|bigger than|larger than) {_NUMBER_PATTERN}\b"),
+    ("<", rf"\b(?:fewer than|less than|under|below|smaller than) {_NUMBER_PATTERN}\b"),
+    ("==", rf"\b(?:exactly|precisely|equal to|just) {_NUMBER_PATTERN}\b"),
+)
+_SIDES = ("left", "right", "top", "bottom")
+
+
+def _comparisons(text: str) -> list[tuple[str, int]]:
+    lowered = text.lower()
+    found: list[tuple[int, str, int]] = []
+    taken: list[tuple[int, int]] = []
+    for operator, pattern in _COMPARISONS:
+        for match in re.finditer(pattern, lowered):
+            if any(a <= match.start() < b for a, b in taken):
+                continue
+            word = match.group(1)
+            value = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+            if value is not None:
+                found.append((match.start(), operator, value))
+                taken.append((match.start(), match.end()))
+    return list(dict.fromkeys((op, n) for _, op, n in sorted(found)))
+
+
+def analyse(text: str) -> RequestFacts:
+    """The argument values ``text`` offers (see :class:`RequestFacts`)."""
+    quoted = [q.strip() for q in _QUOTED.findall(text) if q.strip()]
+    quoted = [_UNSAFE.sub("", q).strip() for q in quoted]
+    words = {w.lower() for w in _WORD.findall(text)}
+    return RequestFacts(
+        text=text,
+        phrases=tuple(_phrases(text)),
+        quoted=tuple(q for q in dict.fromkeys(quoted) if q),
+        numbers=tuple(_numbers(text)),
+        lists=tuple(_lists(text)),
+        comparisons=tuple(_comparisons(text)),
+        sides=tuple(side for side in _SIDES if side in words),
+    )
+
+
+def features(text: str) -> tuple[AnswerKind | None, frozenset[str], bool]:
+    """What a request's program must do, as far as its words tell: the kind of answer,
+    the image halves it names, and whether it states a number. Used to pick in-context
+    examples that need the same program shape."""
+    facts = analyse(text)
+    return answer_kind(text), frozenset(facts.sides), bool(facts.numbers)
+
+
+def catalogue_mentions(text: str, names: Iterable[str], *, generic: Iterable[str] = ()) -> list[str]:
+    """Catalogue names (``smiley``, ``smiling_face_with_sunglasses``) the request mentions,
+    longest first, each spelled as in the catalogue (underscore form).
+
+    A name counts when its words appear in the request as whole words (plural forms
+    too). A name right after "with"/"by" or right before "emoji" wins over other
+    mentions; ``generic`` names (such as "face", which a request about faces mentions
+    without meaning an emoji) count only in such a position.
+    """
+    words = [w.lower() for w in _WORD.findall(text)]
+    singular = [(_singular(w) or w) for w in words]
+    generic_set = set(generic)
+    spans: list[tuple[int, int, str]] = []
+    by_words: dict[tuple[str, ...], str] = {}
+    for name in names:
+        if " " in name or not name:
+            continue
+        key = tuple(part for part in name.split("_") if part)
+        # Names made of small words ("a", "it", "on", "top", "two") are everyday words
+        # in requests, not emoji mentions.
+        if not key or all(part in _STOP or part in _NUMBER_WORDS or len(part) < 3 or part in _PLACES for part in key):
+            continue
+        if key not in by_words:
+            by_words[key] = name
+    longest = max((len(k) for k in by_words), default=0)
+    for start in range(len(words)):
+        for size in range(min(longest, len(words) - start), 0, -1):
+            for sequence in (tuple(words[start:start + size]), tuple(singular[start:start + size])):
+                hit = by_words.get(sequence)
+                if hit is not None:
+                    spans.append((start, start + size, hit))
+                    break
+    if not spans:
+        return []
+    # Keep maximal spans (the longest name covering a stretch of words).
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    kept: list[tuple[int, int, str]] = []
+    for span in spans:
+        if any(k[0] <= span[0] and span[1] <= k[1] for k in kept):
+            continue
+        kept.append(span)
+
+    def marked(span: tuple[int, int, str]) -> bool:
+        start, end, _ = span
+        before = words[max(0, start - 2):start]
+        after = words[end:end + 1]
+        return bool(_MARK_BEFORE & set(before)) or bool(after and after[0] in _MARK_AFTER)
+
+    preferred = [s for s in kept if marked(s)]
+    chosen = preferred or [s for s in kept if s[2] not in generic_set]
+    return list(dict.fromkeys(name for _, _, name in sorted(chosen, key=lambda s: -(s[1] - s[0]))))

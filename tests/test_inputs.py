@@ -419,7 +419,7 @@ def test_input_values_are_normalised_or_refused() -> None:
     bad = {
         "S": ({1, 2}, "input 'S': unsupported input type set"),
         "M": (os, "input 'M': unsupported input type module"),
-        "F": (print, "input 'F': unsupported input type builtin_function_or_method"),
+        "F": (len, "input 'F': unsupported input type builtin_function_or_method"),
         "L": (loop, "input 'L'.*nested deeper than 20 levels"),
         "D": ({object(): 1}, "input 'D': unsupported input type object"),
     }

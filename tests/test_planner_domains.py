@@ -255,3 +255,48 @@ def _face_photo() -> Any:
     from skimage import data
 
     return PIL.Image.fromarray(np.asarray(data.astronaut()))
+
+
+@pytest.mark.parametrize(
+    ("text", "comparisons"),
+    [
+        ("Is there more than one face?", ((">", 1),)),
+        ("Are there at least 3 people?", ((">=", 3),)),
+        ("Are there exactly five faces?", (("==", 5),)),
+        ("Fewer than two signs?", (("<", 2),)),
+        ("Are there two or three faces?", ()),
+    ],
+)
+def test_stated_comparisons(text, comparisons):
+    assert analyse(text).comparisons == comparisons
+
+
+def test_a_stated_comparison_is_the_only_one_offered():
+    offered = eval_expressions({"N0": frozenset({"int"})}, analyse("Is there more than one face?"))
+    assert offered == ["'yes' if {N0} > 1 else 'no'"]
+    loose = eval_expressions({"N0": frozenset({"int"})}, analyse("Are there two faces?"))
+    assert "'yes' if {N0} == 2 else 'no'" in loose and "'yes' if {N0} > 0 else 'no'" in loose
+
+
+def test_examples_that_need_the_same_program_shape_come_first():
+    class Constrained(FakeListChatModel):
+        is_small_local_model: bool = True
+
+        def with_grammar(self, grammar: Any) -> Any:
+            return self
+
+    planner = Planner(Constrained(responses=["x"]), selection="lexical")
+    chosen = planner.examples_for("Is there a face on the left side?", ["IMAGE"])
+    guide = chosen[-1]
+    assert answer_kind(guide.question) == "yesno" and "image_half(" in guide.program
+    assert all(e.line_form for e in chosen)
+
+
+def test_emoji_names_are_not_things_to_find():
+    from visprog_tools.editing import emoji_catalogue
+
+    from visprog.planner.request import without_mentions
+
+    names = list(emoji_catalogue())
+    assert without_mentions("Put a cat emoji over every face.", names) == "put a emoji over every face"
+    assert without_mentions("How many cats are there?", names) == "how many cats are there"

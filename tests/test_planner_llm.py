@@ -94,3 +94,4 @@ def test_outside_a_run_tools_see_the_configured_model(monkeypatch):
 def test_a_model_that_cannot_be_set_up_is_a_tool_error_naming_it(monkeypatch):
     with pytest.raises(ToolUnavailable, match="LIST needs a chat model: unknown chat model 'bogus'"):
         complete("x", chat_model=ConfiguredChatModel("bogus"), purpose="LIST")
+

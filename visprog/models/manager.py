@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 #: Seconds a reachability probe may take before the source counts as unreachable.
-PROBE_TIMEOUT_S = 1.5
+PROBE_TIMEOUT_S = 1.0
 
 
 def hub_endpoint() -> str:

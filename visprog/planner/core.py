@@ -213,11 +213,14 @@ class Planner:
         uses a tool that cannot run, and no example that can run is nearly as close
         (within ``NEEDS_MARGIN`` of MiniLM similarity, or within a factor
         ``NEEDS_RATIO_LEXICAL`` of the lexical score), the request needs that tool.
+        Names the request picks from a tool's catalogue (the emoji in "put a cat emoji on
+        each face") are argument values, not things to find: they are left out of the
+        comparison.
         """
         if not self.blocked:
             return None
         pair = set(inputs) >= {"LEFT", "RIGHT"}
-        scores = self.selector.scores(question)
+        scores = self.selector.scores(self._without_catalogue_names(question))
         candidates = [i for i, e in enumerate(self.selector.examples) if (set(e.inputs) >= {"LEFT", "RIGHT"}) == pair]
         if not candidates:
             return None
@@ -233,6 +236,19 @@ class Planner:
         if self.selector.method != "minilm" and (closest < NEEDS_FLOOR_LEXICAL or closest < NEEDS_RATIO_LEXICAL * best_runnable):
             return None
         return self._missing_line(needed[0])
+
+    def _without_catalogue_names(self, question: str) -> str:
+        """``question`` without the catalogue names it places as arguments (see
+        :func:`visprog.planner.request.without_mentions`)."""
+        from visprog.planner.grammar import catalogue_names
+        from visprog.planner.request import without_mentions
+
+        for t in self.usable.tools:
+            for param in t.params:
+                names = catalogue_names(t.func, param.name)
+                if names:
+                    question = without_mentions(question, names)
+        return question
 
     def _missing_line(self, tool_name: str) -> str:
         availability = self.blocked[tool_name]
@@ -277,9 +293,11 @@ class Planner:
     def examples_for(self, question: str, inputs: Sequence[str]) -> list[Example]:
         """The in-context examples for a request, most similar last (next to the request).
 
-        For a constrained model: line-form examples only, and last the most similar one
-        that asks for the same kind of answer (yes/no, a count, an edited image, text),
-        which also guides constrained decoding where the model is unsure.
+        For a constrained model: line-form examples only, those whose requests need the
+        same program shape first (the same kind of answer: yes/no, a count, an edited
+        image, text; the same image halves named; a number stated or not), then by
+        similarity. The last one also guides constrained decoding where the model is
+        unsure.
         """
         if not self._constrained:
             examples = self.selector.select(
@@ -295,8 +313,14 @@ class Planner:
         wanted = features(question)
 
         def agreement(example: Example) -> int:
-            have = features(example.question)
-            return (have[0] == wanted[0] and wanted[0] is not None) * 4 + (have[1] == wanted[1]) * 2 + (have[2] == wanted[2])
+            kind, sides, numbers, comparisons = features(example.question)
+            return (
+                8 * (kind == wanted[0] and kind is not None)
+                + 4 * (bool(sides) == bool(wanted[1]))
+                + 2 * (sides == wanted[1])
+                + (numbers == wanted[2])
+                + (comparisons == wanted[3])
+            )
 
         ranked = sorted(pool, key=agreement, reverse=True)
         chosen: list[Example] = []

@@ -44,7 +44,7 @@ from visprog.planner.request import AnswerKind, RequestFacts, analyse, answer_ki
 from visprog.toolkit.registry import Registry, Resolved
 from visprog.toolkit.tool import ParamSpec
 
-__all__ = ["GUIDE_BONUS", "GrammarDecoder", "ProgramGrammar", "TokenLM", "TransformersLM", "eval_expressions", "is_yes_no", "normalise_program", "parse_guide"]
+__all__ = ["GUIDE_BONUS", "GrammarDecoder", "ProgramGrammar", "TokenLM", "TransformersLM", "catalogue_names", "eval_expressions", "is_yes_no", "normalise_program", "parse_guide"]
 
 PREFIX_KINDS: dict[str, frozenset[str]] = {
     "BOX": frozenset({"Detections"}),
@@ -75,7 +75,8 @@ def eval_expressions(
     answer: AnswerKind | None = None,
 ) -> list[str]:
     """The EVAL expressions the grammar offers, over the variables defined so far:
-    counts compared with 0, with each other and with the request's numbers; yes/no logic
+    counts compared with 0, with each other and with the request's numbers (only as the
+    request compares them, when it says: "more than two" -> ``> 2``); yes/no logic
     over yes/no answers (``yes_no``: which answers are yes/no; default: every answer);
     read text joined, or searched for the request's phrases.
 
@@ -88,12 +89,13 @@ def eval_expressions(
     texts = [v for v, k in defined.items() if v.startswith("TEXT") and "Detections" in k]
     stated = [n for n in (facts.numbers if facts else ()) if isinstance(n, int) and 0 <= n <= 1000]
     compared = [(op, n) for op, n in (facts.comparisons if facts else ()) if 0 <= n <= 1000]
-    if not compared:
-        compared = [(op, n) for n in stated for op in (">", ">=", "<", "<=", "==")]
     out: list[str] = []
     for a in numbers:
+        if compared:  # the request says how to compare: only that
+            out += [f"'yes' if {{{a}}} {op} {n} else 'no'" for op, n in compared]
+            continue
         out += [f"'yes' if {{{a}}} {op} 0 else 'no'" for op in (">", "==")]
-        out += [f"'yes' if {{{a}}} {op} {n} else 'no'" for op, n in compared]
+        out += [f"'yes' if {{{a}}} {op} {n} else 'no'" for n in stated for op in (">", ">=", "<", "<=", "==")]
         for b in numbers:
             if a != b:
                 out += [f"'yes' if {{{a}}} {op} {{{b}}} else 'no'" for op in (">", "<", "==")]
@@ -131,6 +133,12 @@ def _string_items(annotation: Any) -> bool:
     if origin in (typing.Union, types.UnionType):
         return any(_string_items(a) for a in get_args(annotation))
     return False
+
+
+def catalogue_names(tool_func: Callable[..., Any], param: str) -> list[str] | None:
+    """Names (underscore form) from ``<param>_catalogue()`` in the tool's module, if it
+    defines one (as ``visprog_tools.editing.emoji_catalogue`` does); None otherwise."""
+    return _catalogue(tool_func, param)
 
 
 def _catalogue(tool_func: Callable[..., Any], param: str) -> list[str] | None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["AnswerKind", "RequestFacts", "analyse", "answer_kind", "catalogue_mentions", "features"]
+__all__ = ["AnswerKind", "RequestFacts", "analyse", "answer_kind", "catalogue_mentions", "features", "without_mentions"]
 
 AnswerKind = Literal["yesno", "count", "image", "text"]
 
@@ -258,26 +258,20 @@ def analyse(text: str) -> RequestFacts:
     )
 
 
-def features(text: str) -> tuple[AnswerKind | None, frozenset[str], bool]:
+def features(text: str) -> tuple[AnswerKind | None, frozenset[str], bool, frozenset[str]]:
     """What a request's program must do, as far as its words tell: the kind of answer,
-    the image halves it names, and whether it states a number. Used to pick in-context
-    examples that need the same program shape."""
+    the image halves it names, whether it states a number, and the comparisons it
+    states. Used to pick in-context examples that need the same program shape."""
     facts = analyse(text)
-    return answer_kind(text), frozenset(facts.sides), bool(facts.numbers)
+    return answer_kind(text), frozenset(facts.sides), bool(facts.numbers), frozenset(op for op, _ in facts.comparisons)
 
 
-def catalogue_mentions(text: str, names: Iterable[str], *, generic: Iterable[str] = ()) -> list[str]:
-    """Catalogue names (``smiley``, ``smiling_face_with_sunglasses``) the request mentions,
-    longest first, each spelled as in the catalogue (underscore form).
-
-    A name counts when its words appear in the request as whole words (plural forms
-    too). A name right after "with"/"by" or right before "emoji" wins over other
-    mentions; ``generic`` names (such as "face", which a request about faces mentions
-    without meaning an emoji) count only in such a position.
-    """
+def _mention_spans(text: str, names: Iterable[str]) -> tuple[list[str], list[tuple[int, int, str, bool]]]:
+    """The request's words, and the maximal spans of them that spell catalogue names:
+    (start, end, name, marked), where *marked* means placed as an emoji is ("with a
+    smiley", "a cat emoji")."""
     words = [w.lower() for w in _WORD.findall(text)]
     singular = [(_singular(w) or w) for w in words]
-    generic_set = set(generic)
     spans: list[tuple[int, int, str]] = []
     by_words: dict[tuple[str, ...], str] = {}
     for name in names:
@@ -298,22 +292,39 @@ def catalogue_mentions(text: str, names: Iterable[str], *, generic: Iterable[str
                 if hit is not None:
                     spans.append((start, start + size, hit))
                     break
-    if not spans:
-        return []
     # Keep maximal spans (the longest name covering a stretch of words).
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
-    kept: list[tuple[int, int, str]] = []
-    for span in spans:
-        if any(k[0] <= span[0] and span[1] <= k[1] for k in kept):
+    kept: list[tuple[int, int, str, bool]] = []
+    for start, end, name in spans:
+        if any(k[0] <= start and end <= k[1] for k in kept):
             continue
-        kept.append(span)
-
-    def marked(span: tuple[int, int, str]) -> bool:
-        start, end, _ = span
         before = words[max(0, start - 2):start]
         after = words[end:end + 1]
-        return bool(_MARK_BEFORE & set(before)) or bool(after and after[0] in _MARK_AFTER)
+        marked = bool(_MARK_BEFORE & set(before)) or bool(after and after[0] in _MARK_AFTER)
+        kept.append((start, end, name, marked))
+    return words, kept
 
-    preferred = [s for s in kept if marked(s)]
-    chosen = preferred or [s for s in kept if s[2] not in generic_set]
-    return list(dict.fromkeys(name for _, _, name in sorted(chosen, key=lambda s: -(s[1] - s[0]))))
+
+def catalogue_mentions(text: str, names: Iterable[str], *, generic: Iterable[str] = ()) -> list[str]:
+    """Catalogue names (``smiley``, ``smiling_face_with_sunglasses``) the request mentions,
+    longest first, each spelled as in the catalogue (underscore form).
+
+    A name counts when its words appear in the request as whole words (plural forms
+    too). A name placed as an emoji is (after "with", "using", "put"; before "emoji")
+    wins over other mentions; ``generic`` names (such as "face", which a request about
+    faces mentions without meaning an emoji) count only in such a position.
+    """
+    _, spans = _mention_spans(text, names)
+    generic_set = set(generic)
+    preferred = [s for s in spans if s[3]]
+    chosen = preferred or [s for s in spans if s[2] not in generic_set]
+    return list(dict.fromkeys(s[2] for s in sorted(chosen, key=lambda s: -(s[1] - s[0]))))
+
+
+def without_mentions(text: str, names: Iterable[str]) -> str:
+    """``text`` without the catalogue names placed as emoji are ("Put a cat emoji on each
+    face" -> "put a emoji on each face"): what the request asks, apart from which emoji.
+    Lower case; unmarked words ("How many cats") stay."""
+    words, spans = _mention_spans(text, names)
+    drop = {i for start, end, _, marked in spans if marked for i in range(start, end)}
+    return " ".join(w for i, w in enumerate(words) if i not in drop)

@@ -34,6 +34,7 @@ from visprog.language.syntax import Program, parse_program, translate_eval_expre
 from visprog.toolkit.intrinsics import EVAL_TOOL, RESULT_TOOL, with_core
 from visprog.toolkit.registry import Registry, Resolved
 from visprog.toolkit.tool import Alias, Tool
+from visprog.values.protocol import value_type_named
 
 __all__ = ["DEFAULT_INPUTS", "Diagnostic", "check_program"]
 
@@ -419,8 +420,6 @@ class _Checker:
         if kind == "str" or kind == "set":
             result = (_STR_RETURNS if kind == "str" else _SET_RETURNS).get(name)
             return {result} if result else None
-        from visprog.values.protocol import value_type_named
-
         spec = value_type_named(kind)
         if spec is not None and name in spec.tool_methods:
             resolved = self.registry.resolve(spec.tool_methods[name])

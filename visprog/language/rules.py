@@ -20,7 +20,6 @@ from __future__ import annotations
 import ast
 import re
 import string
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from visprog.values.protocol import SCALAR_TYPES, value_type, value_type_named, value_types
@@ -373,8 +372,3 @@ def _function_rules(node: ast.FunctionDef, top: list[ast.stmt]) -> list[Violatio
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults or args.kw_defaults:
         found.append(_violation(node, "forbidden-syntax", f"{ENTRY_FUNCTION} takes plain parameters only (no defaults, *args, **kwargs)"))
     return found
-
-
-def plain_methods_table() -> Mapping[type, frozenset[str]]:
-    """Read-only view of :data:`PLAIN_METHODS` (for documentation and tests)."""
-    return dict(PLAIN_METHODS)

@@ -55,6 +55,14 @@ class Budget:
         if self._paused_at is None:
             self._paused_at = _clock()
 
+    def running_s(self) -> float:
+        """Seconds the run has been running (paused time left out)."""
+        if self.started is None:
+            return 0.0
+        end = self._paused_at if self._paused_at is not None else _clock()
+        # deadline = started + limit + time paused, so running = end + limit - deadline.
+        return max(end + self.limits.max_wall_time_s - self.deadline, 0.0)
+
     def remaining_s(self) -> float:
         return self.deadline - _clock()
 

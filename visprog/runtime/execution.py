@@ -54,7 +54,6 @@ from visprog.values.protocol import value_type
 __all__ = ["Execution", "RunResult", "StepEvent", "call_registered_tool"]
 
 budget_clock = time.perf_counter
-_SHARED = (type(None), bool, int, float, str, range)
 
 #: The run whose program is executing on this thread (set while ``step()``/``run()``
 #: run it; copied to the worker threads of its tool calls), for tools that call tools.
@@ -261,14 +260,8 @@ class Execution(Evaluator):
             self._done = True
             if self.budget.started is not None:
                 self.budget.pause()
-                self.trace.duration_s = self._elapsed()
+                self.trace.duration_s = self.budget.running_s()
             self.trace.result = snapshot(self._result)
-
-    def _elapsed(self) -> float:
-        started = self.budget.started or 0.0
-        # deadline = started + limit + paused time, so running time = now - started - paused.
-        paused = self.budget.deadline - started - self.limits.max_wall_time_s
-        return max(time.perf_counter() - started - paused, 0.0)
 
     def _preflight(self) -> None:
         program = self.program
@@ -467,26 +460,15 @@ class Execution(Evaluator):
         if tool.name in (EVAL_TOOL, RESULT_TOOL):
             raise ToolError(f"{name} can only be called by a program", tool=name)
         kwargs = dict(arguments)
-        recorder = self.recorder
-        step = recorder.step if recorder.step is not None else recorder.open(self._node)  # type: ignore[arg-type]
-        call = ToolCall(tool.name, resolved.shown_name, {k: v if type(v) in _SHARED else snapshot(v) for k, v in kwargs.items()})
-        step.calls.append(call)
+        call = self._begin_call(resolved, kwargs)
         started = budget_clock()
         try:
-            self._check_cost(resolved, kwargs)
-            invocation = run_call(tool, lambda: tool.invoke(kwargs, alias=resolved.alias, context=self.context), self.budget)
-            output = invocation.value
-            call.cached = invocation.cached
-            if invocation.notes:
-                call.notes.extend(invocation.notes)
-            self._count_pixels(output)
+            output = self._invoke(resolved, kwargs, call)
         except RunError as exc:
             exc.tool = exc.tool or resolved.shown_name
-            call.error = exc.record()
-            call.duration_s = budget_clock() - started
+            self._end_call(call, started, error=exc.record())
             raise
-        call.output = output if type(output) in _SHARED else snapshot(output)
-        call.duration_s = budget_clock() - started
+        self._end_call(call, started, output=output)
         return output
 
     def call_tool_method(self, node: ast.Call, obj: Any, tool_name: str) -> Any:
@@ -501,13 +483,7 @@ class Execution(Evaluator):
 
     def _run_tool(self, node: ast.Call, resolved: Resolved, kwargs: dict[str, Any]) -> Any:
         tool = resolved.tool
-        recorder = self.recorder
-        step = recorder.step
-        call = ToolCall(tool.name, resolved.shown_name, {k: v if type(v) in _SHARED else snapshot(v) for k, v in kwargs.items()})
-        if step is None:
-            step = recorder.open(self._node)  # type: ignore[arg-type]
-        step.calls.append(call)
-        budget = self.budget
+        call = self._begin_call(resolved, kwargs)
         started = budget_clock()
         try:
             name = tool.name
@@ -517,25 +493,40 @@ class Execution(Evaluator):
                 output = tool.bind(kwargs, resolved.alias)["value"]
                 self._result = output
             else:
-                self._check_cost(resolved, kwargs)
-                invocation = run_call(
-                    tool, lambda: tool.invoke(kwargs, alias=resolved.alias, context=self.context), budget
-                )
-                output = invocation.value
-                call.cached = invocation.cached
-                if invocation.notes:
-                    call.notes.extend(invocation.notes)
-                self._count_pixels(output)
+                output = self._invoke(resolved, kwargs, call)
         except RunError as exc:
             exc.line = exc.line or node.lineno
             exc.column = exc.column or node.col_offset + 1
             exc.tool = exc.tool or resolved.shown_name
-            call.error = exc.record()
-            call.duration_s = budget_clock() - started
+            self._end_call(call, started, error=exc.record())
             raise
-        call.output = output if type(output) in _SHARED else snapshot(output)
-        call.duration_s = budget_clock() - started
+        self._end_call(call, started, output=output)
         return output
+
+    def _begin_call(self, resolved: Resolved, kwargs: dict[str, Any]) -> ToolCall:
+        """Record a call in the open step (opening the statement's step if needed)."""
+        recorder = self.recorder
+        step = recorder.step if recorder.step is not None else recorder.open(self._node)  # type: ignore[arg-type]
+        call = ToolCall(resolved.tool.name, resolved.shown_name, {k: snapshot(v) for k, v in kwargs.items()})
+        step.calls.append(call)
+        return call
+
+    def _invoke(self, resolved: Resolved, kwargs: dict[str, Any], call: ToolCall) -> Any:
+        """The one tool-call path under the run's budgets and deadline."""
+        tool = resolved.tool
+        self._check_cost(resolved, kwargs)
+        invocation = run_call(tool, lambda: tool.invoke(kwargs, alias=resolved.alias, context=self.context), self.budget)
+        call.cached = invocation.cached
+        if invocation.notes:
+            call.notes.extend(invocation.notes)
+        self._count_pixels(invocation.value)
+        return invocation.value
+
+    @staticmethod
+    def _end_call(call: ToolCall, started: float, *, output: Any = None, error: ErrorRecord | None = None) -> None:
+        call.output = snapshot(output)
+        call.error = error
+        call.duration_s = budget_clock() - started
 
     def _check_cost(self, resolved: Resolved, kwargs: dict[str, Any]) -> None:
         budget = self.budget

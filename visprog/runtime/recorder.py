@@ -12,13 +12,12 @@ from typing import Any, Literal
 
 from visprog.errors import BudgetExceeded, ErrorRecord
 from visprog.language.syntax import Program
-from visprog.toolkit.tool import copy_out
+from visprog.toolkit.tool import IMMUTABLE_TYPES, copy_out
 from visprog.trace.records import StepRecord, Trace
 
 __all__ = ["Recorder", "StepEvent", "snapshot"]
 
 _clock = time.perf_counter
-_SHARED = (type(None), bool, int, float, str, range)
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class StepEvent:
 
 def snapshot(value: Any) -> Any:
     """What the trace keeps of a value: immutable values shared, containers copied."""
-    return value if type(value) in _SHARED else copy_out(value)
+    return value if type(value) in IMMUTABLE_TYPES else copy_out(value)
 
 
 class Recorder:

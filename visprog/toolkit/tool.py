@@ -438,7 +438,8 @@ class Invocation(NamedTuple):
     notes: tuple[str, ...]
 
 
-_IMMUTABLE = (type(None), bool, int, float, str, range)
+#: Values shared, never copied, at the sandbox boundary and in traces.
+IMMUTABLE_TYPES: tuple[type, ...] = (type(None), bool, int, float, str, range)
 
 
 #: Containers nested deeper than this are shared below that depth, not copied.
@@ -450,7 +451,7 @@ def copy_out(value: Any, depth: int = 0) -> Any:
     rebuilt down to :data:`COPY_DEPTH` levels; immutable values and value types without
     a ``copy`` in their protocol entry are shared."""
     kind = type(value)
-    if kind in _IMMUTABLE or depth > COPY_DEPTH:
+    if kind in IMMUTABLE_TYPES or depth > COPY_DEPTH:
         return value
     if kind is list:
         return [copy_out(v, depth + 1) for v in value]

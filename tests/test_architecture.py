@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Lowest first. A module may import from its own layer and the ones before it.
 LAYERS: list[tuple[str, ...]] = [
-    ("visprog.errors",),
+    ("visprog.errors", "visprog.lazy"),
     ("visprog.values",),
     ("visprog.language",),
     ("visprog.trace",),

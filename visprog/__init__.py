@@ -11,8 +11,9 @@ can be caught. No model and no torch are loaded until a tool needs them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from visprog.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from visprog.checker.core import Diagnostic, check_program
@@ -76,14 +77,4 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'visprog' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports("visprog", _EXPORTS, globals())

@@ -15,8 +15,9 @@ imports torch or Ray until it runs (Ray only for ``backend="ray"``, the ``eval``
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from visprog.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from visprog.evaluation.api import evaluate
@@ -42,14 +43,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'visprog.evaluation' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports("visprog.evaluation", _EXPORTS, globals())

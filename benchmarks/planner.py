@@ -15,6 +15,7 @@ prints:
 * the load average before and after (other processes on the machine slow the figures).
 
     python benchmarks/planner.py [--limit N] [--set offline|families|both]
+    python benchmarks/planner.py --held-out      # other wordings, answered and checked
 """
 
 from __future__ import annotations
@@ -45,6 +46,55 @@ def offline_requests() -> list[tuple[str, str]]:
     return [(r.id, r.text) for r in module.REQUESTS]
 
 
+#: A held-out check, written after the planner was tuned on offline_requests.py and not
+#: used for tuning: other wordings over that benchmark's scenes, checked by its checkers.
+#: (id, request, scene, kind, expected, absent)
+HELD_OUT: list[tuple[str, str, str, str, Any, tuple[str, ...]]] = [
+    ("h-count-grid", "Count every face you can find.", "nine astronauts", "count", 9, ()),
+    ("h-count-two", "How many heads are in this picture?", "astronaut and cameraman", "count", 2, ()),
+    ("h-count-none", "Tell me how many faces there are.", "chelsea", "count", 0, ()),
+    ("h-people-right", "How many people are on the right half?", "astronaut and coffee", "count", 0, ()),
+    ("h-fewer-yes", "Are there fewer than three faces?", "astronaut", "yesno", True, ()),
+    ("h-fewer-no", "Are there fewer than three faces?", "four astronauts", "yesno", False, ()),
+    ("h-at-least", "Are at least two people in the photo?", "astronaut and cameraman", "yesno", True, ()),
+    ("h-anyone-no", "Is anybody in this image?", "rocket", "yesno", False, ()),
+    ("h-face-top", "Is there a face in the top half?", "two left one right", "yesno", True, ()),
+    ("h-sign-text", "Tell me what the sign says.", "stop sign", "text", ("STOP",), ()),
+    ("h-word-right", "Which word appears on the right?", "exit and push", "text", ("PUSH",), ("EXIT",)),
+    ("h-word-bottom", "Read what is written in the bottom half.", "north and south", "text", ("SOUTH",), ("NORTH",)),
+    ("h-says-exit", "Is the word exit written here?", "exit and push", "yesno", True, ()),
+    ("h-says-sale-no", "Does this picture say sale?", "welcome home", "yesno", False, ()),
+    ("h-writing-no", "Is there writing on this photo?", "coffee", "yesno", False, ()),
+    ("h-hide-heart", "Cover each face with a heart emoji.", "astronaut", "hide", None, ()),
+    ("h-hide-plain", "Please hide the faces in this photo.", "four astronauts", "hide", None, ()),
+    ("h-hide-grin", "Put a grinning emoji on the faces.", "astronaut and cameraman", "hide", None, ()),
+]
+
+
+def held_out(limit: int | None) -> None:
+    """Run the held-out requests through ``visprog.ask`` and check them."""
+    sys.path.insert(0, str(HERE))
+    try:
+        bench = importlib.import_module("offline_requests")
+    finally:
+        sys.path.pop(0)
+    from visprog import ask
+
+    right, seconds = 0, []
+    rows = HELD_OUT[:limit]
+    print(f"== held-out requests through visprog.ask: {len(rows)}")
+    for ident, text, scene, kind, expected, absent in rows:
+        request = bench.Request(ident, text, scene, kind, expected, "", absent=absent)
+        mark = time.perf_counter()
+        result = ask(text, bench.scene(scene).image)
+        seconds.append(time.perf_counter() - mark)
+        ok, why = bench.check(request, result.result) if result.error is None else (False, f"error: {result.error}")
+        right += ok
+        program = (result.trace.program or "").replace("\n", "; ")[:80]
+        print(f"{ident:<16} {'yes' if ok else 'NO':<3} {seconds[-1]:>5.1f}  {why or program}", flush=True)
+    print(f"  held-out answered right: {right} of {len(rows)}; median {statistics.median(seconds):.1f} s per request")
+
+
 def family_requests() -> list[tuple[str, str]]:
     data = json.loads((HERE / "planner_requests.json").read_text(encoding="utf-8"))
     return [(f"{r['family']}-{i}", r["question"]) for i, r in enumerate(data["requests"]) if r["inputs"] == ["IMAGE"]]
@@ -64,7 +114,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="at most this many requests per set")
     parser.add_argument("--set", choices=["offline", "families", "both"], default="offline")
     parser.add_argument("--json", type=Path, help="write the rows here")
+    parser.add_argument("--held-out", action="store_true", help="run the held-out requests through ask (and nothing else)")
     args = parser.parse_args()
+    if args.held_out:
+        held_out(args.limit)
+        return
 
     from visprog.planner import Planner
     from visprog.toolkit.llm import runtime

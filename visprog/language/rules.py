@@ -20,7 +20,9 @@ from __future__ import annotations
 import ast
 import re
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from visprog.values.protocol import SCALAR_TYPES, value_type, value_type_named, value_types
 
@@ -254,60 +256,65 @@ def scan(tree: ast.AST, *, top_level: list[ast.stmt] | None = None) -> Scan:
     approved: set[int] = set()  # ids of key= lambdas and * arguments in their allowed places
     deepest = 0
     count = 0
-    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    # The stack holds lists of sibling nodes with their depth: names and constants (half
+    # of a program's nodes) are checked where they are found, without a push and a pop.
+    stack: list[tuple[Sequence[Any], int]] = [((tree,), 1)]
     pop, push = stack.pop, stack.append
     allowed = ALLOWED_NODES
     while stack:
-        node, depth = pop()
-        count += 1
+        siblings, depth = pop()
         if depth > deepest:
             deepest = depth
-        kind = type(node)
-        if kind not in allowed:
-            violations.append(_violation(node, "forbidden-syntax", f"{construct_name(node)} is not allowed"))
-            continue
-        if kind is ast.Constant:
-            if type(node.value) not in _PLAIN_CONSTANTS:  # type: ignore[attr-defined]
-                violations.append(_violation(node, "forbidden-syntax", f"constants of type {type(node.value).__name__} are not allowed"))  # type: ignore[attr-defined]
-            continue
-        if kind is ast.Name:
-            if node.id.startswith("_"):  # type: ignore[attr-defined]
-                violations.append(_violation(node, "private-name", f"name '{node.id}' starts with '_'; such names are not allowed"))  # type: ignore[attr-defined]
-            continue
-        if kind is ast.Attribute:
-            if node.attr.startswith("_"):  # type: ignore[attr-defined]
-                violations.append(_violation(node, "private-name", f"attribute '{node.attr}' starts with '_'; such attributes are not allowed"))  # type: ignore[attr-defined]
-        elif kind is ast.keyword:
-            if node.arg is None:  # type: ignore[attr-defined]
-                violations.append(_violation(node, "forbidden-syntax", "** arguments are not allowed"))
-        elif kind is ast.FormattedValue:
-            if node.conversion == ord("a"):  # type: ignore[attr-defined]
-                violations.append(_violation(node, "forbidden-syntax", "!a conversion is not allowed"))
-        elif kind is ast.comprehension:
-            if node.is_async:  # type: ignore[attr-defined]
-                violations.append(_violation(node, "forbidden-syntax", "async comprehensions are not allowed"))
-        elif kind is ast.FunctionDef:
-            violations.extend(_function_rules(node, top))  # type: ignore[arg-type]
-        elif kind is ast.Call:
-            _call_rules(node, approved, violations)  # type: ignore[arg-type]
-        elif kind is ast.Lambda:
-            if id(node) not in approved:
-                violations.append(_violation(node, "forbidden-syntax", "lambda is only allowed as the key= of sorted(), min(), max() or list.sort()",
-                                             "write a loop or a comprehension instead"))
+        for node in siblings:
+            kind = type(node)
+            if kind is ast.Name:
+                count += 1
+                if node.id.startswith("_"):
+                    violations.append(_violation(node, "private-name", f"name '{node.id}' starts with '_'; such names are not allowed"))
                 continue
-        elif kind is ast.Starred:
-            if id(node) not in approved:
-                violations.append(_violation(node, "forbidden-syntax", "* unpacking is only allowed in call arguments, e.g. f(*args)"))
+            if kind is ast.Constant:
+                count += 1
+                if type(node.value) not in _PLAIN_CONSTANTS:
+                    violations.append(_violation(node, "forbidden-syntax", f"constants of type {type(node.value).__name__} are not allowed"))
                 continue
-        depth += 1
-        for name in _CHILD_FIELDS.get(kind) or _child_fields(kind):
-            value = getattr(node, name, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, _AST):
-                        push((item, depth))
-            elif isinstance(value, _AST):
-                push((value, depth))
+            if node is None:  # a dict display's ** entry has no key (the value is the node)
+                continue
+            count += 1
+            if kind not in allowed:
+                violations.append(_violation(node, "forbidden-syntax", f"{construct_name(node)} is not allowed"))
+                continue
+            if kind is ast.Attribute:
+                if node.attr.startswith("_"):
+                    violations.append(_violation(node, "private-name", f"attribute '{node.attr}' starts with '_'; such attributes are not allowed"))
+            elif kind is ast.keyword:
+                if node.arg is None:
+                    violations.append(_violation(node, "forbidden-syntax", "** arguments are not allowed"))
+            elif kind is ast.FormattedValue:
+                if node.conversion == ord("a"):
+                    violations.append(_violation(node, "forbidden-syntax", "!a conversion is not allowed"))
+            elif kind is ast.comprehension:
+                if node.is_async:
+                    violations.append(_violation(node, "forbidden-syntax", "async comprehensions are not allowed"))
+            elif kind is ast.FunctionDef:
+                violations.extend(_function_rules(node, top))
+            elif kind is ast.Call:
+                _call_rules(node, approved, violations)
+            elif kind is ast.Lambda:
+                if id(node) not in approved:
+                    violations.append(_violation(node, "forbidden-syntax", "lambda is only allowed as the key= of sorted(), min(), max() or list.sort()",
+                                                 "write a loop or a comprehension instead"))
+                    continue
+            elif kind is ast.Starred:
+                if id(node) not in approved:
+                    violations.append(_violation(node, "forbidden-syntax", "* unpacking is only allowed in call arguments, e.g. f(*args)"))
+                    continue
+            for name in _CHILD_FIELDS.get(kind) or _child_fields(kind):
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    if value:
+                        push((value, depth + 1))
+                elif isinstance(value, _AST):
+                    push(((value,), depth + 1))
     violations.sort(key=lambda v: (v.line, v.column))
     return Scan(deepest, count, tuple(violations))
 

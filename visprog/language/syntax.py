@@ -29,6 +29,8 @@ from visprog.language.rules import ALLOWED_NODES, ENTRY_FUNCTION, Scan, scan
 __all__ = ["ALLOWED_NODES", "ENTRY_FUNCTION", "Program", "parse_program", "translate_eval_expression", "visprog_value"]
 
 ProgramForm = Literal["steps", "python", "function"]
+#: Statements whose trace text is their first line only.
+_HEADER_ONLY = frozenset({ast.If, ast.For, ast.While, ast.FunctionDef})
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,9 +63,9 @@ class Program:
     def statement_text(self, node: ast.stmt) -> str:
         """Source of a statement; only the header line for if/for/while/def."""
         lines = self.lines
-        if isinstance(node, (ast.If, ast.For, ast.While, ast.FunctionDef)):
-            return lines[node.lineno - 1].strip()
         end = node.end_lineno or node.lineno
+        if end == node.lineno or type(node) in _HEADER_ONLY:
+            return lines[node.lineno - 1].strip()
         return "\n".join(lines[node.lineno - 1 : end]).strip()
 
 

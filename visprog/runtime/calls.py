@@ -18,7 +18,8 @@ from typing import Any
 
 from visprog.errors import BudgetExceeded
 from visprog.runtime.budgets import Budget
-from visprog.toolkit.tool import Invocation, Tool
+from visprog.toolkit.context import RunContext
+from visprog.toolkit.tool import Alias, Invocation, Tool
 
 __all__ = ["run_call"]
 
@@ -33,38 +34,34 @@ INLINE_MARGIN_S = 1.0
 _clock = time.perf_counter
 
 
-def run_call(tool: Tool, call: Callable[[], Invocation], budget: Budget) -> Invocation:
-    """Run ``call`` (a bound :meth:`Tool.invoke`) under ``budget``'s deadline.
+def run_call(tool: Tool, arguments: dict[str, Any], alias: Alias | None, context: RunContext, budget: Budget) -> Invocation:
+    """Run ``tool.invoke(arguments, alias=alias, context=context)`` under ``budget``'s deadline.
 
     Raises:
         BudgetExceeded: the deadline passed before or during the call (a worker call
             still running is abandoned; its thread ends when the tool returns).
         KeyboardInterrupt: passed through.
     """
-    remaining = budget.remaining_s()
+    started = _clock()
+    remaining = budget.deadline - started
     if remaining <= 0:
         budget.out_of_time()
     mode = tool.preempt
-    if mode == "inline":
-        result = call()
-    elif mode == "worker":
-        result = _on_worker(tool, call, remaining)
+    if mode == "inline" or (mode == "auto" and tool.fast_streak >= PROVEN_CALLS and remaining > INLINE_MARGIN_S):
+        try:
+            result = tool.invoke(arguments, alias=alias, context=context)
+        finally:
+            ended = _clock()
+        if mode == "auto":
+            # Races between threads only make a tool prove itself again: harmless.
+            tool.fast_streak = tool.fast_streak + 1 if ended - started < FAST_S else 0
     else:
-        if tool.fast_streak >= PROVEN_CALLS and remaining > INLINE_MARGIN_S:
-            started = _clock()
-            try:
-                result = call()
-            finally:
-                elapsed = _clock() - started
-        else:
-            timed = _Timed(call)
-            try:
-                result = _on_worker(tool, timed, remaining)
-            finally:
-                elapsed = timed.elapsed
-        # Races between threads only make a tool prove itself again: harmless.
-        tool.fast_streak = tool.fast_streak + 1 if elapsed < FAST_S else 0
-    if _clock() > budget.deadline:
+        timed = _Timed(lambda: tool.invoke(arguments, alias=alias, context=context))
+        result = _on_worker(tool, timed, remaining)
+        if mode == "auto":
+            tool.fast_streak = tool.fast_streak + 1 if timed.elapsed < FAST_S else 0
+        ended = _clock()
+    if ended > budget.deadline:
         budget.out_of_time()
     return result
 

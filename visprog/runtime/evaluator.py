@@ -29,6 +29,7 @@ from visprog.runtime.sandbox import (
 )
 from visprog.toolkit.tool import describe_exception
 from visprog.values.core import Detections
+from visprog.values.protocol import SCALAR_TYPES
 
 __all__ = ["Evaluator"]
 
@@ -46,7 +47,6 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b,
     ast.NotIn: lambda a, b: a not in b, ast.Is: operator.is_, ast.IsNot: operator.is_not,
 }
-_CONSTANTS = (str, int, float, bool, type(None))
 _INDEXABLE = (list, tuple, str, dict, range, Detections)
 _ITERABLE = (list, tuple, str, dict, range, Detections, set)
 
@@ -105,7 +105,7 @@ class Evaluator:
     # -- leaves ---------------------------------------------------------------
     def _constant(self, node: ast.Constant) -> Any:
         value = node.value
-        if type(value) not in _CONSTANTS:
+        if type(value) not in SCALAR_TYPES:
             raise SandboxViolation(f"constants of type {type(value).__name__} are not allowed")
         return value
 
@@ -267,7 +267,7 @@ class Evaluator:
             elif type(value) is ast.FormattedValue:
                 inner = self.eval(value.value)
                 if value.conversion == ord("r"):
-                    inner = repr(inner) if type(inner) in _CONSTANTS else to_text(inner, self.budget)
+                    inner = repr(inner) if type(inner) in SCALAR_TYPES else to_text(inner, self.budget)
                 elif value.conversion == ord("a"):
                     raise SandboxViolation("!a conversion is not allowed")
                 spec = self._joinedstr(value.format_spec) if value.format_spec is not None else ""  # type: ignore[arg-type]

@@ -46,14 +46,15 @@ from visprog.runtime.recorder import Recorder, StepEvent, snapshot
 from visprog.toolkit.context import RunContext
 from visprog.toolkit.intrinsics import EVAL_TOOL, RESULT_TOOL
 from visprog.toolkit.registry import Registry, Resolved
-from visprog.toolkit.tool import describe_exception
+from visprog.toolkit.tool import IMMUTABLE_TYPES, describe_exception
 from visprog.trace.records import StepRecord, ToolCall, Trace
 from visprog.values.core import Detections, Image
-from visprog.values.protocol import value_type
+from visprog.values.protocol import SCALAR_TYPES, value_type
 
 __all__ = ["Execution", "RunResult", "StepEvent", "call_registered_tool"]
 
 budget_clock = time.perf_counter
+_UNSEEN = object()
 
 #: The run whose program is executing on this thread (set while ``step()``/``run()``
 #: run it; copied to the worker threads of its tool calls), for tools that call tools.
@@ -423,11 +424,11 @@ class Execution(Evaluator):
 
     # -- tools ---------------------------------------------------------------
     def resolve(self, name: str) -> Resolved | None:
-        try:
-            return self._resolved[name]
-        except KeyError:
+        found = self._resolved.get(name, _UNSEEN)
+        if found is _UNSEEN:
+            # Variable names land here too (assignments ask whether a name is a tool).
             found = self._resolved[name] = self.registry.resolve(name)
-            return found
+        return found  # type: ignore[return-value]
 
     def call_tool(self, node: ast.Call, resolved: Resolved, first: tuple[Any, ...] = ()) -> Any:
         tool = resolved.tool
@@ -436,11 +437,19 @@ class Execution(Evaluator):
         else:
             args = [*first, *[self.eval(a) for a in node.args]] if node.args or first else []
         kwargs: dict[str, Any] = {}
+        alias = resolved.alias
         for kw in node.keywords:
-            canonical = resolved.canonical_argument(kw.arg)  # type: ignore[arg-type]
+            arg: str = kw.arg  # type: ignore[assignment]  # never None: _call refuses ** arguments
+            canonical = alias.canonical_argument(arg) if alias else arg
             if canonical in kwargs:
                 raise ToolError(f"argument '{kw.arg}' given twice", argument=kw.arg, tool=resolved.shown_name)
-            kwargs[canonical] = self.eval(kw.value)
+            value = kw.value
+            # A literal argument (most of them) is read without the evaluator's dispatch;
+            # its type is checked as the evaluator would.
+            if type(value) is ast.Constant and type(value.value) in SCALAR_TYPES:
+                kwargs[canonical] = value.value
+            else:
+                kwargs[canonical] = self.eval(value)
         params = tool.params
         if len(args) > len(params):
             raise ToolError(f"takes at most {len(params)} positional arguments, got {len(args)}", tool=resolved.shown_name)
@@ -504,10 +513,19 @@ class Execution(Evaluator):
         return output
 
     def _begin_call(self, resolved: Resolved, kwargs: dict[str, Any]) -> ToolCall:
-        """Record a call in the open step (opening the statement's step if needed)."""
+        """Record a call in the open step (opening the statement's step if needed).
+
+        The record keeps ``kwargs`` itself when every value is immutable: the dict is
+        the call's own and nothing changes it after the call."""
         recorder = self.recorder
         step = recorder.step if recorder.step is not None else recorder.open(self._node)  # type: ignore[arg-type]
-        call = ToolCall(resolved.tool.name, resolved.shown_name, {k: snapshot(v) for k, v in kwargs.items()})
+        for value in kwargs.values():
+            if type(value) not in IMMUTABLE_TYPES:
+                kept = {k: snapshot(v) for k, v in kwargs.items()}
+                break
+        else:
+            kept = kwargs
+        call = ToolCall(resolved.tool.name, resolved.shown_name, kept)
         step.calls.append(call)
         return call
 
@@ -515,31 +533,33 @@ class Execution(Evaluator):
         """The one tool-call path under the run's budgets and deadline."""
         tool = resolved.tool
         self._check_cost(resolved, kwargs)
-        invocation = run_call(tool, lambda: tool.invoke(kwargs, alias=resolved.alias, context=self.context), self.budget)
-        call.cached = invocation.cached
+        invocation = run_call(tool, kwargs, resolved.alias, self.context, self.budget)
+        if invocation.cached:
+            call.cached = True
         if invocation.notes:
             call.notes.extend(invocation.notes)
-        self._count_pixels(invocation.value)
-        return invocation.value
+        value = invocation.value
+        if type(value) not in IMMUTABLE_TYPES:
+            self._count_pixels(value)
+        return value
 
     @staticmethod
     def _end_call(call: ToolCall, started: float, *, output: Any = None, error: ErrorRecord | None = None) -> None:
-        call.output = snapshot(output)
+        call.output = output if type(output) in IMMUTABLE_TYPES else snapshot(output)
         call.error = error
         call.duration_s = budget_clock() - started
 
     def _check_cost(self, resolved: Resolved, kwargs: dict[str, Any]) -> None:
-        budget = self.budget
         largest = 0
         for value in kwargs.values():
             kind = type(value)
-            if kind is list or kind is tuple or kind is Detections:
-                largest = max(largest, len(value))
+            if (kind is list or kind is tuple or kind is Detections) and len(value) > largest:
+                largest = len(value)
         if largest > self.limits.max_items_per_call:
-            budget.tool_cost(resolved.shown_name, {"items": largest})
+            self.budget.tool_cost(resolved.shown_name, {"items": largest})
         cost = resolved.tool.cost
         if cost is not None:
-            budget.tool_cost(resolved.shown_name, dict(cost(kwargs)))
+            self.budget.tool_cost(resolved.shown_name, dict(cost(kwargs)))
 
     def _count_pixels(self, output: Any) -> None:
         kind = type(output)

@@ -160,7 +160,14 @@ def _make_validator(spec: ParamSpec) -> Callable[[Any], str | None]:
             return None if error is None else f"expected {expected}: {error.message[:200]}"
 
         return check_json
-    fits = _structural(spec.annotation)
+    annotation = spec.annotation
+    if annotation in _PRIMITIVES and annotation is not float or _is_value_class(annotation):
+        # The common case, one type test and no call inside: every tool call runs it.
+        def check_type(value: Any) -> str | None:
+            return None if type(value) is annotation else f"expected {expected}, got {_value_kind(value)}"
+
+        return check_type
+    fits = _structural(annotation)
 
     def check(value: Any) -> str | None:
         return None if fits(value) else f"expected {expected}, got {_value_kind(value)}"
@@ -344,11 +351,13 @@ class Tool:
                 not a program value.
             KeyboardInterrupt: passed through, never swallowed.
         """
-        reason = self.unavailable_reason()
-        if reason:
-            raise ToolUnavailable(f"{alias.name if alias else self.name} is {reason}")
+        if self.requires:
+            reason = self.unavailable_reason()
+            if reason:
+                raise ToolUnavailable(f"{alias.name if alias else self.name} is {reason}")
         bound = self.bind(arguments, alias)
-        context = context if context is not None else current_context()
+        if context is None:
+            context = current_context()
         cache = context.cache if self.cacheable else None
         key = None
         if cache is not None:
@@ -369,11 +378,12 @@ class Tool:
             raise ToolError(describe_exception(exc)) from None
         finally:
             reset_context(token)
-        if not is_sandbox_value(output):
+        immutable = type(output) in IMMUTABLE_TYPES
+        if not immutable and not is_sandbox_value(output):
             raise ToolError(f"returned a value of unsupported type {type(output).__name__}")
         if key is not None and cache is not None:
             cache.put(key, output, self, notes.items)
-        return Invocation(copy_out(output), False, tuple(notes.items))
+        return Invocation(output if immutable else copy_out(output), False, tuple(notes.items) if notes.items else ())
 
     def __call__(self, **kwargs: Any) -> Any:
         """``tool(**kwargs)``: :meth:`invoke` in the current context, returning the value."""
@@ -439,7 +449,7 @@ class Invocation(NamedTuple):
 
 
 #: Values shared, never copied, at the sandbox boundary and in traces.
-IMMUTABLE_TYPES: tuple[type, ...] = (type(None), bool, int, float, str, range)
+IMMUTABLE_TYPES: frozenset[type] = frozenset({type(None), bool, int, float, str, range})
 
 
 #: Containers nested deeper than this are shared below that depth, not copied.

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 #: Types of plain values a program may hold besides registered value types.
-SCALAR_TYPES: tuple[type, ...] = (type(None), bool, int, float, str)
+SCALAR_TYPES: frozenset[type] = frozenset({type(None), bool, int, float, str})
 
 Encoder = Callable[[Any], Any]
 """Encodes a nested value (for value types holding other values, e.g. a Box's mask)."""

@@ -123,3 +123,16 @@ def test_sandbox_values_and_registration_rules():
         register_value_type(ValueType(Point, "Point"))
     with pytest.raises(RegistryError, match="private"):
         register_value_type(ValueType(type("Other", (), {}), "Other", attributes=frozenset({"_hidden"})))
+
+
+def test_the_offline_grammar_writes_the_new_type_under_its_prefix():
+    from visprog.planner.grammar import ProgramGrammar, prefix_kinds
+
+    assert prefix_kinds()["POINT"] == frozenset({"Point"})
+    grammar = ProgramGrammar(REG, ["IMAGE"], "make a point at 3 and 4, then move it right by 2")
+    # Nothing defined yet: only the tool that makes a Point; once POINT0 exists, the tool
+    # that takes one is offered too, with POINT0 as its argument.
+    assert [name for name, _ in grammar.tools_for("POINT", {})] == ["make_point"]
+    defined = {"POINT0": prefix_kinds()["POINT"]}
+    assert [name for name, _ in grammar.tools_for("POINT", defined)] == ["make_point", "point_moved"]
+    assert grammar.variables_for(REG["point_moved"].param("point"), defined) == ["POINT0"]

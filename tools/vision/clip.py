@@ -25,7 +25,7 @@ from visprog_tools.vision.specs import CLIP
 
 from visprog.errors import InputError, ToolError
 from visprog.models.manager import model_manager
-from visprog.toolkit.context import current_context
+from visprog.toolkit.context import current_context, note
 from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image
 
@@ -121,13 +121,21 @@ def describe_classes(classes: Sequence[str], chat_model: Any = None) -> dict[str
                 for question in CUPL_QUESTIONS:
                     reply = complete(question.format(name) + " Answer in one or two sentences.", chat_model=chat_model, purpose="CuPL class descriptions")
                     sentences.extend(_sentences(reply))
-                saved[name] = sentences or [t.format(name) for t in TEMPLATES]
+                if not sentences:
+                    # Not kept: a later run may get descriptions from the model.
+                    note(f"the chat model described '{name}' in no usable sentence: plain templates used for it")
+                    out[name] = [t.format(name) for t in TEMPLATES]
+                    continue
+                saved[name] = sentences
                 changed = True
             out[name] = saved[name]
         if changed:
             folder.mkdir(parents=True, exist_ok=True)
             store.write_text(json.dumps(saved, indent=1), encoding="utf-8")
         missing = []
+    if missing:
+        note(f"no chat model to describe {len(missing)} class(es) as CuPL does: plain templates used "
+             f"(\"a photo of a ...\"); set VISPROG_LLM or load a CuPL file for better prompts")
     for name in missing:
         out[name] = [t.format(name) for t in TEMPLATES]
     return out

@@ -127,6 +127,21 @@ def test_tools_listing():
     assert "def detect(image: Image, query: str | list[str]" in stubs
 
 
+def test_tools_table_says_which_tools_run_here(tmp_path):
+    # An empty cache folder: the detector's weights are not here, the face detector's
+    # ship with its package, crop needs nothing.
+    env = {"VISPROG_CACHE_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
+    out = visprog("tools", env=env)
+    assert out.returncode == 0
+    status = {}
+    for line in out.stdout.splitlines():
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) == 6 and cells[1]:
+            status[cells[1]] = cells[4]
+    assert status["detect"].startswith("needs download")
+    assert status["detect_faces"] == "ready" and status["crop"] == "ready"
+
+
 def test_models_list_and_offline_pull(tmp_path):
     env = {"VISPROG_CACHE_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
     out = visprog("models", "list", env=env)

@@ -320,10 +320,15 @@ def cmd_tools(args: argparse.Namespace) -> int:
     table.add_column("aliases")
     table.add_column("signature")
     table.add_column("status")
+    from visprog.models.manager import tool_availability
+
     for t in registry.tools:
         aliases = ", ".join(a.name for a in registry.aliases_of(t.name))
         params = ", ".join(f"{p.name}: {p.type_name}" for p in t.params)
-        table.add_row(t.name, aliases, f"({params}) -> {t.returns}", t.unavailable_reason() or "ok")
+        # Libraries and weights, as `visprog models list` sees them (no network probe:
+        # this listing stays instant offline); "ready" means it runs here now.
+        status = tool_availability(t.requires, t.models, probe=False).label()
+        table.add_row(t.name, aliases, f"({params}) -> {t.returns}", status)
     _console().print(table)
     return EXIT_OK
 

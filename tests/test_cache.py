@@ -476,6 +476,31 @@ def test_cache_max_bytes_from_config(tmp_path: Path) -> None:
         load_config({**env, "VISPROG_CACHE_MAX_BYTES": "0"})
 
 
+def test_runs_with_the_default_context_share_one_cache_and_its_memory(tmp_path: Path) -> None:
+    from visprog.models import set_model_manager
+    from visprog.models.manager import model_manager
+
+    previous = model_manager()
+    set_model_manager(ModelManager(Config(cache_dir=tmp_path, result_cache=True, llm="none")))
+    try:
+        registry = Registry([words])
+        before = CALLS.get("words", 0)
+        first = run_program("r = words(n=4)\nresult(r)", registry=registry)
+        cache = default_result_cache()
+        assert cache is not None and cache is default_result_cache()
+        # The entry on disk is damaged; the second run is served from the shared memory layer.
+        entries = [p for p in (tmp_path / "results").rglob("*") if p.is_file()]
+        assert entries
+        for entry in entries:
+            entry.write_bytes(b"{broken")
+        second = run_program("r = words(n=4)\nresult(r)", registry=registry)
+        assert first.result == second.result == ["w0", "w1", "w2", "w3"]
+        assert CALLS["words"] == before + 1 and second.trace.steps[0].calls[0].cached
+        assert cache.hits == 1 and cache.faults == 0
+    finally:
+        set_model_manager(previous)
+
+
 def test_detections_round_trip_through_disk(tmp_path: Path) -> None:
     from visprog import Box
 

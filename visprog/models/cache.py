@@ -420,11 +420,23 @@ class ResultCache:
 
 
 def default_result_cache(config: Config | None = None) -> ResultCache | None:
-    """The on-disk result cache of the config, or None when it is turned off."""
+    """The on-disk result cache of the config, or None when it is turned off.
+
+    One cache object per folder and size cap in a process, so that its memory layer
+    serves every run (``run_program`` in a loop, the REPL) and no run pays to build it."""
     config = config or model_manager().config
     if not config.result_cache:
         return None
-    return ResultCache(config.cache_dir / "results", max_bytes=config.cache_max_bytes)
+    key = (str(config.cache_dir), config.cache_max_bytes)
+    with _DEFAULT_LOCK:
+        cache = _DEFAULT_CACHES.get(key)
+        if cache is None:
+            cache = _DEFAULT_CACHES[key] = ResultCache(config.cache_dir / "results", max_bytes=config.cache_max_bytes)
+        return cache
+
+
+_DEFAULT_CACHES: dict[tuple[str, int], ResultCache] = {}
+_DEFAULT_LOCK = threading.Lock()
 
 
 # -- entry parsing and validation --------------------------------------------------

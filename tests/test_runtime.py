@@ -198,3 +198,21 @@ def test_checked_programs_are_reused_while_the_registry_is_unchanged():
     registry.add(sleepy)  # a change to the registry: checked again
     assert run_program(source, registry=registry).result == 2
     assert len(run_module._CHECKED) == hits_before + 1
+
+
+def test_the_checked_program_cache_keeps_few_long_programs():
+    """Kept syntax trees are objects the garbage collector walks in every full
+    collection: the cache bounds their total, and keeps no program over half of it."""
+    from visprog import run as run_module
+
+    run_module._CHECKED.clear()
+    registry = Registry([numbers])
+    line = "xs = numbers(2)\n"
+    long_program = line * 2_000 + "result(len(xs))"  # 12,000 nodes
+    for i in range(8):
+        assert run_program(f"# {i}\n{long_program}", registry=registry, limits=Limits(max_source_chars=100_000)).ok
+    kept = [entry[1].scan.nodes for entry in run_module._CHECKED.values()]
+    assert len(kept) == run_module._CHECKED_MAX_NODES // 12_000 and sum(kept) <= run_module._CHECKED_MAX_NODES
+    huge = line * 6_000 + "result(len(xs))"
+    assert run_program(huge, registry=registry, limits=Limits(max_source_chars=200_000, max_statements=10_000)).ok
+    assert all(entry[1].source != huge for entry in run_module._CHECKED.values())

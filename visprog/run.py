@@ -154,6 +154,11 @@ def _input_value(value: Any, limits: Limits, where: str, budget: _InputBudget, d
 #: (run_batch, the REPL, evaluation over a fixed program) then skips parse and check.
 _CHECKED: OrderedDict[tuple[Any, ...], tuple[Registry, Program, tuple[Diagnostic, ...]]] = OrderedDict()
 _CHECKED_SIZE = 64
+#: ... and at most this many syntax-tree nodes in all (a 1,000-line program has about
+#: 6,000; one over half of this is not kept): every node kept is an object the garbage
+#: collector walks in each full collection, so a cache of long programs would slow
+#: every run in the process.
+_CHECKED_MAX_NODES = 60_000
 _CHECKED_LOCK = threading.Lock()
 
 
@@ -186,11 +191,12 @@ def checked_program(program: str | Program, registry: Registry, inputs: tuple[tu
     else:
         parsed = program
     errors = tuple(d for d in check_program(parsed, registry, inputs=dict(inputs), limits=limits) if d.severity == "error")
-    if key is not None:
+    if key is not None and parsed.scan.nodes <= _CHECKED_MAX_NODES // 2:
         with _CHECKED_LOCK:
             _CHECKED[key] = (registry, parsed, errors)
-            while len(_CHECKED) > _CHECKED_SIZE:
-                _CHECKED.popitem(last=False)
+            nodes = sum(entry[1].scan.nodes for entry in _CHECKED.values())
+            while len(_CHECKED) > _CHECKED_SIZE or nodes > _CHECKED_MAX_NODES:
+                nodes -= _CHECKED.popitem(last=False)[1][1].scan.nodes
     if errors:
         raise CheckFailed(list(errors))
     return parsed

@@ -4,6 +4,8 @@ model answered."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from visprog_tools.knowledge import parse_list
@@ -95,3 +97,30 @@ def test_a_model_that_cannot_be_set_up_is_a_tool_error_naming_it(monkeypatch):
     with pytest.raises(ToolUnavailable, match="LIST needs a chat model: unknown chat model 'bogus'"):
         complete("x", chat_model=ConfiguredChatModel("bogus"), purpose="LIST")
 
+
+
+def test_the_converted_offline_model_is_saved_whole(tmp_path):
+    """The GGUF conversion lands in its folder all at once: a save that fails leaves
+    nothing behind, and a half-written folder (config but no weights) is replaced."""
+    from visprog.models.chat import _complete, _save_whole
+
+    class Saves:
+        def __init__(self, files: dict[str, str], fail: bool = False) -> None:
+            self.files, self.fail = files, fail
+
+        def save_pretrained(self, folder):
+            for name, text in self.files.items():
+                (Path(folder) / name).write_text(text)
+            if self.fail:
+                raise OSError("disk full")
+
+    target = tmp_path / "local-llm" / "model"
+    with pytest.raises(OSError, match="disk full"):
+        _save_whole(target, Saves({"config.json": "{}"}, fail=True), Saves({}))
+    assert not target.exists() and list(target.parent.iterdir()) == []
+    target.mkdir()
+    (target / "config.json").write_text("{}")  # half-written by an older version
+    assert not _complete(target)
+    _save_whole(target, Saves({"config.json": "{}", "model.safetensors": "w"}), Saves({"tokenizer.json": "t"}))
+    assert _complete(target) and (target / "tokenizer.json").read_text() == "t"
+    assert [p.name for p in target.parent.iterdir()] == ["model"]

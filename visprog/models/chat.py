@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -87,7 +90,7 @@ class _Runtime:
             path = Path(source)
             if path.suffix == ".gguf":
                 converted = model_manager().config.cache_dir / "local-llm" / path.stem
-                if not (converted / "config.json").is_file():
+                if not _complete(converted):
                     with progress_line(f"preparing the offline planner model {path.stem} (first use only: converting GGUF, about 20 s)"):
                         tokenizer: Any = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
                         model: Any = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name)
@@ -95,8 +98,7 @@ class _Runtime:
                         model.hf_quantizer = None
                         if hasattr(model.config, "quantization_config"):
                             del model.config.quantization_config
-                        model.save_pretrained(converted)
-                        tokenizer.save_pretrained(converted)
+                        _save_whole(converted, model, tokenizer)
                 source = str(converted)
             local = Path(source).is_dir()
             with progress_line(f"loading chat model {Path(source).name}"), (hub_offline() if local else nullcontext()):
@@ -119,6 +121,28 @@ class _Runtime:
         with torch.inference_mode():
             out = self.model.generate(prompt_ids, max_new_tokens=max_new_tokens, do_sample=False)
         return str(self.tokenizer.decode(out[0][prompt_ids.shape[-1]:], skip_special_tokens=True))
+
+
+def _complete(folder: Path) -> bool:
+    return (folder / "config.json").is_file() and any(folder.glob("*.safetensors"))
+
+
+def _save_whole(folder: Path, model: Any, tokenizer: Any) -> None:
+    """Save into a fresh folder beside ``folder``, then rename it into place: a run
+    killed while saving leaves no half-written model for later runs to trip over."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        model.save_pretrained(partial)
+        tokenizer.save_pretrained(partial)
+        if folder.exists():  # another process's, or a half-written one from an older version
+            if _complete(folder):
+                return
+            shutil.rmtree(folder)
+        os.replace(partial, folder)
+    finally:
+        if partial.exists():
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 _RUNTIMES: dict[str, _Runtime] = {}

@@ -1,6 +1,6 @@
 """Newcomers' requests, answered offline: ``visprog.ask(request, image)`` end to end.
 
-38 natural-language requests, written for this benchmark (none comes from ``prompts/``),
+39 natural-language requests, written for this benchmark (none comes from ``prompts/``),
 each with an image the benchmark builds from what ships with the project's dependencies
 (scikit-image's real photos, tiles and compositions of them, the LFW face crops, signs
 drawn with PIL's bundled font) and a ground truth that the offline tools can reach:
@@ -18,6 +18,10 @@ planner, to show that the tools can reach every answer (it must be 100% right).
     python benchmarks/offline_requests.py              # ask the offline default planner
     python benchmarks/offline_requests.py --oracle     # the reference programs
     python benchmarks/offline_requests.py --only count-4,hide-wink --json rows.json
+
+``VISPROG_BENCH_QUICK=1`` (the README test; ``--only`` overrides it) asks only the first
+request of each kind (count, yes/no, text, hide), 4 requests instead of all of them, to
+prove the script works end to end; the figures come from the full run.
 
 Prints one row per request as it finishes, then: answered right (of the requests
 checked), mean planner attempts (``len(result.trace.attempts)``), median and p90 seconds
@@ -46,6 +50,9 @@ import PIL.ImageDraw
 import PIL.ImageFont
 
 BoxT = tuple[float, float, float, float]
+
+#: VISPROG_BENCH_QUICK=1 (the README test): one request of each kind, to prove the script works.
+QUICK = os.environ.get("VISPROG_BENCH_QUICK") == "1"
 
 # Hand-checked face boxes (x1, y1, x2, y2; pixels) in scikit-image's 512x512 photos.
 ASTRONAUT_FACE: BoxT = (172.0, 58.0, 272.0, 180.0)
@@ -489,6 +496,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"unknown request ids: {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
         chosen = [r for r in REQUESTS if r.id in wanted]
+    elif QUICK:
+        first_of_kind: dict[str, Request] = {}
+        for request in REQUESTS:
+            first_of_kind.setdefault(request.kind, request)
+        chosen = list(first_of_kind.values())
     if args.save_images:
         args.save_images.mkdir(parents=True, exist_ok=True)
         for name in sorted({r.scene for r in chosen}):

@@ -9,26 +9,35 @@ Before the fronts work, the issue measured 200 steps -> to_html() 24 s and 207 M
 100 crops -> to_json() 24 s and 328 MB.
 
     .venv/bin/python benchmarks/rendering.py
+
+``VISPROG_BENCH_QUICK=1`` (the README test) makes the long traces 20 steps and 10 crops,
+to prove the script works end to end; the figures come from the full run.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
+#: VISPROG_BENCH_QUICK=1 (the README test): short traces, to prove the script works.
+QUICK = os.environ.get("VISPROG_BENCH_QUICK") == "1"
+STEPS = 20 if QUICK else 200
+CROPS = 10 if QUICK else 100
+
 PROGRAMS = {
     "3 steps": "OBJ0=FACEDET(image=IMAGE)\nIMAGE0=EMOJI(image=IMAGE,object=OBJ0,emoji='smiley')\nFINAL=RESULT(var=IMAGE0)",
-    "200 steps": (
+    f"{STEPS} steps": (
         "OBJ0=FACEDET(image=IMAGE)\nIMG=IMAGE\n"
-        "for i in range(199):\n    IMG=TAG(image=IMG,object=OBJ0)\n"
+        f"for i in range({STEPS - 1}):\n    IMG=TAG(image=IMG,object=OBJ0)\n"
         "FINAL=RESULT(var=IMG)"
     ),
-    "100 crops": (
+    f"{CROPS} crops": (
         "BOX0=LOC(image=IMAGE,object='LEFT')\n"
-        "crops = [CROP(image=IMAGE,box=BOX0) for i in range(100)]\n"
+        f"crops = [CROP(image=IMAGE,box=BOX0) for i in range({CROPS})]\n"
         "result(crops)"
     ),
 }

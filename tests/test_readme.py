@@ -2,10 +2,12 @@
 
 Fenced ``bash`` blocks are run line by line, ``python`` blocks as whole scripts, each in
 a scratch folder that links to the checkout's files (so outputs such as trace.html land
-there, not in the checkout). Two exceptions, both stated here rather than hidden:
+there, not in the checkout). Three exceptions, all stated here rather than hidden:
 
 * the test command itself (``bash scripts/test.sh``): it runs this suite, so running it
   from inside the suite would never end; CI runs it, which is the same check;
+* commands that another test runs as written, with more checks than "exits 0" (``NOT_RUN``
+  names the test): running them here too would only repeat the work;
 * benchmark commands run with ``VISPROG_BENCH_QUICK=1``, which each benchmark reads to
   use small sizes: the test proves the command works and prints its figures; the full
   figures come from running it by hand.
@@ -32,6 +34,10 @@ NOT_RUN = {
         "needs a dataset on disk; run as written by tests/test_evaluation.py",
     ".venv/bin/visprog batch programs/count_left.vp --images 'photos/*.png' --out faces.jsonl":
         "needs photos on disk; run as written by tests/test_evaluation.py",
+    # A ~12 s offline ask: tests/test_planner_offline.py runs it as written and checks
+    # its answer and that stderr stays quiet, which covers "it runs".
+    '.venv/bin/visprog ask "How many faces are there?" --image demos/images/two_people.jpg':
+        "run as written, answer and quiet stderr checked, by tests/test_planner_offline.py",
 }
 FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.S | re.M)
 

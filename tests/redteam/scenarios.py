@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import ctypes
+import functools
 import io
 import json
 import os
@@ -46,6 +47,7 @@ from typing import Any
 import numpy as np
 import PIL.Image
 
+import visprog
 from visprog import (
     Box,
     Detections,
@@ -362,8 +364,11 @@ def registry(kind: str) -> Registry:
 
 
 def warm_up() -> None:
-    """Imports shared by every case, done once in the server before forking (no threads,
-    no OpenCV work: forking must stay safe)."""
+    """Imports shared by every case, done once in the server before forking (no Python
+    threads, no OpenCV work: forking must stay safe), and the astronaut photo that most
+    cases use: reading it imports ``skimage.io`` and SciPy, about 0.2 s that every child
+    would otherwise pay again. (SciPy's OpenBLAS starts a native worker pool, like the
+    one NumPy's starts at import; OpenBLAS shuts its pool down around ``fork``.)"""
     import jsonschema  # noqa: F401 - the tools' argument validator; its import takes seconds
     import rich.console  # noqa: F401
     import skimage.data  # noqa: F401
@@ -371,14 +376,23 @@ def warm_up() -> None:
     from visprog.models.cache import ResultCache  # noqa: F401
 
     registry("both")
+    _astronaut_pixels()
 
 
 # -- images -----------------------------------------------------------------------
 
-def astronaut() -> np.ndarray:
+@functools.cache
+def _astronaut_pixels() -> np.ndarray:
     from skimage import data
 
-    return np.asarray(data.astronaut())  # type: ignore[no-untyped-call]
+    pixels = np.asarray(data.astronaut())  # type: ignore[no-untyped-call]
+    pixels.setflags(write=False)
+    return pixels
+
+
+def astronaut() -> np.ndarray:
+    """scikit-image's astronaut photo (512x512 RGB): a fresh, writable copy per call."""
+    return _astronaut_pixels().copy()
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -1186,6 +1200,22 @@ def sc_wall(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 # -- CLI and rendering ----------------------------------------------------------------------
 
 def _cli(args: list[str], tmp: Path, *, interrupt_after: float | None = None, timeout: float = 12.0) -> dict[str, Any]:
+    observed = _cli_once(args, tmp, interrupt_after=interrupt_after, timeout=timeout)
+    tries = 1
+    # A SIGINT that lands while CPython itself starts (its site module, before any
+    # visprog code) ends in CPython's own traceback and exit 1, which no program can
+    # change; on a loaded machine 0.15 s can fall there. Such a try says nothing about
+    # visprog: interrupt later and try again.
+    while interrupt_after is not None and observed.pop("before_visprog") and tries < 4:
+        interrupt_after *= 2
+        tries += 1
+        observed = _cli_once(args, tmp, interrupt_after=interrupt_after, timeout=timeout)
+    observed.pop("before_visprog", None)
+    observed["tries"] = tries
+    return observed
+
+
+def _cli_once(args: list[str], tmp: Path, *, interrupt_after: float | None, timeout: float) -> dict[str, Any]:
     env = {**os.environ, "VISPROG_CACHE_DIR": str(tmp / "cache"), "VISPROG_CONFIG": str(tmp / "none.toml"),
            "HF_HUB_OFFLINE": "1", "TERM": "xterm", "COLUMNS": "120"}
     started = time.monotonic()
@@ -1211,7 +1241,13 @@ def _cli(args: list[str], tmp: Path, *, interrupt_after: float | None = None, ti
         "internal_error": "internal error" in (text_out + text_err).lower(),
         "stdout": text_out[-400:],
         "message": (text_err.strip().splitlines() or [""])[-1][:300],
+        "before_visprog": (process.returncode == 1 and text_err.rstrip().endswith("KeyboardInterrupt")
+                           and _PACKAGE_DIR not in text_err),
     }
+
+
+#: visprog's own folder: a traceback with no frame in it came from CPython's start-up.
+_PACKAGE_DIR = str(Path(visprog.__file__).resolve().parent)
 
 
 # About 20 s of big-integer arithmetic that no budget stops (the CLI cases interrupt it).

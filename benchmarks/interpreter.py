@@ -15,6 +15,8 @@ over a fixed program, where visprog reuses the parsed and checked program. smola
 has no such reuse; it gets the same texts.
 
 Workloads:
+* a straight-line program of 8 tool-call steps, the size of a VisProg program: here
+  each framework's fixed cost per run (set-up, the run's context, the trace) shows;
 * straight-line programs of 250 to 4,000 tool-call steps (``V7 = noop(x=7)``), to show
   linear scaling: µs/step should stay flat;
 * a loop-heavy program: for, while and a comprehension, 100,000 iterations in all.
@@ -34,9 +36,11 @@ from visprog import Limits, Registry, run_program, tool
 #: VISPROG_BENCH_QUICK=1 (the README test) runs small sizes to prove the script works.
 QUICK = os.environ.get("VISPROG_BENCH_QUICK") == "1"
 REPEATS = 2 if QUICK else 7
+#: Small programs run in a fraction of a millisecond: more runs give a stable best.
+SMALL_REPEATS = 20 if QUICK else 200
 #: Default budgets, except a longer program text for the 4,000-step program.
 LIMITS = Limits(max_source_chars=500_000)
-SIZES = (250,) if QUICK else (250, 1_000, 4_000)
+SIZES = (8, 250) if QUICK else (8, 250, 1_000, 4_000)
 LOOP_PROGRAM = """\
 total = 0
 for i in range(40000):
@@ -135,7 +139,7 @@ def measure(name: str, units: int, unit: str, ours: Callable[[], float], theirs:
         theirs()
     our_times: list[float] = []
     their_times: list[float] = []
-    for _ in range(REPEATS):
+    for _ in range(SMALL_REPEATS if units < 100 else REPEATS):
         our_times.append(ours())
         if theirs is not None:
             their_times.append(theirs())

@@ -10,4 +10,7 @@ typeroot="$(mktemp -d)"
 trap 'rm -rf "$typeroot"' EXIT
 ln -s "$PWD/tools" "$typeroot/visprog_tools"
 MYPYPATH="$typeroot" "$PY" -m mypy -p visprog -p visprog_tools
-"$PY" -m pytest -q "$@"
+# Two workers (this project's machines have 2 cores); a file's tests stay on one worker,
+# so a file's session fixtures (the red-team corpus, the converted offline model) are
+# built once per worker that needs them.
+"$PY" -m pytest -q -n 2 --dist loadfile "$@"

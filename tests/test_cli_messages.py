@@ -205,3 +205,20 @@ def test_ask_checks_its_output_paths_before_planning(folder, capsys, monkeypatch
     monkeypatch.setattr(visprog.planner, "Planner", lambda *a, **k: pytest.fail("planned despite a bad --out"))
     code, out, err = run(capsys, "ask", "Hide the faces", "--image", str(folder / "img.png"), "--out", str(folder / "x.txt"))
     assert code == 2 and out == "" and len(err) == 1 and "unknown image extension .txt" in err[0]
+
+
+def test_interrupted_is_said_even_when_the_interrupt_broke_an_import_of_numpy():
+    """A Ctrl-C in the middle of ``import numpy`` leaves numpy unimportable in that
+    process; saying "interrupted" must not need it (it once raised ImportError there)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['numpy'] = None\n"  # any import of numpy now fails
+        "from visprog.fronts.common import say\n"
+        "say('interrupted')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (0, "visprog: interrupted\n")
+    # Messages that need escaping still get it.
+    assert common.printable("odd \x1b[2J name") == "odd \\x1b[2J name"

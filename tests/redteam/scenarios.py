@@ -1202,10 +1202,10 @@ def sc_wall(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 def _cli(args: list[str], tmp: Path, *, interrupt_after: float | None = None, timeout: float = 12.0) -> dict[str, Any]:
     observed = _cli_once(args, tmp, interrupt_after=interrupt_after, timeout=timeout)
     tries = 1
-    # A SIGINT that lands while CPython itself starts (its site module, before any
-    # visprog code) ends in CPython's own traceback and exit 1, which no program can
-    # change; on a loaded machine 0.15 s can fall there. Such a try says nothing about
-    # visprog: interrupt later and try again.
+    # A SIGINT that lands before the command's main() runs (CPython's start-up, its site
+    # module, or the package import that `python -m` does first) ends in CPython's own
+    # traceback, which no program can change; on a loaded machine 0.15 s can fall there.
+    # Such a try says nothing about visprog's start-up: interrupt later and try again.
     while interrupt_after is not None and observed.pop("before_visprog") and tries < 4:
         interrupt_after *= 2
         tries += 1
@@ -1241,13 +1241,17 @@ def _cli_once(args: list[str], tmp: Path, *, interrupt_after: float | None, time
         "internal_error": "internal error" in (text_out + text_err).lower(),
         "stdout": text_out[-400:],
         "message": (text_err.strip().splitlines() or [""])[-1][:300],
-        "before_visprog": (process.returncode == 1 and text_err.rstrip().endswith("KeyboardInterrupt")
-                           and _PACKAGE_DIR not in text_err),
+        "before_visprog": process.returncode != 130 and (
+            (process.returncode == -signal.SIGINT and not text_err.strip())
+            or (text_err.rstrip().endswith("KeyboardInterrupt") and _MAIN_FILE not in text_err)),
     }
 
 
-#: visprog's own folder: a traceback with no frame in it came from CPython's start-up.
-_PACKAGE_DIR = str(Path(visprog.__file__).resolve().parent)
+#: The command's entry point. Killed by SIGINT with nothing said, the process had not yet
+#: installed Python's handler; a KeyboardInterrupt traceback with no frame in this file
+#: was raised before ``main`` could catch it (CPython's start-up, or importing the
+#: package, which ``python -m`` does before running ``__main__``).
+_MAIN_FILE = str(Path(visprog.__file__).resolve().parent / "__main__.py")
 
 
 # About 20 s of big-integer arithmetic that no budget stops (the CLI cases interrupt it).

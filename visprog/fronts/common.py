@@ -20,9 +20,14 @@ DOWNLOAD_TIMEOUT_S = 30.0
 
 
 def printable(text: str) -> str:
-    from visprog.trace.render import printable
+    if text.isprintable():
+        # Nothing to escape, and no import: after a Ctrl-C that broke off an import of
+        # numpy, importing the renderer (which needs numpy) again would fail, and
+        # "visprog: interrupted" must still be printed.
+        return text
+    from visprog.trace.render import printable as escaped
 
-    return printable(text)
+    return escaped(text)
 
 
 def say(message: str) -> None:

@@ -33,7 +33,7 @@ from visprog.language.rules import (
 from visprog.language.syntax import Program, parse_program, translate_eval_expression
 from visprog.toolkit.intrinsics import EVAL_TOOL, RESULT_TOOL, with_core
 from visprog.toolkit.registry import Registry, Resolved
-from visprog.toolkit.tool import REQUIRED, Alias, Tool
+from visprog.toolkit.tool import Alias, Tool
 from visprog.values.protocol import value_type_named
 
 __all__ = ["DEFAULT_INPUTS", "Diagnostic", "check_program"]
@@ -157,14 +157,6 @@ class _Checker:
         self.suggested = 0
         self.reported_names: set[tuple[int, int]] = set()
         self._all_members: frozenset[str] | None = None
-        self._resolved: dict[str, Resolved | None] = {}
-
-    def resolve(self, name: str) -> Resolved | None:
-        """The registry's answer for ``name``, looked up once per check."""
-        if name in self._resolved:
-            return self._resolved[name]
-        found = self._resolved[name] = self.registry.resolve(name)
-        return found
 
     def report(self, node: ast.AST, code: str, message: str, suggestion: str | None = None) -> None:
         line = getattr(node, "lineno", 1) or 1
@@ -430,7 +422,7 @@ class _Checker:
             return {result} if result else None
         spec = value_type_named(kind)
         if spec is not None and name in spec.tool_methods:
-            resolved = self.resolve(spec.tool_methods[name])
+            resolved = self.registry.resolve(spec.tool_methods[name])
             return set(resolved.tool.return_kinds) if resolved is not None else None
         return None
 
@@ -459,7 +451,7 @@ class _Checker:
             self.report(node, "not-callable", "only tools, built-ins and methods can be called")
             return None
         name = func.id
-        resolved = self.resolve(name)
+        resolved = self.registry.resolve(name)
         if resolved is not None:
             return self.tool_call(node, resolved, arg_types, kw_types, defined)
         if name in BUILTIN_KEYWORDS:
@@ -494,7 +486,7 @@ class _Checker:
             return
         shown = f"{kind}.{func.attr}"
         tool_name = spec.tool_methods[func.attr]
-        resolved = self.resolve(tool_name)
+        resolved = self.registry.resolve(tool_name)
         if resolved is None:
             self.report(func, "unknown-tool", f"{shown} needs the tool '{tool_name}', which is not in the registry",
                         "add the tool package that provides it")
@@ -533,7 +525,7 @@ class _Checker:
         shown = resolved.shown_name
         if tool.name == RESULT_TOOL:
             self.has_result = True
-        reason = tool.unavailable_reason() if tool.requires else None
+        reason = tool.unavailable_reason()
         if reason:
             self.report(node.func, "tool-unavailable", f"{shown} is {reason}")
         params = tool.params[first:] if first else tool.params
@@ -563,7 +555,7 @@ class _Checker:
             given[canonical] = kw
             self.check_type(kw.value, shown, kw.arg, param.kinds, param.type_name, kw_types.get(kw.arg))
         for spec in tool.params:
-            if spec.default is REQUIRED and spec.name not in given and not starred:
+            if spec.required and spec.name not in given and not starred:
                 self.report(node, "missing-argument", f"{shown} needs argument '{resolved.shown_argument(spec.name)}' ({spec.type_name})")
         if tool.name == EVAL_TOOL:
             self.eval_argument(given.get("expr"), defined)

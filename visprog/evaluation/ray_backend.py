@@ -16,7 +16,7 @@ from typing import Any
 
 from visprog import InputError
 from visprog.evaluation.datasets import Item
-from visprog.evaluation.runner import EvalSpec, ItemRunner
+from visprog.evaluation.runner import EvalSpec, ItemRunner, write_records
 
 __all__ = ["RayItemRunner", "run_on_ray"]
 
@@ -98,31 +98,11 @@ def run_on_ray(
                 RayItemRunner, fn_constructor_kwargs={"spec": spec}, batch_size=1,
                 compute=ray.data.ActorPoolStrategy(size=size), **resources,
             )
-            _stream(records.iter_rows(), write, total=len(items), progress=progress, label=f"evaluating on Ray ({size} workers)")
+            rows = (json.loads(row["record"]) for row in records.iter_rows())
+            write_records(rows, write, total=len(items), progress=progress, label=f"evaluating on Ray ({size} workers)")
         finally:
             context.enable_progress_bars = bars
     finally:
         if started_here:
             ray.shutdown()
 
-
-def _stream(rows: Any, write: Callable[[dict[str, Any]], None], *, total: int, progress: bool, label: str) -> None:
-    if not progress:
-        for row in rows:
-            write(json.loads(row["record"]))
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, transient=False, console=Console(stderr=True)) as bar:
-        task = bar.add_task(label, total=total)
-        for row in rows:
-            write(json.loads(row["record"]))
-            bar.advance(task)

@@ -56,7 +56,7 @@ from visprog import (
 from visprog.evaluation.datasets import Dataset, Item
 from visprog.evaluation.metrics import METRICS
 
-__all__ = ["EvalSpec", "ItemRunner", "ResultsFile", "make_header", "read_results", "run_items"]
+__all__ = ["EvalSpec", "ItemRunner", "ResultsFile", "make_header", "read_results", "run_items", "write_records"]
 
 FORMAT = "visprog-eval"
 FORMAT_VERSION = 1
@@ -579,9 +579,17 @@ def read_results(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]
 
 def run_items(runner: ItemRunner, items: Iterable[Item], write: Callable[[dict[str, Any]], None], *, total: int, progress: bool) -> None:
     """The local backend: items one by one in this process, with a progress bar."""
+    write_records((runner.run(item) for item in items), write, total=total, progress=progress, label="evaluating")
+
+
+def write_records(
+    records: Iterable[dict[str, Any]], write: Callable[[dict[str, Any]], None], *, total: int, progress: bool, label: str
+) -> None:
+    """Hand each record to ``write`` as it comes (either backend), with a progress bar on
+    standard error when ``progress``."""
     if not progress:
-        for item in items:
-            write(runner.run(item))
+        for record in records:
+            write(record)
         return
     from rich.console import Console
     from rich.progress import (
@@ -594,7 +602,7 @@ def run_items(runner: ItemRunner, items: Iterable[Item], write: Callable[[dict[s
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, transient=False, console=Console(stderr=True)) as bar:
-        task = bar.add_task("evaluating", total=total)
-        for item in items:
-            write(runner.run(item))
+        task = bar.add_task(label, total=total)
+        for record in records:
+            write(record)
             bar.advance(task)

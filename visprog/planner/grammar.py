@@ -68,6 +68,8 @@ def prefix_kinds() -> dict[str, frozenset[str]]:
     for spec in value_types():
         table.setdefault(spec.prefix, set()).add(spec.name)
     return {prefix: frozenset(kinds) for prefix, kinds in table.items()}
+
+
 #: Catalogue names a request about faces mentions without meaning an emoji.
 _GENERIC_NAMES = ("face", "emoji", "person", "people")
 #: String parameters that take the whole request as one of their values.
@@ -562,6 +564,7 @@ def parse_guide(program: str, registry: Registry) -> list[_GuideLine] | None:
     line form over ``registry``'s tools."""
     import ast
 
+    prefixes = prefix_kinds()
     lines: list[_GuideLine] = []
     for raw in program.strip().splitlines():
         raw = raw.strip()
@@ -578,7 +581,7 @@ def parse_guide(program: str, registry: Registry) -> list[_GuideLine] | None:
         if variable == "FINAL":
             break
         resolved = registry.resolve(node.value.func.id)
-        if resolved is None or variable.rstrip("0123456789") not in prefix_kinds():
+        if resolved is None or variable.rstrip("0123456789") not in prefixes:
             return None
         arguments = [(k.arg, ast.get_source_segment(raw, k.value) or "") for k in node.value.keywords if k.arg]
         lines.append(_GuideLine(variable, resolved.tool.name, arguments))

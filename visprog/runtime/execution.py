@@ -54,7 +54,6 @@ from visprog.values.protocol import SCALAR_TYPES, value_type
 __all__ = ["Execution", "RunResult", "StepEvent", "call_registered_tool"]
 
 budget_clock = time.perf_counter
-_UNSEEN = object()
 
 #: The run whose program is executing on this thread (set while ``step()``/``run()``
 #: run it; copied to the worker threads of its tool calls), for tools that call tools.
@@ -168,7 +167,6 @@ class Execution(Evaluator):
         self.recorder = Recorder(program, self.trace, self.listeners, self.limits.max_trace_steps)
         self._globals: dict[str, Any] = dict(self.inputs)
         self.scopes = [self._globals]
-        self._resolved: dict[str, Resolved | None] = {}
         self._node: ast.stmt | None = None
         self._result: Any = None
         self._done = False
@@ -424,11 +422,7 @@ class Execution(Evaluator):
 
     # -- tools ---------------------------------------------------------------
     def resolve(self, name: str) -> Resolved | None:
-        found = self._resolved.get(name, _UNSEEN)
-        if found is _UNSEEN:
-            # Variable names land here too (assignments ask whether a name is a tool).
-            found = self._resolved[name] = self.registry.resolve(name)
-        return found  # type: ignore[return-value]
+        return self.registry.resolve(name)
 
     def call_tool(self, node: ast.Call, resolved: Resolved, first: tuple[Any, ...] = ()) -> Any:
         tool = resolved.tool
@@ -534,18 +528,15 @@ class Execution(Evaluator):
         tool = resolved.tool
         self._check_cost(resolved, kwargs)
         invocation = run_call(tool, kwargs, resolved.alias, self.context, self.budget)
-        if invocation.cached:
-            call.cached = True
+        call.cached = invocation.cached
         if invocation.notes:
             call.notes.extend(invocation.notes)
-        value = invocation.value
-        if type(value) not in IMMUTABLE_TYPES:
-            self._count_pixels(value)
-        return value
+        self._count_pixels(invocation.value)
+        return invocation.value
 
     @staticmethod
     def _end_call(call: ToolCall, started: float, *, output: Any = None, error: ErrorRecord | None = None) -> None:
-        call.output = output if type(output) in IMMUTABLE_TYPES else snapshot(output)
+        call.output = snapshot(output)
         call.error = error
         call.duration_s = budget_clock() - started
 

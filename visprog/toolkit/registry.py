@@ -42,6 +42,9 @@ class Registry:
         self._aliases: dict[str, Alias] = {}
         #: Bumped by every change, so that caches of checked programs can tell.
         self.version = 0
+        #: Names found by :meth:`resolve` (runs and the checker ask for every call);
+        #: emptied by every change. Misses are not kept: programs ask about any name.
+        self._found: dict[str, Resolved] = {}
         for t in tools:
             self.add(t)
         for a in aliases:
@@ -55,6 +58,7 @@ class Registry:
             raise RegistryError(f"a tool or alias named {new.name!r} is already registered")
         self._tools[new.name] = new
         self.version += 1
+        self._found.clear()
         return new
 
     def add_alias(self, alias: Alias, *, override: bool = False) -> None:
@@ -68,16 +72,23 @@ class Registry:
                 raise RegistryError(f"alias {alias.name!r} maps to unknown argument {canonical!r} of {target.name!r}")
         self._aliases[alias.name] = alias
         self.version += 1
+        self._found.clear()
 
     def resolve(self, name: str) -> Resolved | None:
         """The tool behind a canonical name or alias, or None."""
+        resolved = self._found.get(name)
+        if resolved is not None:
+            return resolved
         found = self._tools.get(name)
         if found is not None:
-            return Resolved(found, None)
-        alias = self._aliases.get(name)
-        if alias is not None:
-            return Resolved(self._tools[alias.target], alias)
-        return None
+            resolved = Resolved(found, None)
+        else:
+            alias = self._aliases.get(name)
+            if alias is None:
+                return None
+            resolved = Resolved(self._tools[alias.target], alias)
+        self._found[name] = resolved
+        return resolved
 
     def __contains__(self, name: object) -> bool:
         return name in self._tools or name in self._aliases

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import textwrap
 import types
@@ -299,7 +298,9 @@ class Tool:
         """None when the tool can run here, else ``"not available: needs ..."``."""
         if not self.requires:
             return None
-        missing = [module for module in self.requires if not _module_present(module)]
+        from visprog.models.manager import module_present
+
+        missing = [module for module in self.requires if not module_present(module)]
         if missing:
             return f"not available: needs {', '.join(missing)} (pip install {' '.join(missing)})"
         return None
@@ -351,10 +352,9 @@ class Tool:
                 not a program value.
             KeyboardInterrupt: passed through, never swallowed.
         """
-        if self.requires:
-            reason = self.unavailable_reason()
-            if reason:
-                raise ToolUnavailable(f"{alias.name if alias else self.name} is {reason}")
+        reason = self.unavailable_reason()
+        if reason:
+            raise ToolUnavailable(f"{alias.name if alias else self.name} is {reason}")
         bound = self.bind(arguments, alias)
         if context is None:
             context = current_context()
@@ -492,18 +492,6 @@ def _jsonable(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool)) or (
         isinstance(value, (list, tuple)) and all(_jsonable(v) for v in value)
     )
-
-
-_MODULE_CACHE: dict[str, bool] = {}
-
-
-def _module_present(module: str) -> bool:
-    if module not in _MODULE_CACHE:
-        try:
-            _MODULE_CACHE[module] = importlib.util.find_spec(module) is not None
-        except (ImportError, ValueError):
-            _MODULE_CACHE[module] = False
-    return _MODULE_CACHE[module]
 
 
 def _describe(func: Callable[..., Any], name: str) -> tuple[str, list[ParamSpec], str, str, frozenset[str]]:

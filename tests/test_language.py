@@ -49,3 +49,12 @@ def test_statement_text_for_compound_statements():
     program = parse_program("for i in range(3):\n    x = i\nresult(x)")
     loop = program.tree.body[0]
     assert program.statement_text(loop) == "for i in range(3):"
+
+
+def test_a_null_byte_is_a_syntax_error_with_its_place_on_every_python():
+    # Before Python 3.11.4 the parser raised ValueError for NUL, which escaped as a crash.
+    with pytest.raises(ProgramSyntaxError, match="holds a null byte") as caught:
+        parse_program("x = 1\nyy = 'a\x00b'\nresult(x)")
+    assert (caught.value.line, caught.value.column) == (2, 8)
+    with pytest.raises(ProgramSyntaxError, match="EVAL expression holds a null byte"):
+        translate_eval_expression("{X} == 'a\x00'")

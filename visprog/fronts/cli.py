@@ -130,7 +130,7 @@ def missing_inputs(program: str, diagnostics: list[Any]) -> tuple[dict[str, tupl
     """
     try:
         tree = ast.parse(program)
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
         return {}, []
     assigned = _assigned_names(tree)
     at: dict[tuple[int, int], str] = {}
@@ -162,7 +162,7 @@ def result_kinds(program: str, registry: Any) -> frozenset[str] | None:
     None when it is not known statically."""
     try:
         tree = ast.parse(program)
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
         return None
     if any(isinstance(node, ast.FunctionDef) for node in tree.body):
         return None  # an entry function's return value: not followed here

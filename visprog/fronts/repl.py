@@ -178,12 +178,13 @@ class Repl:
         text = "\n".join(lines)
         try:
             ast.parse(text)
-        except SyntaxError as exc:
+        except (SyntaxError, ValueError) as exc:
             if _opens_block(lines, changed):
                 self.say("    (block opened: add its body with append, indented)")
                 return True
-            where = f"line {exc.lineno}, column {exc.offset}" if exc.lineno else "here"
-            self.error(f"{where}: {exc.msg}; the line was not added")
+            lineno = getattr(exc, "lineno", None)  # a ValueError (NUL, Python < 3.11.4) has no position
+            where = f"line {lineno}, column {getattr(exc, 'offset', None)}" if lineno else "here"
+            self.error(f"{where}: {getattr(exc, 'msg', str(exc))}; the line was not added")
             return False
         names = sorted(DEFAULT_INPUTS | set(self.inputs))
         diagnostics = [d for d in check_program(text, self.registry, inputs=names) if d.code != "missing-result"]
@@ -554,7 +555,7 @@ def _opens_block(lines: list[str], changed: int) -> bool:
     candidate = [*lines[:changed], body, *lines[changed:]]
     try:
         ast.parse("\n".join(candidate))
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
         return False
     return True
 

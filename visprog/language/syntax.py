@@ -88,6 +88,7 @@ def parse_program(source: str, *, max_source_chars: int = 50_000) -> Program:
     # Tabs are left alone: Python's parser reads tab indentation itself, and expanding
     # them would change string literals that hold a tab.
     source = source.replace("\r\n", "\n")
+    _refuse_null_bytes(source, "program")
     try:
         tree = ast.parse(source, mode="exec")
     except SyntaxError as exc:
@@ -105,6 +106,16 @@ def parse_program(source: str, *, max_source_chars: int = 50_000) -> Program:
     else:
         form = "python"
     return Program(source=source, tree=tree, form=form, entry=entry, scan=scan(tree))
+
+
+def _refuse_null_bytes(text: str, what: str) -> None:
+    """Python's parser refuses NUL with ValueError before 3.11.4 and SyntaxError after:
+    refuse it here, the same way on every version, saying where it is."""
+    at = text.find("\x00")
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise ProgramSyntaxError(f"syntax error: the {what} holds a null byte", line, column)
 
 
 def _is_step_line(node: ast.stmt) -> bool:
@@ -131,6 +142,7 @@ def translate_eval_expression(expr: str) -> str:
     Raises:
         ProgramSyntaxError: the expression does not tokenize.
     """
+    _refuse_null_bytes(expr, "EVAL expression")
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(expr).readline))
     except (tokenize.TokenError, SyntaxError) as exc:

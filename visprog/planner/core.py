@@ -198,7 +198,7 @@ class Planner:
             names: set[str] = set()
             try:
                 tree = ast.parse(self.selector.examples[index].program)
-            except SyntaxError:
+            except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
                 tree = ast.Module(body=[], type_ignores=[])
             for node in ast.walk(tree):
                 if isinstance(node, ast.Call):
@@ -402,7 +402,7 @@ class Planner:
         """Diagnostics for calls of tools that cannot run here (the checker accepts them)."""
         try:
             tree = ast.parse(program)
-        except SyntaxError:
+        except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
             return []
         out = []
         for node in ast.walk(tree):

@@ -176,7 +176,7 @@ def _example_numbers(registry: Registry, programs: Iterable[str]) -> dict[tuple[
     for program in programs:
         try:
             tree = ast.parse(program)
-        except SyntaxError:
+        except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
             continue
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
@@ -572,7 +572,7 @@ def parse_guide(program: str, registry: Registry) -> list[_GuideLine] | None:
             continue
         try:
             node = ast.parse(raw).body[0]
-        except (SyntaxError, IndexError):
+        except (SyntaxError, ValueError, IndexError):  # ValueError: NUL, Python < 3.11.4
             return None
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                 and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)):

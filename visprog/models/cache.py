@@ -46,17 +46,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
-import numpy as np
-
 from visprog.models.config import DEFAULT_CACHE_MAX_BYTES, Config
 from visprog.models.manager import ModelManager, model_manager
-from visprog.values.core import DEFAULT_MAX_PIXELS, Box, Detections, Image, Mask
-from visprog.values.protocol import is_sandbox_value, value_type
+from visprog.values.core import DEFAULT_MAX_PIXELS
+from visprog.values.protocol import approx_bytes, cache_token, copy_value, is_sandbox_value, value_type
 
 __all__ = ["CACHE_FORMAT", "TORCH_LIBRARIES", "ResultCache", "default_result_cache"]
 
 #: Version of the on-disk entry format and of the key recipe; bump to orphan old entries.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 #: Model libraries that run on torch: their results depend on the device and dtype.
 TORCH_LIBRARIES = frozenset({"transformers", "open_clip", "segment_anything", "diffusers", "torch", "timm"})
@@ -145,7 +143,7 @@ class ResultCache:
         """
         tokens: list[Any] = []
         for name in sorted(bound):
-            token = _token(bound[name])
+            token = cache_token(bound[name])
             if token is None and bound[name] is not None:
                 return None
             tokens.append([name, token])
@@ -202,7 +200,7 @@ class ResultCache:
                 self.hits += 1
         if found is not None:
             self._touch(key)
-            return True, _copy(found[0]), found[1]
+            return True, copy_value(found[0]), found[1]
         value, notes, ok = self._read(key, tool)
         if not ok:
             with self._lock:
@@ -211,7 +209,7 @@ class ResultCache:
         self._remember(key, value, notes)
         with self._lock:
             self.hits += 1
-        return True, _copy(value), notes
+        return True, copy_value(value), notes
 
     def _read(self, key: str, tool: Any) -> tuple[Any, tuple[str, ...], bool]:
         path = self._path(key)
@@ -243,10 +241,7 @@ class ResultCache:
         values are ignored."""
         if not is_sandbox_value(value):
             return
-        try:
-            stored = _copy(value)
-        except RecursionError:
-            return
+        stored = copy_value(value)
         kept = tuple(str(n) for n in notes)
         self._remember(key, stored, kept)
         if self.folder is not None:
@@ -367,13 +362,24 @@ class ResultCache:
 
     # -- memory ---------------------------------------------------------------
 
+    @property
+    def memory_bytes(self) -> int:
+        """About how many bytes the decoded results kept in memory hold (each sized by
+        the value-type protocol's :func:`~visprog.values.protocol.approx_bytes`)."""
+        return self._memory_bytes
+
+    @property
+    def memory_entries(self) -> int:
+        """How many decoded results are kept in memory."""
+        return len(self._memory)
+
     def clear_memory(self) -> None:
         with self._lock:
             self._memory.clear()
             self._memory_bytes = 0
 
     def _remember(self, key: str, value: Any, notes: tuple[str, ...] = ()) -> None:
-        size = _approx_bytes(value) + sum(len(n) for n in notes)
+        size = approx_bytes(value) + sum(len(n) for n in notes)
         if size > self.memory_max_bytes // 4:
             return
         with self._lock:
@@ -584,92 +590,6 @@ def _fully_encoded(data: Any, depth: int = 0) -> bool:
             return False
         return all(_fully_encoded(v, depth + 1) for v in data.values() if isinstance(v, (list, dict)))
     return True
-
-
-# -- copies and sizes ---------------------------------------------------------------
-
-def _copy(value: Any, depth: int = 0) -> Any:
-    """Containers rebuilt; immutable values shared; other value types copied by their
-    value-type ``copy``."""
-    if depth > _MAX_COPY_DEPTH:
-        raise RecursionError("value nested too deeply to copy")
-    kind = type(value)
-    if kind is list:
-        return [_copy(v, depth + 1) for v in value]
-    if kind is tuple:
-        return tuple(_copy(v, depth + 1) for v in value)
-    if kind is dict:
-        return {k: _copy(v, depth + 1) for k, v in value.items()}
-    spec = value_type(kind)
-    if spec is not None and spec.copy is not None:
-        return spec.copy(value)
-    return value
-
-
-def _approx_bytes(value: Any, depth: int = 0) -> int:
-    if depth > _MAX_COPY_DEPTH:
-        return 0
-    if isinstance(value, Image):
-        return value.width * value.height * 4 + 256
-    if isinstance(value, Mask):
-        return int(value.array.nbytes) + 256
-    if isinstance(value, Box):
-        return 200 + (_approx_bytes(value.mask, depth + 1) if value.mask is not None else 0)
-    if isinstance(value, Detections):
-        return 64 + sum(_approx_bytes(b, depth + 1) for b in value)
-    if isinstance(value, str):
-        return 50 + len(value)
-    if isinstance(value, (list, tuple)):
-        return 64 + sum(8 + _approx_bytes(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return 64 + sum(16 + _approx_bytes(k, depth + 1) + _approx_bytes(v, depth + 1) for k, v in value.items())
-    if isinstance(value, int):
-        return 28 + value.bit_length() // 8
-    return 64
-
-
-# -- key parts --------------------------------------------------------------------
-
-def _token(value: Any, depth: int = 0) -> Any:
-    """A JSON-able identity of an argument, or None when it cannot be part of a key."""
-    if depth > _MAX_COPY_DEPTH:
-        return None
-    kind = type(value)
-    if value is None or kind in (bool, int, str):
-        return value
-    if kind is float:
-        return ["float", repr(value)]
-    if kind in (list, tuple):
-        tokens = [_token(v, depth + 1) for v in value]
-        if any(t is None and v is not None for t, v in zip(tokens, value)):
-            return None
-        return [kind.__name__, tokens]
-    if kind is dict:
-        items = []
-        for k, v in value.items():
-            token = _token(v, depth + 1)
-            if token is None and v is not None:
-                return None
-            items.append([repr(k), _token(k, depth + 1), token])
-        return ["dict", sorted(items, key=lambda item: str(item[0]))]
-    if kind is range:
-        return ["range", value.start, value.stop, value.step]
-    if kind is Image:
-        return ["Image", value.content_hash]
-    if kind is Mask:
-        return ["Mask", hashlib.sha256(np.packbits(value.array).tobytes()).hexdigest(), list(value.shape)]
-    if kind is Box:
-        mask = _token(value.mask, depth + 1) if value.mask is not None else None
-        return ["Box", [repr(v) for v in value.as_tuple()], value.label, repr(value.score), mask]
-    if kind is Detections:
-        return ["Detections", [_token(b, depth + 1) for b in value]]
-    spec = value_type(kind)
-    if spec is not None and spec.token is not None:
-        try:
-            return [spec.name, spec.token(value)]
-        except Exception:  # noqa: BLE001 - a failing token means "not cacheable"
-            return None
-    return None
 
 
 _VERSION_LOCK = threading.Lock()

@@ -212,7 +212,7 @@ def approx_bytes(value: Any, depth: int = 0) -> int:
     if kind is str:
         return 50 + len(value)
     if kind is int:
-        return 28 + value.bit_length() // 8
+        return 28 + int(value.bit_length()) // 8
     if kind is list or kind is tuple:
         return 64 + sum(8 + approx_bytes(v, depth + 1) for v in value)
     if kind is dict:

@@ -347,6 +347,8 @@ def _as_pil(value: Any) -> tuple[Image.Image, tuple[int, int] | None] | None:
 def score(item: dict[str, Any], ok: bool, result: Any, error: str, paths: dict[str, Path]) -> tuple[bool, str]:
     """(right, short reason) for one item's outcome."""
     expect = item["expect"]
+    if error.startswith("CRASH"):
+        return False, error[:90]
     if "refuse" in expect:
         if ok:
             return False, f"answered {_flatten(result)[:40]!r} instead of refusing"
@@ -397,6 +399,8 @@ def run_item(item: dict[str, Any], paths: dict[str, Path]) -> Outcome:
         error = "" if err is None else f"{getattr(err, 'kind', '')}: {getattr(err, 'message', err)}"
     except VisprogError as exc:
         ok, result, error = False, None, f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a crash of ask is the item's failure, not the runner's
+        ok, result, error = False, None, f"CRASH {type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - start
     right, reason = score(item, ok, result, error, paths)
     shown = "<image>" if _as_pil(result) is not None else _flatten(result)[:60] if ok else ""

@@ -1202,10 +1202,12 @@ def sc_wall(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 def _cli(args: list[str], tmp: Path, *, interrupt_after: float | None = None, timeout: float = 12.0) -> dict[str, Any]:
     observed = _cli_once(args, tmp, interrupt_after=interrupt_after, timeout=timeout)
     tries = 1
-    # A SIGINT that lands before the command's main() runs (CPython's start-up, its site
-    # module, or the package import that `python -m` does first) ends in CPython's own
-    # traceback, which no program can change; on a loaded machine 0.15 s can fall there.
-    # Such a try says nothing about visprog's start-up: interrupt later and try again.
+    # The interrupt is timed from a readiness marker (see _cli_once), so it lands inside
+    # the command's main(). Should the marker never come (a change of Python's import
+    # system), a SIGINT that lands before main() runs (CPython's start-up, its site module,
+    # or the package import that `python -m` does first) ends in CPython's own traceback,
+    # or kills the process with -2 and nothing said, which no program can change: such a
+    # try says nothing about visprog's start-up, so interrupt later and try again.
     while interrupt_after is not None and observed.pop("before_visprog") and tries < 4:
         interrupt_after *= 2
         tries += 1
@@ -1219,18 +1221,43 @@ def _cli_once(args: list[str], tmp: Path, *, interrupt_after: float | None, time
     env = {**os.environ, "VISPROG_CACHE_DIR": str(tmp / "cache"), "VISPROG_CONFIG": str(tmp / "none.toml"),
            "HF_HUB_OFFLINE": "1", "TERM": "xterm", "COLUMNS": "120"}
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "visprog", *args], cwd=tmp, env=env,
+    # To interrupt, Python reports each import as it completes (-X importtime, on stderr):
+    # the first module that the command's main() imports, the `visprog.fronts` package,
+    # marks the moment main() runs. Timed from there, the SIGINT lands in visprog's own
+    # start-up whatever the machine's load (timed from the spawn, it fell in CPython's
+    # start-up on a busy machine: -2 and no output, or CPython's traceback).
+    python = [sys.executable, "-X", "importtime"] if interrupt_after is not None else [sys.executable]
+    process = subprocess.Popen([*python, "-m", "visprog", *args], cwd=tmp, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    streams: dict[str, list[bytes]] = {"out": [], "err": []}
+    ready = threading.Event()
+
+    def drain(name: str, stream: Any) -> None:
+        for line in iter(stream.readline, b""):
+            streams[name].append(line)
+            if name == "err" and line.startswith(b"import time:") and line.rsplit(b"|", 1)[-1].strip() == b"visprog.fronts":
+                ready.set()
+        if name == "err":
+            ready.set()  # the process ended: nothing more to wait for
+
+    readers = [threading.Thread(target=drain, args=(name, stream), daemon=True)
+               for name, stream in (("out", process.stdout), ("err", process.stderr))]
+    for reader in readers:
+        reader.start()
     if interrupt_after is not None:
+        ready.wait(timeout / 2)
         time.sleep(interrupt_after)
-        process.send_signal(signal.SIGINT)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
     try:
-        out, err = process.communicate(timeout=timeout)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
-        out, err = process.communicate()
-    text_err = err.decode(errors="replace")
-    text_out = out.decode(errors="replace")
+        process.wait()
+    for reader in readers:
+        reader.join(timeout=5)
+    text_err = "".join(line.decode(errors="replace") for line in streams["err"] if not line.startswith(b"import time:"))
+    text_out = b"".join(streams["out"]).decode(errors="replace")
     return {
         "raised": None,
         "exit_code": process.returncode,

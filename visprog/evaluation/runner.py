@@ -55,6 +55,7 @@ from visprog import (
 )
 from visprog.evaluation.datasets import Dataset, Item
 from visprog.evaluation.metrics import METRICS
+from visprog.models.chat import chat_model_label
 
 __all__ = ["EvalSpec", "ItemRunner", "ResultsFile", "make_header", "read_results", "run_items", "write_records"]
 
@@ -114,19 +115,6 @@ class EvalSpec:
     plan: bool = False
     trace_dir: str | None = None
     max_trace_bytes: int = 2_000_000
-
-
-def chat_model_label(chat_model: Any) -> str | None:
-    """A readable, stable name for a chat model (spec string, or class and model name)."""
-    if chat_model is None:
-        return os.environ.get("VISPROG_LLM") or "local"
-    if isinstance(chat_model, str):
-        return chat_model
-    for attr in ("model_name", "model", "model_id", "model_path"):
-        value = getattr(chat_model, attr, None)
-        if isinstance(value, str) and value:
-            return f"{type(chat_model).__name__}:{value}"
-    return type(chat_model).__name__
 
 
 def _resolve_chat_model(chat_model: Any) -> Any:

@@ -397,6 +397,28 @@ def test_vqa_batched_equals_one_by_one(tiny_models: ModelManager, colored: list[
     assert len(set(batched)) > 1  # answers depend on the image
 
 
+def test_vqa_answers_do_not_depend_on_the_other_questions_in_the_batch(tiny_models: ModelManager, colored: list[Image]) -> None:
+    """Questions of different token lengths in one call: each answer is what the model
+    card's recipe (``processor(image, question)``, ``generate``) gives that image and
+    question alone. BLIP's answer decoder attends to the whole question encoding, padding
+    included, so padding the short questions to the long one changes their answers."""
+    from visprog_tools.vision.blip import ANSWER_TOKENS, vqa
+    from visprog_tools.vision.specs import VQA
+
+    questions = ["what?", "what color is the car?", "is there a red dog or a blue cat in the photo?", "what color?"]
+    processor, model = tiny_models.load(VQA)
+    assert len({len(processor.tokenizer(q)["input_ids"]) for q in questions}) == 4
+    card = []
+    for im, q in zip(colored, questions):
+        inputs = processor(images=im.pil, text=q, return_tensors="pt")
+        with torch.inference_mode():
+            out = model.generate(**inputs, max_new_tokens=ANSWER_TOKENS, num_beams=1, do_sample=False)
+        card.append(processor.decode(out[0], skip_special_tokens=True).strip())
+    assert vqa.func(image=colored, question=questions) == card
+    # and a question's answer does not change with its neighbours
+    assert vqa.func(image=colored[:2], question=questions[:2]) == card[:2]
+
+
 def test_caption_batched_equals_one_by_one(tiny_models: ModelManager, colored: list[Image]) -> None:
     from visprog_tools.vision.blip import caption
 

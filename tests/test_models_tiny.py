@@ -249,6 +249,33 @@ def test_segment_masks_from_a_crop_align_with_the_root(tiny_models: ModelManager
     assert not mask[:50, :].any() and not mask[:, :80].any()  # nothing outside the crop
 
 
+def test_segment_equals_sam_predictor(tiny_models: ModelManager, scene: Image) -> None:
+    """Side by side with ``SamPredictor`` as SAM's notebook uses it: boxes with
+    ``multimask_output=False``; one point, the best of three masks; several points, a
+    single mask (``multimask_output=False``)."""
+    from segment_anything import SamPredictor
+    from visprog_tools.vision import segmentation
+    from visprog_tools.vision.specs import SEGMENTER
+
+    predictor = SamPredictor(tiny_models.load(SEGMENTER))
+    predictor.set_image(scene.to_array())
+    boxes = [Box(10, 10, 70, 60), Box(90, 60, 150, 110)]
+    found = segmentation.segment.func(image=scene, objects=Detections(boxes), points=None)
+    for box, got in zip(boxes, found):
+        masks, scores, _ = predictor.predict(box=np.array(box.as_tuple()), multimask_output=False)
+        assert got.mask is not None and np.array_equal(got.mask.array, masks[0])
+        assert got.score == pytest.approx(float(scores[0]), abs=1e-5)
+    one = [[30.0, 30.0]]
+    masks, scores, _ = predictor.predict(point_coords=np.array(one), point_labels=np.ones(1), multimask_output=True)
+    [got] = segmentation.segment.func(image=scene, objects=None, points=one)
+    assert got.mask is not None and np.array_equal(got.mask.array, masks[int(np.argmax(scores))])
+    several = [[30.0, 30.0], [50.0, 40.0], [120.0, 80.0]]
+    masks, scores, _ = predictor.predict(point_coords=np.array(several), point_labels=np.ones(3), multimask_output=False)
+    [got] = segmentation.segment.func(image=scene, objects=None, points=several)
+    assert got.mask is not None and np.array_equal(got.mask.array, masks[0])
+    assert got.score == pytest.approx(float(scores[0]), abs=1e-5)
+
+
 def _extent(mask: np.ndarray) -> tuple[float, float, float, float]:
     """``(x1, y1, x2, y2)`` of the set pixels, x2/y2 exclusive."""
     ys, xs = np.nonzero(mask)
@@ -517,6 +544,28 @@ def test_text_embeddings_follow_the_checkpoint_not_its_path(tiny_models: ModelMa
     key = clip.text_model_key()
     set_model_manager(HalfOnCpu(Config(device="cpu", cache_dir=tmp_path, models={"clip": model_id})))
     assert clip.text_model_key() != key and "float16" in clip.text_model_key()
+
+
+def test_clip_hub_repositories_come_from_open_clips_registry_without_torch(tmp_path: Path) -> None:
+    """Presence checks read open_clip's own registry (``list_pretrained``,
+    ``get_pretrained_cfg``), not its source, and import no torch doing it."""
+    import subprocess
+    import sys
+
+    import open_clip
+    import visprog_tools.vision.specs as specs
+
+    assert "ast.parse" not in Path(specs.__file__).read_text(encoding="utf-8")
+    script = (
+        "import sys\nfrom visprog_tools.vision import specs\n"
+        "print(specs._clip_hub_repo('ViT-B-32', 'laion2b_s34b_b79k'), specs._clip_hub_repo('RN50', 'openai'))\n"
+        "print(len(specs._open_clip_registry().list_pretrained()), 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    repos, last = done.stdout.strip().splitlines()
+    expected = [str(open_clip.get_pretrained_cfg(a, t).get("hf_hub", "")).rstrip("/") for a, t in [("ViT-B-32", "laion2b_s34b_b79k"), ("RN50", "openai")]]
+    assert repos == " ".join(expected) and all(expected)
+    assert last == f"{len(open_clip.list_pretrained())} False"
 
 
 # -- BLIP ----------------------------------------------------------------------------

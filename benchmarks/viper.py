@@ -1,6 +1,7 @@
 """ViperGPT-style programs end to end (issue 11), through the public API.
 
-Three figures, all with the fake model tools of ``tests/viper`` (they answer from a
+First the test oracle is checked on the corpus (:func:`oracle`). Then three figures, all
+with the fake model tools of ``tests/viper`` (they answer from a
 scene table in microseconds, so the figures measure visprog, not a model):
 
 * the corpus (``tests/viper/corpus.py``): every program checked and run with
@@ -68,6 +69,57 @@ def corpus() -> None:
           f"{total_warm / calls * 1e6:6.1f} µs per tool call")
 
 
+def oracle() -> None:
+    """The test oracle (``tests/viper/reference.py``, ViperGPT's semantics in plain
+    Python) on the corpus: every case gives its hand-computed answer in every variant an
+    implementation may choose, each mutant (a known mistake) is caught by enough cases,
+    and the oracle reaches every fake tool. These check the *test data*; the suite runs
+    the product on the same corpus (``tests/viper/test_corpus.py``). Exits non-zero on a
+    failure."""
+    from collections import Counter
+
+    from tests.viper.corpus import CASES
+    from tests.viper.reference import MUTANTS, VARIANTS, matches, run_reference
+
+    wrong: list[str] = []
+    calls: Counter[str] = Counter()
+    prompts = 0
+    for variant in VARIANTS:
+        for case in CASES:
+            try:
+                result, env = run_reference(case, variant)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                wrong.append(f"{case.name} [{variant.name}]: {type(exc).__name__}: {exc}")
+                continue
+            calls.update(env.calls)
+            prompts += len(env.chat.asked)
+            problem = matches(result, case.expected, case.scene)
+            if problem is not None:
+                wrong.append(f"{case.name} [{variant.name}]: {problem}")
+    minimum = {"mutant-y-down": 19, "mutant-depth-inverted": 7, "mutant-sort-ignores-key": 11}
+    caught: dict[str, int] = {}
+    for mutant in MUTANTS:
+        count = 0
+        for case in CASES:
+            try:
+                result, _ = run_reference(case, mutant)
+            except Exception:  # noqa: BLE001 - a crash is a caught mutant too
+                count += 1
+                continue
+            count += matches(result, case.expected, case.scene) is not None
+        caught[mutant.name] = count
+    runs = len(CASES) * len(VARIANTS)
+    print(f"oracle: {runs - len(wrong)} of {runs} runs ({len(CASES)} cases x {len(VARIANTS)} variants) give the hand-computed answer")
+    print("  mutants caught by: " + ", ".join(f"{name} {n} cases (need {minimum[name]})" for name, n in caught.items()))
+    missing = {"detect", "vqa", "classify_image", "similarity", "depth"} - set(calls)
+    failures = wrong + [f"{n} caught by only {k} cases" for n, k in caught.items() if k < minimum[n]]
+    failures += [f"the oracle never called {sorted(missing)}"] if missing else []
+    failures += ["the oracle never asked the chat model"] if prompts == 0 else []
+    if failures:
+        print("ORACLE FAILURES:\n  " + "\n  ".join(failures))
+        raise SystemExit(1)
+
+
 def method_overhead() -> None:
     from tests.viper.corpus import KITCHEN
     from tests.viper.scene_tools import render, scene_chat_model, scene_registry
@@ -112,6 +164,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     print("ViperGPT-style programs through run_program, fake model tools (CPU time, best of "
           f"{REPEATS} where repeated)")
+    oracle()
     corpus()
     method_overhead()
     key_lambda()

@@ -154,6 +154,10 @@ class Patch:
         return _KeylessList(patches) if self._env.variant.sort_ignores_key else patches
 
     def exists(self, object_name: str) -> bool:
+        if self._env.variant.exists == "implementation" and (object_name.isdigit() or object_name.lower().startswith("number")):
+            wanted = _coerce_to_numeric(object_name.lower().replace("number", "").strip())
+            read = _coerce_to_numeric(self.simple_query("What number is written in the image (in digits)?"))
+            return bool(read == wanted)
         patches = self.find(object_name)
         if self._env.variant.exists == "implementation":
             patches = [p for p in patches if "yes" in p.simple_query(f"Is this a {object_name}?")]
@@ -216,13 +220,13 @@ def _best_image_match(env: Env, list_patches: Sequence[Patch], content: Sequence
     if not list_patches:
         return None
     boxes = Detections([Box(*p._box) for p in list_patches])
-    picks = set()
-    for text in content:
-        best = env.call("classify", image=env.image, categories=[text], objects=boxes)[0]
-        picks.add(next(i for i, b in enumerate(boxes) if b.as_tuple() == best.as_tuple()))
-    if len(picks) != 1:
-        raise ValueError(f"the texts {list(content)} pick different patches {sorted(picks)}; the oracle cannot average them")
-    index = picks.pop()
+    totals = [0.0] * len(boxes)
+    for text in [content] if isinstance(content, str) else content:
+        for i, scored in enumerate(env.call("similarity", image=env.image, objects=boxes, text=f"photo of {text}")):
+            totals[i] += float(scored.score or 0.0)
+    index = max(range(len(totals)), key=lambda i: totals[i])
+    if totals.count(totals[index]) > 1:
+        raise ValueError(f"the texts {content!r} tie between patches {[i for i, t in enumerate(totals) if t == totals[index]]}")
     return index if return_index else list_patches[index]
 
 

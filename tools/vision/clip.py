@@ -431,3 +431,30 @@ def select(image: Image, objects: Detections, query: str, category: str | None =
             best = int(probs[:, j].argmax())
             chosen.append(candidates[best].with_label(q, float(probs[best, j])))
     return Detections(chosen)
+
+
+@tool(family="vision", requires=("torch", "open_clip"), cacheable=True, models=[CLIP])
+def similarity(image: Image, objects: Detections, text: str) -> Detections:
+    """CLIP's cosine similarity between each object's crop and one text, as it is.
+
+    The text is embedded exactly as given (no template, no CuPL description), each
+    crop with CLIP's image preprocessing; the score is the cosine of the two normalised
+    embeddings, in [-1, 1] (not a probability). ViperGPT's ``best_image_match`` averages
+    these over its texts (``CLIPModel.compare`` in its ``vision_models.py``).
+
+    Args:
+        image: the image the objects are in.
+        objects: the boxes to score (root pixels).
+        text: the text, e.g. "photo of red car".
+
+    Returns:
+        The objects in the order given, each with its similarity as its score.
+    """
+    phrase = " ".join(text.split())
+    if not phrase:
+        raise ToolError("text must be non-empty", argument="text")
+    boxes = list(objects)
+    if not boxes:
+        return Detections([])
+    scores = embed_images(_crops(image, boxes)) @ embed_sentences([phrase])[0]
+    return Detections([b.with_label(b.label, float(s)) for b, s in zip(boxes, scores)])

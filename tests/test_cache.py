@@ -3,6 +3,7 @@ with one warning, a size cap with LRU eviction, and copies in and out."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 
 from visprog import Detections, Image, InputError, Registry, RunContext, run_program, tool
 from visprog.models import Config, ModelManager, ModelSpec
-from visprog.models.cache import CACHE_FORMAT, ResultCache, default_result_cache
+from visprog.models.cache import CACHE_FORMAT, ResultCache, _seal, default_result_cache
 from visprog.models.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -278,16 +279,22 @@ def test_a_value_the_codec_can_only_summarise_is_not_stored_on_disk(tmp_path: Pa
 
 # -- validated reads -----------------------------------------------------------------------
 
+def _reseal(entry: Path, data: dict[str, Any]) -> None:
+    """Write an entry's fields back with a checksum that matches them (a careful edit)."""
+    entry.write_bytes(_seal(json.dumps(data["body"], separators=(",", ":")).encode()))
+
+
 def _damage(entry: Path, how: str) -> None:
     data = json.loads(entry.read_text())
+    body = data["body"]  # [key, tool, notes, value]
     if how == "null":
-        data["value"] = None
+        body[3] = None
     elif how == "number":
-        data["value"] = 42
+        body[3] = 42
     elif how == "wrong value type":
-        data["value"] = {"type": "Detections", "boxes": []}
+        body[3] = {"type": "Detections", "boxes": []}
     elif how == "other key":
-        data["key"] = "0" * 64
+        body[0] = "0" * 64
     elif how == "old format":
         data["visprog_cache"] = CACHE_FORMAT - 1
     elif how == "picture bomb":
@@ -297,15 +304,17 @@ def _damage(entry: Path, how: str) -> None:
 
         ihdr = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
         png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
-        data["value"] = [{"type": "Image", "offset": [0, 0], "root_size": [1, 1], "png": "data:image/png;base64," + base64.b64encode(png).decode()}]
+        body[3] = [{"type": "Image", "offset": [0, 0], "root_size": [1, 1], "png": "data:image/png;base64," + base64.b64encode(png).decode()}]
     if how == "truncated":
         entry.write_text(entry.read_text()[:20])
     elif how == "garbage":
         entry.write_bytes(os.urandom(300))
     elif how == "raw null":
         entry.write_text("null")
-    else:
+    elif how == "old format":
         entry.write_text(json.dumps(data))
+    else:
+        _reseal(entry, data)  # checksum recomputed: the checks behind it must catch this
 
 
 @pytest.mark.parametrize(
@@ -320,6 +329,66 @@ def test_invalid_entries_are_misses_that_get_rewritten(tmp_path: Path, how: str)
     assert _calls(PROGRAM, tmp_path) == (["w0", "w1", "w2"], 0, [])  # rewritten: a clean hit
 
 
+def _tamper(raw: bytes, how: str) -> bytes:
+    """Edits of a stored entry that leave its checksum as it was (or change only it)."""
+    if how == "text edited":  # an OCR answer changed in place
+        return raw.replace(b'"w1"', b'"w9"')
+    if how == "text edited, same length, checksum of the edit elsewhere":
+        edited = raw.replace(b'"w1"', b'"w9"')
+        start = edited.index(b'"sha256":"') + 10
+        return edited[:start] + hashlib.sha256(b"something else").hexdigest().encode() + edited[start + 64:]
+    if how == "checksum edited":
+        start = raw.index(b'"sha256":"') + 10
+        flipped = b"0" if raw[start:start + 1] != b"0" else b"1"
+        return raw[:start] + flipped + raw[start + 1:]
+    if how == "one byte flipped":
+        middle = raw.index(b'"w0"') + 1
+        return raw[:middle] + b"x" + raw[middle + 1:]
+    if how == "bytes appended":
+        return raw + b" "
+    if how == "entry unwrapped to plain JSON":  # the fields rewritten without their seal
+        data = json.loads(raw)
+        return json.dumps({"visprog_cache": CACHE_FORMAT, "key": data["body"][0], "value": data["body"][3]}).encode()
+    if how == "truncated inside the value":
+        return raw[: raw.index(b'"w1"')] + b"}"
+    raise AssertionError(how)
+
+
+@pytest.mark.parametrize("how", [
+    "text edited", "text edited, same length, checksum of the edit elsewhere", "checksum edited", "one byte flipped",
+    "bytes appended", "entry unwrapped to plain JSON", "truncated inside the value",
+])
+def test_an_entry_edited_on_disk_is_a_miss_with_one_warning(tmp_path: Path, how: str) -> None:
+    assert _calls(PROGRAM, tmp_path) == (["w0", "w1", "w2"], 1, [])
+    entry = _only_entry(tmp_path)
+    raw = entry.read_bytes()
+    entry.write_bytes(_tamper(raw, how))
+    # Two runs with fresh caches on the edited folder: the edit is never served, the
+    # first run warns once and rewrites the entry, the second is a clean hit.
+    result, calls, caught = _calls(PROGRAM, tmp_path)
+    assert (result, calls, len(caught)) == (["w0", "w1", "w2"], 1, 1)
+    if how.startswith(("text edited", "checksum", "one byte", "truncated inside")):
+        assert "do not match their checksum" in str(caught[0].message)
+    assert entry.read_bytes() == raw
+    assert _calls(PROGRAM, tmp_path) == (["w0", "w1", "w2"], 0, [])
+
+
+def test_many_edited_entries_warn_once_per_cache(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    keys = [cache.key(words, {"n": n}) for n in range(1, 6)]
+    for n, key in enumerate(keys, start=1):
+        assert key is not None
+        cache.put(key, [f"w{i}" for i in range(n)], words)
+    for entry in tmp_path.rglob("*.json"):
+        entry.write_bytes(entry.read_bytes().replace(b'"w0"', b'"XX"'))
+    fresh = ResultCache(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert [fresh.get(key) for key in keys if key is not None] == [(False, None)] * 5
+    assert len([w for w in caught if "result cache" in str(w.message)]) == 1
+    assert fresh.faults == 5 and not list(tmp_path.rglob("*.json"))
+
+
 def test_entry_type_is_checked_against_the_tools_return_annotation(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path)
     key = cache.key(words, {"n": 3})
@@ -327,8 +396,8 @@ def test_entry_type_is_checked_against_the_tools_return_annotation(tmp_path: Pat
     cache.put(key, ["fine"])
     entry = _only_entry(tmp_path)
     data = json.loads(entry.read_text())
-    data["value"] = [1, 2]  # a list, but not list[str]
-    entry.write_text(json.dumps(data))
+    data["body"][3] = [1, 2]  # a list, but not list[str]
+    _reseal(entry, data)
     fresh = ResultCache(tmp_path)
     fresh.key(words, {"n": 3})
     with pytest.warns(RuntimeWarning, match="not the tool's return type"):
@@ -451,6 +520,29 @@ def test_size_cap_evicts_least_recently_used(tmp_path: Path) -> None:
     assert cache.get(hot) == (True, ["hot"])
     cache.clear_memory()
     assert cache.get(f"{0:064d}") == (False, None)  # the oldest unused entry went first
+
+
+def test_file_count_cap_evicts_least_recently_used(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path, max_files=50, memory_items=1)
+    for i in range(300):  # many tiny results: far under the byte cap, far over the file cap
+        cache.put(f"{i:064d}", [i])
+    assert cache.disk_files() <= 50
+    assert cache.evictions >= 250
+    cache.clear_memory()
+    assert cache.get(f"{299:064d}") == (True, [299])  # the newest stay
+    assert cache.get(f"{0:064d}") == (False, None)
+
+
+def test_cache_max_files_from_config(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text("cache_max_files = 123\n")
+    env = {"VISPROG_CONFIG": str(tmp_path / "c.toml"), "VISPROG_CACHE_DIR": str(tmp_path)}
+    config = load_config(env)
+    assert config.cache_max_files == 123
+    cache = default_result_cache(config)
+    assert cache is not None and cache.max_files == 123
+    assert load_config({**env, "VISPROG_CACHE_MAX_FILES": "7"}).cache_max_files == 7
+    with pytest.raises(InputError, match="VISPROG_CACHE_MAX_FILES: cache_max_files must be a positive whole number"):
+        load_config({**env, "VISPROG_CACHE_MAX_FILES": "lots"})
 
 
 def test_memory_part_is_bounded_by_bytes() -> None:

@@ -11,15 +11,18 @@ Trust rules (each has a test in ``tests/test_cache.py``):
 * **Atomic writes.** Each entry is written to a unique temporary file in the entry's
   folder and renamed over the target, so readers and concurrent writers never see a
   partial entry.
-* **Validated reads.** An entry must be the expected format, carry its own key, decode,
-  fit the tool's declared return type and hold only program values; anything else is a
-  miss (the bad file is removed and the next result rewrites it).
+* **Validated reads.** An entry carries a SHA-256 checksum of what was stored; an entry
+  whose bytes no longer match it (edited, truncated, appended to) is a miss, warned
+  about once. It must also be the expected format, carry its own key, decode, fit the
+  tool's declared return type and hold only program values; anything else is a miss
+  (the bad file is removed and the next result rewrites it). The checksum finds damage
+  and edits; it is not a signature (whoever can write the folder can recompute it).
 * **Faults are misses.** A read-only or deleted folder, a full disk, a corrupt file or
   a racing writer never fails a run: the call is computed, and the cache warns once
   (``RuntimeWarning``, once per cache instance; later faults are logged at debug level
   on the ``visprog.cache`` logger).
 * **Bounded.** The disk part is capped at ``max_bytes`` (``cache_max_bytes`` in the
-  config) with least-recently-used eviction (a hit refreshes the entry's modification
+  config) and ``max_files`` entries (``cache_max_files``) with least-recently-used eviction (a hit refreshes the entry's modification
   time); the memory part at ``memory_items`` entries and ``memory_max_bytes``.
 * **Copies.** Mutable results (lists, dicts, tuples of them) are copied on the way in
   and on the way out, so a program changing a result cannot change the cache.
@@ -46,17 +49,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
-import numpy as np
-
-from visprog.models.config import DEFAULT_CACHE_MAX_BYTES, Config
+from visprog.models.config import DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_FILES, Config
 from visprog.models.manager import ModelManager, model_manager
-from visprog.values.core import DEFAULT_MAX_PIXELS, Box, Detections, Image, Mask
-from visprog.values.protocol import is_sandbox_value, value_type
+from visprog.values.core import DEFAULT_MAX_PIXELS
+from visprog.values.protocol import approx_bytes, cache_token, copy_value, is_sandbox_value, value_type
 
 __all__ = ["CACHE_FORMAT", "TORCH_LIBRARIES", "ResultCache", "default_result_cache"]
 
 #: Version of the on-disk entry format and of the key recipe; bump to orphan old entries.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 4
 
 #: Model libraries that run on torch: their results depend on the device and dtype.
 TORCH_LIBRARIES = frozenset({"transformers", "open_clip", "segment_anything", "diffusers", "torch", "timm"})
@@ -79,6 +80,7 @@ class ResultCache:
         memory_items: how many decoded results stay in memory.
         memory_max_bytes: about how many bytes of decoded results stay in memory.
         max_bytes: size cap of the folder; least recently used entries are evicted.
+        max_files: cap on the number of entries in the folder, evicted the same way.
         manager: resolves model ids, device and dtype for keys (default: the
             process-wide manager at the time of each call).
     """
@@ -90,12 +92,14 @@ class ResultCache:
         memory_items: int = 512,
         memory_max_bytes: int = 256 << 20,
         max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
+        max_files: int = DEFAULT_CACHE_MAX_FILES,
         manager: ModelManager | None = None,
     ) -> None:
         self.folder = Path(folder) if folder is not None else None
         self.memory_items = memory_items
         self.memory_max_bytes = memory_max_bytes
         self.max_bytes = max_bytes
+        self.max_files = max_files
         self.manager = manager
         self.hits = 0
         self.misses = 0
@@ -107,6 +111,7 @@ class ResultCache:
         self._lock = threading.RLock()
         self._warned = False
         self._disk_bytes: int | None = None
+        self._disk_files = 0
         self._puts_since_scan = 0
         if self.folder is not None:
             try:
@@ -145,7 +150,7 @@ class ResultCache:
         """
         tokens: list[Any] = []
         for name in sorted(bound):
-            token = _token(bound[name])
+            token = cache_token(bound[name])
             if token is None and bound[name] is not None:
                 return None
             tokens.append([name, token])
@@ -202,7 +207,7 @@ class ResultCache:
                 self.hits += 1
         if found is not None:
             self._touch(key)
-            return True, _copy(found[0]), found[1]
+            return True, copy_value(found[0]), found[1]
         value, notes, ok = self._read(key, tool)
         if not ok:
             with self._lock:
@@ -211,7 +216,7 @@ class ResultCache:
         self._remember(key, value, notes)
         with self._lock:
             self.hits += 1
-        return True, _copy(value), notes
+        return True, copy_value(value), notes
 
     def _read(self, key: str, tool: Any) -> tuple[Any, tuple[str, ...], bool]:
         path = self._path(key)
@@ -243,10 +248,7 @@ class ResultCache:
         values are ignored."""
         if not is_sandbox_value(value):
             return
-        try:
-            stored = _copy(value)
-        except RecursionError:
-            return
+        stored = copy_value(value)
         kept = tuple(str(n) for n in notes)
         self._remember(key, stored, kept)
         if self.folder is not None:
@@ -263,17 +265,18 @@ class ResultCache:
             return
         if not _fully_encoded(encoded):
             return  # part of the value would come back as a summary: keep it in memory only
-        entry = {"visprog_cache": CACHE_FORMAT, "key": key, "tool": getattr(tool, "name", None), "notes": list(notes), "value": encoded}
         try:
-            data = json.dumps(entry, separators=(",", ":")).encode()
+            body = json.dumps([key, getattr(tool, "name", None), list(notes), encoded], separators=(",", ":")).encode()
         except (TypeError, ValueError, RecursionError):
             return
+        data = _seal(body)
         if len(data) > self.max_bytes * (1 - _LOW_WATER):
             return  # one entry would evict a large share of the cache: not worth it
         path = self._path(key)
         if path is None:
             return
         tmp_name: str | None = None
+        new = not path.exists()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.", suffix=".tmp")
@@ -287,21 +290,22 @@ class ResultCache:
         finally:
             if tmp_name is not None:
                 _remove(Path(tmp_name))
-        self._account(len(data))
+        self._account(len(data), 1 if new else 0)
 
     # -- size cap --------------------------------------------------------------
 
-    def _account(self, added: int) -> None:
+    def _account(self, added: int, files: int) -> None:
         with self._lock:
             self._puts_since_scan += 1
             if self._disk_bytes is None or self._puts_since_scan >= _RESCAN_EVERY:
                 self._disk_bytes = None
             else:
                 self._disk_bytes += added
+                self._disk_files += files
             known = self._disk_bytes
         if known is None:
             known = self._scan_total()
-        if known > self.max_bytes:
+        if known > self.max_bytes or self._disk_files > self.max_files:
             self.evict()
 
     def _entries(self) -> list[tuple[float, int, Path]]:
@@ -334,11 +338,20 @@ class ResultCache:
         return found
 
     def _scan_total(self) -> int:
-        total = sum(size for _, size, _ in self._entries())
+        entries = self._entries()
+        total = sum(size for _, size, _ in entries)
         with self._lock:
             self._disk_bytes = total
+            self._disk_files = len(entries)
             self._puts_since_scan = 0
         return total
+
+    def disk_files(self) -> int:
+        """Entries on disk now (a fresh scan of the folder)."""
+        if self.folder is None:
+            return 0
+        self._scan_total()
+        return self._disk_files
 
     def disk_bytes(self) -> int:
         """Bytes of entries on disk now (a fresh scan of the folder)."""
@@ -346,26 +359,41 @@ class ResultCache:
 
     def evict(self) -> int:
         """Remove least recently used entries until the folder is under ``max_bytes``
-        (down to 90% of it). Returns how many entries were removed."""
+        and ``max_files`` (down to 90% of each). Returns how many entries were removed."""
         if self.folder is None:
             return 0
         entries = sorted(self._entries(), key=lambda e: e[0])
         total = sum(size for _, size, _ in entries)
+        count = len(entries)
         target = int(self.max_bytes * _LOW_WATER)
+        target_files = int(self.max_files * _LOW_WATER)
         removed = 0
         for _, size, path in entries:
-            if total <= target:
+            if total <= target and count <= target_files:
                 break
             if _remove(path):
                 removed += 1
             total -= size
+            count -= 1
         with self._lock:
             self._disk_bytes = total
+            self._disk_files = count
             self._puts_since_scan = 0
             self.evictions += removed
         return removed
 
     # -- memory ---------------------------------------------------------------
+
+    @property
+    def memory_bytes(self) -> int:
+        """About how many bytes the decoded results kept in memory hold (each sized by
+        the value-type protocol's :func:`~visprog.values.protocol.approx_bytes`)."""
+        return self._memory_bytes
+
+    @property
+    def memory_entries(self) -> int:
+        """How many decoded results are kept in memory."""
+        return len(self._memory)
 
     def clear_memory(self) -> None:
         with self._lock:
@@ -373,7 +401,7 @@ class ResultCache:
             self._memory_bytes = 0
 
     def _remember(self, key: str, value: Any, notes: tuple[str, ...] = ()) -> None:
-        size = _approx_bytes(value) + sum(len(n) for n in notes)
+        size = approx_bytes(value) + sum(len(n) for n in notes)
         if size > self.memory_max_bytes // 4:
             return
         with self._lock:
@@ -427,19 +455,44 @@ def default_result_cache(config: Config | None = None) -> ResultCache | None:
     config = config or model_manager().config
     if not config.result_cache:
         return None
-    key = (str(config.cache_dir), config.cache_max_bytes)
+    key = (str(config.cache_dir), config.cache_max_bytes, config.cache_max_files)
     with _DEFAULT_LOCK:
         cache = _DEFAULT_CACHES.get(key)
         if cache is None:
-            cache = _DEFAULT_CACHES[key] = ResultCache(config.cache_dir / "results", max_bytes=config.cache_max_bytes)
+            cache = _DEFAULT_CACHES[key] = ResultCache(
+                config.cache_dir / "results", max_bytes=config.cache_max_bytes, max_files=config.cache_max_files
+            )
         return cache
 
 
-_DEFAULT_CACHES: dict[tuple[str, int], ResultCache] = {}
+_DEFAULT_CACHES: dict[tuple[str, int, int], ResultCache] = {}
 _DEFAULT_LOCK = threading.Lock()
 
 
 # -- entry parsing and validation --------------------------------------------------
+
+# An entry is one JSON object whose "body" is checksummed as the bytes stored:
+#   {"visprog_cache":4,"sha256":"<64 hex>","body":[key, tool, notes, value]}
+_PREFIX = b'{"visprog_cache":' + str(CACHE_FORMAT).encode() + b',"sha256":"'
+_SEALED_OVERHEAD = len(_PREFIX) + 64 + len(b'","body":') + len(b"}")
+
+
+def _seal(body: bytes) -> bytes:
+    """The stored bytes of an entry: its body and the body's SHA-256."""
+    return _PREFIX + hashlib.sha256(body).hexdigest().encode() + b'","body":' + body + b"}"
+
+
+def _unseal(raw: bytes) -> bytes | None:
+    """The body of a stored entry whose checksum matches it, else None."""
+    if not raw.startswith(_PREFIX) or len(raw) <= _SEALED_OVERHEAD or not raw.endswith(b"}"):
+        return None
+    digest = raw[len(_PREFIX):len(_PREFIX) + 64]
+    if raw[len(_PREFIX) + 64:len(_PREFIX) + 64 + 9] != b'","body":':
+        return None
+    body = raw[len(_PREFIX) + 64 + 9:-1]
+    if hashlib.sha256(body).hexdigest().encode() != digest:
+        return None
+    return body
 
 def _parse_entry(raw: bytes, key: str, tool: Any, max_bytes: int) -> tuple[str | None, Any, tuple[str, ...]]:
     """``(None, value, notes)`` for a valid entry, else ``(problem, None, ())``."""
@@ -447,25 +500,30 @@ def _parse_entry(raw: bytes, key: str, tool: Any, max_bytes: int) -> tuple[str |
 
     if len(raw) > max_bytes:
         return "larger than the cache", None, ()
+    body = _unseal(raw)
+    if body is None:
+        if raw.startswith(_PREFIX) and len(raw) > _SEALED_OVERHEAD:
+            return "its contents do not match their checksum (edited or damaged on disk)", None, ()
+        return "not a visprog cache entry of this version", None, ()
     try:
-        entry = json.loads(raw)
+        fields = json.loads(body)
     except (ValueError, RecursionError) as exc:
         return f"not JSON: {type(exc).__name__}", None, ()
-    if not isinstance(entry, dict) or entry.get("visprog_cache") != CACHE_FORMAT or "value" not in entry:
+    if not isinstance(fields, list) or len(fields) != 4:
         return "not a visprog cache entry of this version", None, ()
-    if entry.get("key") != key:
+    stored_key, stored_tool, notes, encoded = fields
+    if stored_key != key:
         return "it holds another key", None, ()
     name = getattr(tool, "name", None)
-    if name is not None and entry.get("tool") != name:
-        return f"it holds a result of {entry.get('tool')!r}, not {name!r}", None, ()
-    notes = entry.get("notes", [])
+    if name is not None and stored_tool != name:
+        return f"it holds a result of {stored_tool!r}, not {name!r}", None, ()
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         return "its notes are not a list of text", None, ()
-    problem = _check_pictures(entry["value"])
+    problem = _check_pictures(encoded)
     if problem is not None:
         return problem, None, ()
     try:
-        value = decode_value(entry["value"])
+        value = decode_value(encoded)
     except Exception as exc:  # noqa: BLE001 - damaged entries raise anything while decoding
         return f"does not decode: {type(exc).__name__}", None, ()
     if not is_sandbox_value(value):
@@ -584,92 +642,6 @@ def _fully_encoded(data: Any, depth: int = 0) -> bool:
             return False
         return all(_fully_encoded(v, depth + 1) for v in data.values() if isinstance(v, (list, dict)))
     return True
-
-
-# -- copies and sizes ---------------------------------------------------------------
-
-def _copy(value: Any, depth: int = 0) -> Any:
-    """Containers rebuilt; immutable values shared; other value types copied by their
-    value-type ``copy``."""
-    if depth > _MAX_COPY_DEPTH:
-        raise RecursionError("value nested too deeply to copy")
-    kind = type(value)
-    if kind is list:
-        return [_copy(v, depth + 1) for v in value]
-    if kind is tuple:
-        return tuple(_copy(v, depth + 1) for v in value)
-    if kind is dict:
-        return {k: _copy(v, depth + 1) for k, v in value.items()}
-    spec = value_type(kind)
-    if spec is not None and spec.copy is not None:
-        return spec.copy(value)
-    return value
-
-
-def _approx_bytes(value: Any, depth: int = 0) -> int:
-    if depth > _MAX_COPY_DEPTH:
-        return 0
-    if isinstance(value, Image):
-        return value.width * value.height * 4 + 256
-    if isinstance(value, Mask):
-        return int(value.array.nbytes) + 256
-    if isinstance(value, Box):
-        return 200 + (_approx_bytes(value.mask, depth + 1) if value.mask is not None else 0)
-    if isinstance(value, Detections):
-        return 64 + sum(_approx_bytes(b, depth + 1) for b in value)
-    if isinstance(value, str):
-        return 50 + len(value)
-    if isinstance(value, (list, tuple)):
-        return 64 + sum(8 + _approx_bytes(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return 64 + sum(16 + _approx_bytes(k, depth + 1) + _approx_bytes(v, depth + 1) for k, v in value.items())
-    if isinstance(value, int):
-        return 28 + value.bit_length() // 8
-    return 64
-
-
-# -- key parts --------------------------------------------------------------------
-
-def _token(value: Any, depth: int = 0) -> Any:
-    """A JSON-able identity of an argument, or None when it cannot be part of a key."""
-    if depth > _MAX_COPY_DEPTH:
-        return None
-    kind = type(value)
-    if value is None or kind in (bool, int, str):
-        return value
-    if kind is float:
-        return ["float", repr(value)]
-    if kind in (list, tuple):
-        tokens = [_token(v, depth + 1) for v in value]
-        if any(t is None and v is not None for t, v in zip(tokens, value)):
-            return None
-        return [kind.__name__, tokens]
-    if kind is dict:
-        items = []
-        for k, v in value.items():
-            token = _token(v, depth + 1)
-            if token is None and v is not None:
-                return None
-            items.append([repr(k), _token(k, depth + 1), token])
-        return ["dict", sorted(items, key=lambda item: str(item[0]))]
-    if kind is range:
-        return ["range", value.start, value.stop, value.step]
-    if kind is Image:
-        return ["Image", value.content_hash]
-    if kind is Mask:
-        return ["Mask", hashlib.sha256(np.packbits(value.array).tobytes()).hexdigest(), list(value.shape)]
-    if kind is Box:
-        mask = _token(value.mask, depth + 1) if value.mask is not None else None
-        return ["Box", [repr(v) for v in value.as_tuple()], value.label, repr(value.score), mask]
-    if kind is Detections:
-        return ["Detections", [_token(b, depth + 1) for b in value]]
-    spec = value_type(kind)
-    if spec is not None and spec.token is not None:
-        try:
-            return [spec.name, spec.token(value)]
-        except Exception:  # noqa: BLE001 - a failing token means "not cacheable"
-            return None
-    return None
 
 
 _VERSION_LOCK = threading.Lock()

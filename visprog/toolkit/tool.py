@@ -15,7 +15,12 @@ from pydantic import BaseModel
 
 from visprog.errors import RegistryError, RunError, ToolError, ToolUnavailable
 from visprog.toolkit.context import CallNotes, current_context, reset_context, set_context
-from visprog.values.protocol import is_sandbox_value, value_type
+from visprog.values.protocol import COPY_DEPTH, IMMUTABLE_TYPES, copy_value, is_sandbox_value, value_type
+
+__all__ = [
+    "COPY_DEPTH", "IMMUTABLE_TYPES", "REQUIRED", "Alias", "Invocation", "ParamSpec", "Tool", "ToolDefinition", "copy_out",
+    "describe_exception", "tool",
+]
 
 
 def _is_value_class(annotation: Any) -> bool:
@@ -448,33 +453,9 @@ class Invocation(NamedTuple):
     notes: tuple[str, ...]
 
 
-#: Values shared, never copied, at the sandbox boundary and in traces.
-IMMUTABLE_TYPES: frozenset[type] = frozenset({type(None), bool, int, float, str, range})
-
-
-#: Containers nested deeper than this are shared below that depth, not copied.
-COPY_DEPTH = 40
-
-
-def copy_out(value: Any, depth: int = 0) -> Any:
-    """A copy of ``value`` safe to hand to a program or keep in a trace: containers are
-    rebuilt down to :data:`COPY_DEPTH` levels; immutable values and value types without
-    a ``copy`` in their protocol entry are shared."""
-    kind = type(value)
-    if kind in IMMUTABLE_TYPES or depth > COPY_DEPTH:
-        return value
-    if kind is list:
-        return [copy_out(v, depth + 1) for v in value]
-    if kind is tuple:
-        return tuple(copy_out(v, depth + 1) for v in value)
-    if kind is dict:
-        return {k: copy_out(v, depth + 1) for k, v in value.items()}
-    if kind is set:
-        return set(value)  # members are plain hashable values
-    spec = value_type(kind)
-    if spec is not None and spec.copy is not None:
-        return spec.copy(value)
-    return value
+#: The one copy at the sandbox boundary, in traces and in the result cache (the
+#: value-type protocol's :func:`~visprog.values.protocol.copy_value`).
+copy_out = copy_value
 
 
 def describe_exception(exc: BaseException) -> str:

@@ -276,6 +276,22 @@ def test_segment_equals_sam_predictor(tiny_models: ModelManager, scene: Image) -
     assert got.score == pytest.approx(float(scores[0]), abs=1e-5)
 
 
+def test_segment_all_equals_sam_automatic_mask_generator(tiny_models: ModelManager, scene: Image) -> None:
+    """Side by side with ``SamAutomaticMaskGenerator`` given the same settings: the same
+    masks and predicted IoUs, largest first."""
+    from segment_anything import SamAutomaticMaskGenerator
+    from visprog_tools.vision import segmentation
+    from visprog_tools.vision.specs import SEGMENTER
+
+    generator = SamAutomaticMaskGenerator(tiny_models.load(SEGMENTER), points_per_side=2, pred_iou_thresh=0.0, stability_score_thresh=0.0)
+    reference = sorted(generator.generate(scene.to_array()), key=lambda r: -r["area"])
+    found = segmentation.segment_all.func(image=scene, points_per_side=2, min_score=0.0, min_stability=0.0)
+    assert len(found) == len(reference) >= 1
+    for box, ref in zip(found, reference):
+        assert box.mask is not None and np.array_equal(box.mask.array, ref["segmentation"])
+        assert box.score == pytest.approx(float(ref["predicted_iou"]), abs=1e-6)
+
+
 def _extent(mask: np.ndarray) -> tuple[float, float, float, float]:
     """``(x1, y1, x2, y2)`` of the set pixels, x2/y2 exclusive."""
     ys, xs = np.nonzero(mask)

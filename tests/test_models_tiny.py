@@ -530,7 +530,7 @@ def test_text_embeddings_follow_the_checkpoint_not_its_path(tiny_models: ModelMa
     from visprog_tools.vision import clip
 
     from tests.tiny_models import TINY_CLIP
-    from visprog.models import cache as result_cache
+    from visprog.toolkit import result_cache
 
     checkpoint = tmp_path / "clip.pt"
     arch, original = tiny_model_ids["clip"].split(":", 1)

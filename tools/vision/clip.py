@@ -21,7 +21,7 @@ each class's template embeddings normalised, averaged, normalised again; logits
   candidates, see its docstring), not against other classes.
 
 Text embeddings are cached in SQLite per sentence and per *model*: the model id, the
-fingerprint of its local files (the result cache's, ``visprog.models.cache``), and the
+fingerprint of its local files (the result cache's, ``visprog.toolkit.result_cache``), and the
 device and precision they were computed in, so a checkpoint replaced at the same path,
 or float16 CUDA embeddings, are never served to another model or a float32 run.
 """
@@ -240,7 +240,7 @@ def text_model_key() -> str:
     model id, the fingerprint of its weights as the result cache takes it (local files
     by size and modification time, a hub snapshot by commit), and the device and
     precision the embeddings are computed in."""
-    from visprog.models.cache import _model_revision
+    from visprog.toolkit.result_cache import _model_revision
 
     manager = model_manager()
     model_id = manager.model_id(CLIP)

@@ -42,6 +42,9 @@ def add_ask(sub: Any) -> None:
     ask.add_argument("--out", metavar="PATH", help="save an image result to PATH")
     ask.add_argument("--allow-downloads", action="store_true",
                      help="also plan over tools whose weights are not here but can be downloaded now (default: ready tools only)")
+    ask.add_argument("--library", action="append", metavar="FILE", default=[],
+                     help="a program library (JSONL, e.g. from `visprog learn`) searched beside the packaged one; repeatable")
+    ask.add_argument("--no-library", action="store_true", help="plan with the chat model only, not from the program library")
     ask.add_argument("--verbose", action="store_true", help="show library progress bars, hub warnings and retries")
     ask.set_defaults(handler=cmd_ask)
 
@@ -49,13 +52,23 @@ def add_ask(sub: Any) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     import time
 
+    from visprog.errors import InputError
     from visprog.fronts.common import answer_text, load_image_argument, save_outputs, say, watch_interrupts
     from visprog.models.manager import model_manager, progress_line, quiet_libraries, set_verbose
     from visprog.planner import Planner
     from visprog.planner.ask import ask
     from visprog.planner.models import default_chat_model
+    from visprog.planner.request import blank_or_unreadable
     from visprog.toolkit.llm import chat_model_name
     from visprog.trace.files import check_output_path
+
+    if not args.question.strip():
+        raise InputError(blank_or_unreadable(args.question) or "the question is empty")
+    for path in args.library:
+        from pathlib import Path
+
+        if not Path(path).is_file():
+            raise InputError(f"--library {path}: no such file")
 
     # Output paths are checked before any planning (fronts issue: never lose a result).
     if args.html:
@@ -67,7 +80,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     set_verbose(args.verbose)
     with quiet_libraries():
         chat_model = default_chat_model(args.model)
-        planner = Planner(chat_model, max_attempts=args.attempts, style=args.style, allow_downloads=args.allow_downloads)
+        planner = Planner(chat_model, max_attempts=args.attempts, style=args.style, allow_downloads=args.allow_downloads,
+                          library=args.library or None, use_library=not args.no_library)
         with watch_interrupts() as interrupted, progress_line(f"planning and running with {chat_model_name(chat_model)}"):
             result = ask(args.question, image, image2=image2, planner=planner)
     if interrupted.hit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -17,6 +18,12 @@ def add_commands(sub: Any) -> None:
     pull.add_argument("names", nargs="*", metavar="NAME", help="model keys or tool names (default: all)")
     pull.set_defaults(handler=cmd_models_pull)
     add_ask(sub)
+    learn = sub.add_parser("learn", help="add the programs that answer a learning set right to your program library")
+    learn.add_argument("items", metavar="SET", help="learning set (JSONL: question, picture or inputs, answer; see visprog.evaluation.learn)")
+    learn.add_argument("--library", required=True, metavar="FILE", help="your library (JSONL) to add to; use it with ask --library FILE")
+    learn.add_argument("--split", choices=["train", "all"], default="train",
+                       help="learn from the items marked train (default; the rest are held out) or from all")
+    learn.set_defaults(handler=cmd_learn)
     repl = sub.add_parser("repl", help="explore an image interactively")
     repl.add_argument("--image", help="load this image as IMAGE first")
     repl.set_defaults(handler=cmd_repl)
@@ -104,6 +111,27 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for problem in problems:
         say(problem)
     return 1 if problems else 0
+
+
+def cmd_learn(args: argparse.Namespace) -> int:
+    """Learn from a learning set: programs that are right join ``--library``; the items
+    no library program answers are written as hints beside it."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from visprog.evaluation.learn import learn, read_items, split, write
+    from visprog.models.manager import quiet_libraries
+    from visprog.planner import Planner
+
+    items = read_items(args.items)
+    chosen = items if args.split == "all" else split(items)[0]
+    with quiet_libraries():
+        # Candidates come from the library; the chat model is never asked.
+        planner = Planner(FakeListChatModel(responses=["(no program)"]), library=[args.library] if Path(args.library).is_file() else None)
+        report = learn(chosen, planner)
+    write(report, args.library)
+    print(f"{len(report.entries)} of {len(chosen)} items answered by a library program; added to {args.library}"
+          f" ({len(report.hints)} hints in {Path(args.library).with_suffix('.hints.jsonl')})")
+    return 0
 
 
 def model_table() -> list[tuple[Any, list[tuple[str, list[str]]]]]:

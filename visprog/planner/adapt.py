@@ -52,6 +52,12 @@ _OPERATORS = {">", ">=", "<", "<=", "=="}
 _INPUT_COUNTS = re.compile(
     r"\b(?:two|2|both)\s+(?:of the\s+)?(?:pictures?|images?|photos?|photographs?|halves|sides|panels?)\b", re.IGNORECASE
 )
+_EMOJI_CLAUSE = re.compile(
+    r"\b(?:with|using|by|into|for)\b[^.,;!?]*?\b(?:emojis?|emoticons?|smileys?|stickers?|icons?)\b", re.IGNORECASE
+)
+_MORE = re.compile(r"\b(?:more|greater|larger|bigger|busier|most)\b", re.IGNORECASE)
+_FEWER = re.compile(r"\b(?:fewer|less|smaller|lower|least)\b", re.IGNORECASE)
+_SAME = re.compile(r"\b(?:same|equal|equally|as many)\b", re.IGNORECASE)
 _BOTH_HALVES = re.compile(r"\b(?:both|each|two) (?:halves|sides)\b|\bhalves\b", re.IGNORECASE)
 
 
@@ -106,6 +112,20 @@ def comparison(request: str) -> tuple[str, int] | None:
     return None
 
 
+def direction(request: str) -> str | None:
+    """The comparison a request makes between two counts: ``more``, ``fewer``,
+    ``same``, or None (a comparison with a stated number is :func:`comparison`'s)."""
+    if comparison(request) is not None and not re.search(r"\bthan (?:on|in|at|the)\b", request, re.IGNORECASE):
+        return None
+    if _SAME.search(request):
+        return "same"
+    if _FEWER.search(request):
+        return "fewer"
+    if _MORE.search(request):
+        return "more"
+    return None
+
+
 def quantifier(request: str) -> str | None:
     """The quantifier a request uses over images or halves: ``both``, ``either``
     (at least one), ``neither`` (none), or None."""
@@ -151,6 +171,7 @@ def other_things(request: str) -> list[str]:
     """Things a request names that a face detector cannot find: with people named,
     what they wear, hold or carry ("How many people are wearing hats?" -> ``hats``);
     without, any thing it names that is not text or a filler ("Is there a cat?")."""
+    request = _EMOJI_CLAUSE.sub(" ", request)  # "with a winking face emoji" names the emoji, not a thing
     words = [w.lower() for w in _WORD.findall(request)]
     found: list[str] = []
     if people_mentioned(request):
@@ -159,7 +180,7 @@ def other_things(request: str) -> list[str]:
                 for following in words[k + 1:k + 3]:
                     if following in _STOP or following in FILLERS or following in _NUMBER_WORDS:
                         continue
-                    if following not in _PEOPLE and following not in _TEXT_THINGS and following not in _VERBS:
+                    if following not in _PEOPLE and following not in _TEXT_THINGS and following not in _VERBS and not following.endswith("ing"):
                         found.append(following)
                     break
         return found
@@ -182,14 +203,18 @@ def agreement(request: str, entry: Any) -> float:
     offered = quantifier(entry.requests[0])
     if wanted is not None and offered is not None and len(entry.inputs) > 1:
         bonus += 0.04 if wanted == offered else -0.1
+    wanted_direction = direction(request)
+    offered_direction = direction(entry.requests[0])
+    if wanted_direction is not None and offered_direction is not None:
+        bonus += 0.04 if wanted_direction == offered_direction else -0.15
     named = sides(request)
     slots = entry.slots
     if "sides" in slots:
         bonus += 0.06 if len(named) >= 2 else -0.1
     elif "side" in slots:
         bonus += 0.06 if len(named) == 1 else -0.1
-    elif named and entry.inputs == ("IMAGE",):
-        bonus -= 0.04
+    elif len(named) == 1 and entry.inputs == ("IMAGE",):
+        bonus -= 0.2  # "What text is at the bottom?": not the whole image's text
     if "word" in slots:
         bonus += 0.04 if word_to_find(request) else -0.1
     faces = "detect_faces(" in entry.program or "FACEDET(" in entry.program

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from visprog_tools.image_ops import half_box
+from visprog_tools.people import tools as people
 from visprog_tools.vision.specs import DETECTOR
 
 from visprog.errors import ToolError
 from visprog.models.manager import model_manager
+from visprog.toolkit.context import note
 from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image
 
@@ -36,6 +38,10 @@ def detect(image: Image, query: str | list[str], threshold: float = 0.1, nms_iou
         return Detections([half_box(image, queries[0])])
     if not 0.0 <= threshold <= 1.0:
         raise ToolError("threshold must be in [0, 1]", argument="threshold")
+    if all(people.is_person_query(q) for q in queries) and people.cannot_run(DETECTOR) and people.people_ready():
+        note(f"the open-vocabulary detector is not available here: '{queries[0]}' answered with the "
+             "people tools' person boxes (MediaPipe pose detector)")
+        return people.person_detections(image, queries)
     import torch
     import torchvision
 

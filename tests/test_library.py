@@ -6,7 +6,9 @@ non-English questions are refused, and refusals do not load the chat model."""
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,20 @@ from visprog.planner.library import Library, judge, load_library, read_entries, 
 
 ENTRIES = load_library()
 REGISTRY = default_registry()
+#: The people models set-up fetched (read before the per-test cache folder replaces the
+#: cache variable), so that the people entries are verified too.
+PEOPLE = Path(os.environ.get("VISPROG_CACHE_DIR") or Path.home() / ".cache" / "visprog") / "people"
+
+
+@pytest.fixture(autouse=True)
+def _real_people_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    try:
+        from visprog_tools.people import weights
+    except ImportError:
+        return
+    real = PEOPLE / weights.DEFAULT_ID
+    if not weights.missing_files(str(real), real.parent):
+        monkeypatch.setenv("VISPROG_MODEL_PEOPLE", str(real))
 
 
 _PLANNER: list = []

@@ -64,7 +64,8 @@ def read_items(path: str | Path) -> list[dict[str, Any]]:
 def split(items: Sequence[dict[str, Any]], held_out: float = 0.5) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(train, held-out): an item's side is fixed by its ``split`` field, else by a hash
     of its question (stable across runs and machines)."""
-    train, test = [], []
+    train: list[dict[str, Any]] = []
+    test: list[dict[str, Any]] = []
     for item in items:
         side = item.get("split")
         if side is None:

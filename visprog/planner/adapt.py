@@ -45,7 +45,7 @@ _TEXT_THINGS = frozenset(
 #: Words after which a request about people names a thing they have ("wearing hats").
 _ATTRIBUTE = frozenset({"wearing", "holding", "carrying", "with", "riding", "eating", "drinking", "playing", "using", "has", "have", "having"})
 _SIDE_WORDS = {"left": "LEFT", "right": "RIGHT", "top": "TOP", "bottom": "BOTTOM", "upper": "TOP", "lower": "BOTTOM",
-               "first": "LEFT", "second": "RIGHT"}
+               "first": "LEFT", "second": "RIGHT", "leftmost": "LEFT", "rightmost": "RIGHT", "topmost": "TOP", "bottommost": "BOTTOM"}
 #: Words after which a request names the word it asks about ("the word EXIT", "say open").
 _WORD_MARKERS = frozenset({"word", "words", "say", "says", "saying", "read", "reads", "spell", "spells", "mention", "mentions", "text"})
 _OPERATORS = {">", ">=", "<", "<=", "=="}

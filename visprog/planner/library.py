@@ -162,9 +162,9 @@ def _cached_vectors(wordings: Sequence[str]) -> np.ndarray:
     digest = hashlib.sha256("\n".join([str(minilm_folder()), *wordings]).encode("utf-8")).hexdigest()[:24]
     path = model_manager().config.cache_dir / "library" / f"minilm-{digest}.npy"
     try:
-        vectors = np.load(path, allow_pickle=False)
-        if vectors.shape == (len(wordings), 384):
-            return vectors
+        kept: np.ndarray = np.load(path, allow_pickle=False)
+        if kept.shape == (len(wordings), 384):
+            return kept
     except (OSError, ValueError):
         pass
     vectors = embed_sentences(wordings)

@@ -169,6 +169,9 @@ def test_loc_answers_person_offline_and_says_so(astronaut):
     assert result.result == 1
     notes = result.trace.steps[0].calls[0].notes
     assert any("open-vocabulary detector is not available" in n for n in notes), notes
+    hands = run_program("BOX0=LOC(image=IMAGE,object='hands')\nFINAL=RESULT(var=BOX0)", HAND_CLOSEUP)
+    assert hands.error is None and len(hands.result) == 1 and hands.result[0].label == "hands"
+    assert any("palm detector" in n for n in hands.trace.steps[0].calls[0].notes)
     # Any other query still needs the detector, and says which model.
     other = run_program("BOX0=LOC(image=IMAGE,object='dog')\nFINAL=RESULT(var=BOX0)", astronaut)
     assert other.error is not None and "owlv2" in other.error.message
@@ -194,7 +197,8 @@ def test_segment_gives_person_masks_offline(astronaut):
 
 
 def test_background_blur_keeps_face_and_body_sharp_and_colour_pop_greys_the_rest(astronaut):
-    program = "BOX0=PERSONDET(image=IMAGE)\nIMAGE0=BGBLUR(image=IMAGE,object=BOX0)\nFINAL=RESULT(var=IMAGE0)"
+    # The README's programs (its comments say what these check).
+    program = (ROOT / "programs" / "blur_background.vp").read_text()
     result = run_program(program, astronaut)
     assert result.error is None, result.error
     before, after = np.asarray(astronaut), result.result.to_array()
@@ -211,7 +215,7 @@ def test_background_blur_keeps_face_and_body_sharp_and_colour_pop_greys_the_rest
     assert sharpness(after, body & inner) > 0.9 * sharpness(before, body & inner)
     assert sharpness(after, outer) < 0.5 * sharpness(before, outer)
 
-    popped = run_program(program.replace("BGBLUR", "COLORPOP"), astronaut).result.to_array().astype(int)
+    popped = run_program((ROOT / "programs" / "colour_pop.vp").read_text(), astronaut).result.to_array().astype(int)
     spread = popped.max(axis=2) - popped.min(axis=2)
     assert spread[outer].max() <= 1  # grey outside the person
     assert np.abs(popped[inner] - np.asarray(astronaut).astype(int)[inner]).max() <= 1  # her colours kept

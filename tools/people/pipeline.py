@@ -298,10 +298,32 @@ class PeopleModels:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.pose_detector = _Model(folder / "pose_detection.tflite")
-        self.pose_landmarks = _Model(folder / "pose_landmark_full.tflite")
-        self.palm_detector = _Model(folder / "palm_detection_full.tflite")
-        self.hand_landmarks = _Model(folder / "hand_landmark_full.tflite")
+        self._models: dict[str, _Model] = {}
+        self._lock = threading.Lock()
+
+    def _model(self, name: str) -> _Model:
+        """The interpreter of ``name``.tflite, created on first use (pose tools never
+        load the hand models)."""
+        with self._lock:
+            if name not in self._models:
+                self._models[name] = _Model(self.folder / f"{name}.tflite")
+            return self._models[name]
+
+    @property
+    def pose_detector(self) -> _Model:
+        return self._model("pose_detection")
+
+    @property
+    def pose_landmarks(self) -> _Model:
+        return self._model("pose_landmark_full")
+
+    @property
+    def palm_detector(self) -> _Model:
+        return self._model("palm_detection_full")
+
+    @property
+    def hand_landmarks(self) -> _Model:
+        return self._model("hand_landmark_full")
 
     # -- pose ----------------------------------------------------------------
     def pose_detections(self, rgb: np.ndarray) -> list[tuple[float, np.ndarray]]:

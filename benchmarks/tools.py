@@ -31,7 +31,8 @@ import PIL.ImageDraw
 import PIL.ImageFont
 
 from visprog import Box, Detections, Image, RunContext, RunResult, load_image, run_program
-from visprog.models import Config, ModelManager, ResultCache, set_model_manager
+from visprog.models import Config, ModelManager, set_model_manager
+from visprog.toolkit.result_cache import ResultCache
 
 QUICK = os.environ.get("VISPROG_BENCH_QUICK") == "1"
 CROPS = 8 if QUICK else 32

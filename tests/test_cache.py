@@ -3,6 +3,7 @@ with one warning, a size cap with LRU eviction, and copies in and out."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -17,8 +18,9 @@ import pytest
 
 from visprog import Detections, Image, InputError, Registry, RunContext, run_program, tool
 from visprog.models import Config, ModelManager, ModelSpec
-from visprog.models.cache import CACHE_FORMAT, ResultCache, default_result_cache
+from visprog.models.cache import CACHE_FORMAT, _seal
 from visprog.models.config import load_config
+from visprog.toolkit.result_cache import ResultCache, default_result_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLS: dict[str, int] = {}
@@ -174,7 +176,7 @@ import sys
 from pathlib import Path
 import PIL.Image
 from visprog import Image
-from visprog.models.cache import ResultCache
+from visprog.toolkit.result_cache import ResultCache
 sys.path.insert(0, sys.argv[1])
 import local_tool
 print(ResultCache(None).key(local_tool.stamp, {"x": 1}))
@@ -216,7 +218,7 @@ _CUPL = """
 import sys
 import PIL.Image
 from visprog import Image
-from visprog.models.cache import ResultCache
+from visprog.toolkit.result_cache import ResultCache
 from visprog_tools.vision import clip
 clip.load_class_descriptions(sys.argv[1])
 image = Image(PIL.Image.new("RGB", (8, 8)))
@@ -278,16 +280,22 @@ def test_a_value_the_codec_can_only_summarise_is_not_stored_on_disk(tmp_path: Pa
 
 # -- validated reads -----------------------------------------------------------------------
 
+def _reseal(entry: Path, data: dict[str, Any]) -> None:
+    """Write an entry's fields back with a checksum that matches them (a careful edit)."""
+    entry.write_bytes(_seal(json.dumps(data["body"], separators=(",", ":")).encode()))
+
+
 def _damage(entry: Path, how: str) -> None:
     data = json.loads(entry.read_text())
+    body = data["body"]  # [key, tool, notes, value]
     if how == "null":
-        data["value"] = None
+        body[3] = None
     elif how == "number":
-        data["value"] = 42
+        body[3] = 42
     elif how == "wrong value type":
-        data["value"] = {"type": "Detections", "boxes": []}
+        body[3] = {"type": "Detections", "boxes": []}
     elif how == "other key":
-        data["key"] = "0" * 64
+        body[0] = "0" * 64
     elif how == "old format":
         data["visprog_cache"] = CACHE_FORMAT - 1
     elif how == "picture bomb":
@@ -297,15 +305,17 @@ def _damage(entry: Path, how: str) -> None:
 
         ihdr = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
         png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
-        data["value"] = [{"type": "Image", "offset": [0, 0], "root_size": [1, 1], "png": "data:image/png;base64," + base64.b64encode(png).decode()}]
+        body[3] = [{"type": "Image", "offset": [0, 0], "root_size": [1, 1], "png": "data:image/png;base64," + base64.b64encode(png).decode()}]
     if how == "truncated":
         entry.write_text(entry.read_text()[:20])
     elif how == "garbage":
         entry.write_bytes(os.urandom(300))
     elif how == "raw null":
         entry.write_text("null")
-    else:
+    elif how == "old format":
         entry.write_text(json.dumps(data))
+    else:
+        _reseal(entry, data)  # checksum recomputed: the checks behind it must catch this
 
 
 @pytest.mark.parametrize(
@@ -320,6 +330,66 @@ def test_invalid_entries_are_misses_that_get_rewritten(tmp_path: Path, how: str)
     assert _calls(PROGRAM, tmp_path) == (["w0", "w1", "w2"], 0, [])  # rewritten: a clean hit
 
 
+def _tamper(raw: bytes, how: str) -> bytes:
+    """Edits of a stored entry that leave its checksum as it was (or change only it)."""
+    if how == "text edited":  # an OCR answer changed in place
+        return raw.replace(b'"w1"', b'"w9"')
+    if how == "text edited, same length, checksum of the edit elsewhere":
+        edited = raw.replace(b'"w1"', b'"w9"')
+        start = edited.index(b'"sha256":"') + 10
+        return edited[:start] + hashlib.sha256(b"something else").hexdigest().encode() + edited[start + 64:]
+    if how == "checksum edited":
+        start = raw.index(b'"sha256":"') + 10
+        flipped = b"0" if raw[start:start + 1] != b"0" else b"1"
+        return raw[:start] + flipped + raw[start + 1:]
+    if how == "one byte flipped":
+        middle = raw.index(b'"w0"') + 1
+        return raw[:middle] + b"x" + raw[middle + 1:]
+    if how == "bytes appended":
+        return raw + b" "
+    if how == "entry unwrapped to plain JSON":  # the fields rewritten without their seal
+        data = json.loads(raw)
+        return json.dumps({"visprog_cache": CACHE_FORMAT, "key": data["body"][0], "value": data["body"][3]}).encode()
+    if how == "truncated inside the value":
+        return raw[: raw.index(b'"w1"')] + b"}"
+    raise AssertionError(how)
+
+
+@pytest.mark.parametrize("how", [
+    "text edited", "text edited, same length, checksum of the edit elsewhere", "checksum edited", "one byte flipped",
+    "bytes appended", "entry unwrapped to plain JSON", "truncated inside the value",
+])
+def test_an_entry_edited_on_disk_is_a_miss_with_one_warning(tmp_path: Path, how: str) -> None:
+    assert _calls(PROGRAM, tmp_path) == (["w0", "w1", "w2"], 1, [])
+    entry = _only_entry(tmp_path)
+    raw = entry.read_bytes()
+    entry.write_bytes(_tamper(raw, how))
+    # Two runs with fresh caches on the edited folder: the edit is never served, the
+    # first run warns once and rewrites the entry, the second is a clean hit.
+    result, calls, caught = _calls(PROGRAM, tmp_path)
+    assert (result, calls, len(caught)) == (["w0", "w1", "w2"], 1, 1)
+    if how.startswith(("text edited", "checksum", "one byte", "truncated inside")):
+        assert "do not match their checksum" in str(caught[0].message)
+    assert entry.read_bytes() == raw
+    assert _calls(PROGRAM, tmp_path) == (["w0", "w1", "w2"], 0, [])
+
+
+def test_many_edited_entries_warn_once_per_cache(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    keys = [cache.key(words, {"n": n}) for n in range(1, 6)]
+    for n, key in enumerate(keys, start=1):
+        assert key is not None
+        cache.put(key, [f"w{i}" for i in range(n)], words)
+    for entry in tmp_path.rglob("*.json"):
+        entry.write_bytes(entry.read_bytes().replace(b'"w0"', b'"XX"'))
+    fresh = ResultCache(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert [fresh.get(key) for key in keys if key is not None] == [(False, None)] * 5
+    assert len([w for w in caught if "result cache" in str(w.message)]) == 1
+    assert fresh.faults == 5 and not list(tmp_path.rglob("*.json"))
+
+
 def test_entry_type_is_checked_against_the_tools_return_annotation(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path)
     key = cache.key(words, {"n": 3})
@@ -327,8 +397,8 @@ def test_entry_type_is_checked_against_the_tools_return_annotation(tmp_path: Pat
     cache.put(key, ["fine"])
     entry = _only_entry(tmp_path)
     data = json.loads(entry.read_text())
-    data["value"] = [1, 2]  # a list, but not list[str]
-    entry.write_text(json.dumps(data))
+    data["body"][3] = [1, 2]  # a list, but not list[str]
+    _reseal(entry, data)
     fresh = ResultCache(tmp_path)
     fresh.key(words, {"n": 3})
     with pytest.warns(RuntimeWarning, match="not the tool's return type"):
@@ -370,7 +440,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from tests.test_cache import PROGRAM, REG
 from visprog import RunContext, run_program
-from visprog.models.cache import ResultCache
+from visprog.toolkit.result_cache import ResultCache
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (40, 40))   # every entry write fails part-way
 with warnings.catch_warnings(record=True) as caught:
@@ -451,6 +521,29 @@ def test_size_cap_evicts_least_recently_used(tmp_path: Path) -> None:
     assert cache.get(hot) == (True, ["hot"])
     cache.clear_memory()
     assert cache.get(f"{0:064d}") == (False, None)  # the oldest unused entry went first
+
+
+def test_file_count_cap_evicts_least_recently_used(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path, max_files=50, memory_items=1)
+    for i in range(300):  # many tiny results: far under the byte cap, far over the file cap
+        cache.put(f"{i:064d}", [i])
+    assert cache.disk_files() <= 50
+    assert cache.evictions >= 250
+    cache.clear_memory()
+    assert cache.get(f"{299:064d}") == (True, [299])  # the newest stay
+    assert cache.get(f"{0:064d}") == (False, None)
+
+
+def test_cache_max_files_from_config(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text("cache_max_files = 123\n")
+    env = {"VISPROG_CONFIG": str(tmp_path / "c.toml"), "VISPROG_CACHE_DIR": str(tmp_path)}
+    config = load_config(env)
+    assert config.cache_max_files == 123
+    cache = default_result_cache(config)
+    assert cache is not None and cache.max_files == 123
+    assert load_config({**env, "VISPROG_CACHE_MAX_FILES": "7"}).cache_max_files == 7
+    with pytest.raises(InputError, match="VISPROG_CACHE_MAX_FILES: cache_max_files must be a positive whole number"):
+        load_config({**env, "VISPROG_CACHE_MAX_FILES": "lots"})
 
 
 def test_memory_part_is_bounded_by_bytes() -> None:
@@ -535,3 +628,54 @@ def test_notes_are_kept_with_the_result(tmp_path: Path) -> None:
     fresh = ResultCache(tmp_path)
     fresh.key(words, {"n": 2})
     assert fresh.lookup(key) == (True, ["w0", "w1"], ("descriptions from templates (no chat model)",))
+
+
+def test_a_model_spec_says_whether_device_and_dtype_enter_the_key(tmp_path: Path) -> None:
+    def keyed(spec: ModelSpec) -> tuple[Any, str | None, str | None]:
+        @tool(cacheable=True, models=[spec])
+        def measure(x: int) -> int:
+            """Measure.
+
+            Args:
+                x: a number.
+
+            Returns:
+                The number.
+            """
+            return x
+
+        cpu = ResultCache(None, manager=ModelManager(Config(device="cpu", cache_dir=tmp_path)))
+        gpu = ResultCache(None, manager=ModelManager(Config(device="cuda", cache_dir=tmp_path)))
+        recipe = json.loads(cpu.recipe(measure, {"x": 1}) or "null")
+        return recipe["models"], cpu.key(measure, {"x": 1}), gpu.key(measure, {"x": 1})
+
+    # Any library, torch or not, may say it: no list of library names decides.
+    same = ModelSpec(key="ocr", default="pp-ocr", library="rapidocr", description="", load=lambda *a: None,
+                     present=lambda *a: True, fetch=lambda *a: None, device_dependent=False)
+    models, cpu_key, gpu_key = keyed(same)
+    assert not any(part[0] == "device" for part in models) and cpu_key == gpu_key
+    varies = ModelSpec(key="new", default="org/new", library="newlib", description="", load=lambda *a: None,
+                       present=lambda *a: True, fetch=lambda *a: None)
+    models, cpu_key, gpu_key = keyed(varies)
+    assert models[-1] == ["device", "cpu", "float32"] and cpu_key != gpu_key
+
+
+@pytest.mark.parametrize("stored", [{"r0": ["x"]}, {"r0": [1, 2], "r1": None}, {"r0": [1.5]}, {"r0": 3}, [["r0", [1]]]])
+def test_entries_meet_the_same_structural_check_as_arguments(tmp_path: Path, stored: Any) -> None:
+    # table() -> dict[str, list[int]]: a careful edit (checksum recomputed) that breaks
+    # the inner types is caught by Tool.fits_return, the toolkit's one structural check.
+    cache = ResultCache(tmp_path)
+    key = cache.key(table, {"n": 1})
+    assert key is not None
+    cache.put(key, {"r0": [0, 0]}, table)
+    entry = _only_entry(tmp_path)
+    data = json.loads(entry.read_text())
+    from visprog.values.codec import encode_value
+
+    data["body"][3] = encode_value(stored)
+    _reseal(entry, data)
+    fresh = ResultCache(tmp_path)
+    fresh.key(table, {"n": 1})
+    assert table.fits_return({"r0": [1, 2]}) and not table.fits_return(stored)
+    with pytest.warns(RuntimeWarning, match="not the tool's return type"):
+        assert fresh.get(key) == (False, None)

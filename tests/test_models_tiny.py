@@ -19,7 +19,8 @@ import PIL.Image
 import pytest
 
 from visprog import Box, Detections, Image, ModelUnavailable, RunContext, load_image, run_program
-from visprog.models import Config, ModelManager, ResultCache, set_model_manager
+from visprog.models import Config, ModelManager, set_model_manager
+from visprog.toolkit.result_cache import ResultCache
 
 pytestmark = pytest.mark.models
 

@@ -2,12 +2,15 @@
 
 Fenced ``bash`` blocks are run line by line, ``python`` blocks as whole scripts, each in
 a scratch folder that links to the checkout's files (so outputs such as trace.html land
-there, not in the checkout). Three exceptions, all stated here rather than hidden:
+there, not in the checkout). Four exceptions, all stated here rather than hidden:
 
 * the test command itself (``bash scripts/test.sh``): it runs this suite, so running it
   from inside the suite would never end; CI runs it, which is the same check;
 * commands that another test runs as written, with more checks than "exits 0" (``NOT_RUN``
   names the test): running them here too would only repeat the work;
+* commands whose README comment says ``# prints X`` run in
+  ``test_readme_command_prints_what_it_says``, which also checks that their output ends
+  with X;
 * benchmark commands run with ``VISPROG_BENCH_QUICK=1``, which each benchmark reads to
   use small sizes: the test proves the command works and prints its figures; the full
   figures come from running it by hand.
@@ -70,6 +73,18 @@ def environment() -> dict[str, str]:
     return env
 
 
+def printed_claims() -> list[tuple[str, str]]:
+    """(command, what it prints) for the bash lines whose comment says ``# prints X``:
+    the last line of the command's output must be X."""
+    found = []
+    for body in blocks("bash"):
+        for line in body.splitlines():
+            command, sep, comment = line.partition(" #")
+            if sep and comment.strip().startswith("prints "):
+                found.append((command.strip(), comment.strip().removeprefix("prints ").strip()))
+    return found
+
+
 def test_the_readme_has_commands_and_snippets():
     assert len(commands()) >= 5 and len(blocks("python")) >= 3
 
@@ -79,6 +94,8 @@ def test_the_readme_has_commands_and_snippets():
 def test_readme_command_runs(command: str, tmp_path: Path) -> None:
     if command in NOT_RUN:
         pytest.skip(NOT_RUN[command])
+    if command in dict(printed_claims()):
+        pytest.skip("run, and its output checked, by test_readme_command_prints_what_it_says")
     # The set-up command installs into .venv: it runs in the checkout itself, since
     # through the scratch folder's link pip would write the scratch path into the
     # console scripts' first line.
@@ -86,6 +103,14 @@ def test_readme_command_runs(command: str, tmp_path: Path) -> None:
     argv = shlex.split(command)
     done = subprocess.run(argv, cwd=folder, env=environment(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{command!r} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+
+
+@pytest.mark.parametrize(("command", "printed"), printed_claims())
+def test_readme_command_prints_what_it_says(command: str, printed: str, tmp_path: Path) -> None:
+    done = subprocess.run(shlex.split(command), cwd=scratch(tmp_path), env=environment(), capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, f"{command!r} exited {done.returncode}:\n{done.stderr[-3000:]}"
+    assert done.stdout.strip().splitlines()[-1].strip() == printed, f"{command!r} printed:\n{done.stdout[-2000:]}"
 
 
 @pytest.mark.slow

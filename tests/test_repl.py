@@ -107,9 +107,9 @@ def test_rerun_after_edit_reuses_cached_results(small_image, tmp_path):
     from rich.console import Console
 
     from visprog.fronts.repl import Repl
-    from visprog.models.cache import ResultCache
     from visprog.toolkit.context import RunContext
     from visprog.toolkit.registry import Registry
+    from visprog.toolkit.result_cache import ResultCache
     from visprog.toolkit.tool import tool
 
     calls = []

@@ -29,7 +29,7 @@ from visprog import (
     run_program,
     tool,
 )
-from visprog.models.cache import ResultCache
+from visprog.toolkit.result_cache import ResultCache
 from visprog.values.codec import decode_value, encode_value
 from visprog.values.patch import ImagePatch
 

@@ -1,7 +1,8 @@
-"""Image editing over objects: color pop, background blur, emoji, inpainting replace.
+"""Image editing over objects: color pop, background blur, blur and pixelate, emoji,
+inpainting replace.
 
-"Objects" are Detections: a box's mask is used when it has one (from segment or
-segment_all), else its rectangle.
+"Objects" are Detections: a box's mask is used when it has one (from segment,
+segment_all or the people tools' person masks), else its rectangle.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import PIL.ImageFilter
 
 from visprog.errors import ToolError, ToolUnavailable
 from visprog.models import ModelSpec, model_manager
+from visprog.toolkit.context import note
 from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image, Mask
 
@@ -75,6 +77,63 @@ def bg_blur(image: Image, objects: Detections | Box, radius: float = 6.0) -> Ima
     mask = objects_mask(image, objects)
     soft = PIL.Image.fromarray((mask * 255).astype(np.uint8)).filter(PIL.ImageFilter.GaussianBlur(3))
     return _blend(image, blurred, np.asarray(soft).astype(np.float32) / 255)
+
+
+def _nothing_to_edit(objects: Detections | Box) -> bool:
+    """No objects: the edit leaves the image as it is, and the trace says so."""
+    if isinstance(objects, Box) or len(objects):
+        return False
+    note("no objects were given (none found?): the image is unchanged")
+    return True
+
+
+@tool(family="edit")
+def blur(image: Image, objects: Detections | Box, radius: float = 12.0) -> Image:
+    """Blur the objects (their masks when they have them, else their boxes), leaving
+    the rest untouched: "blur the faces".
+
+    Args:
+        image: the image to edit.
+        objects: what to blur (boxes in root coordinates; a box's mask is used when it
+            has one). No objects: the image comes back unchanged (noted).
+        radius: Gaussian blur radius inside the objects, in pixels (1..100).
+
+    Returns:
+        The edited Image, same size and place; pixels outside the objects unchanged.
+    """
+    if not 1 <= radius <= 100:
+        raise ToolError("radius must be within 1..100", argument="radius")
+    if _nothing_to_edit(objects):
+        return image
+    blurred = np.asarray(image.pil.filter(PIL.ImageFilter.GaussianBlur(radius))).astype(np.float32)
+    # Inside = blurred: _blend keeps the image where its mask is 1, so pass 1 - inside.
+    return _blend(image, blurred, 1 - objects_mask(image, objects))
+
+
+@tool(family="edit")
+def pixelate(image: Image, objects: Detections | Box, block: int = 12) -> Image:
+    """Pixelate the objects (masks when present, else boxes) with square blocks, leaving
+    the rest untouched.
+
+    Args:
+        image: the image to edit.
+        objects: what to pixelate (root coordinates). No objects: unchanged (noted).
+        block: block side in pixels (2..200); each block takes the mean colour of its pixels.
+
+    Returns:
+        The edited Image, same size and place; pixels outside the objects unchanged.
+    """
+    if not 2 <= block <= 200:
+        raise ToolError("block must be within 2..200 pixels", argument="block")
+    if _nothing_to_edit(objects):
+        return image
+    pixels = np.asarray(image.pil).astype(np.float32)
+    height, width = pixels.shape[:2]
+    rows, cols = -(-height // block), -(-width // block)
+    padded = np.pad(pixels, ((0, rows * block - height), (0, cols * block - width), (0, 0)), mode="edge")
+    means = padded.reshape(rows, block, cols, block, 3).mean(axis=(1, 3))
+    blocky = np.repeat(np.repeat(means, block, axis=0), block, axis=1)[:height, :width]
+    return _blend(image, blocky, 1 - objects_mask(image, objects))
 
 
 # -- emoji -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Building it imports the tool modules, which is cheap: no torch, no weights.
 from __future__ import annotations
 
 from visprog_tools import editing, image_ops, knowledge, viper
+from visprog_tools.people import tools as people
 from visprog_tools.vision import blip, clip, depth, detection, faces, ocr, segmentation
 
 from visprog.toolkit.registry import Registry
@@ -25,7 +26,8 @@ def build_registry() -> Registry:
         image_ops.crop, image_ops.crop_left_of, image_ops.crop_right_of, image_ops.crop_above,
         image_ops.crop_below, image_ops.crop_in_front_of, image_ops.crop_behind, image_ops.count,
         image_ops.image_half, image_ops.tag,
-        editing.color_pop, editing.bg_blur, editing.emoji, editing.replace,
+        editing.color_pop, editing.bg_blur, editing.emoji, editing.replace, editing.blur, editing.pixelate,
+        people.detect_people, people.pose, people.hands,
         knowledge.list_items,
         depth.depth,
         # ViperGPT's API: ImagePatch(image), its model-backed methods, the free helpers.
@@ -55,5 +57,10 @@ def build_registry() -> Registry:
         Alias("LIST", "list_items", {"query": "query", "max": "max"}),
         Alias("CLASSIFY", "classify", {"image": "image", "object": "objects", "categories": "categories"}),
         Alias("TAG", "tag", _EDIT),
+        Alias("BLUR", "blur", _EDIT),
+        Alias("PIXELATE", "pixelate", _EDIT),
+        Alias("PERSONDET", "detect_people", {"image": "image"}),
+        Alias("POSE", "pose", {"image": "image"}),
+        Alias("HANDS", "hands", {"image": "image"}),
     ]
     return Registry(tools, aliases)

@@ -373,7 +373,7 @@ def warm_up() -> None:
     import rich.console  # noqa: F401
     import skimage.data  # noqa: F401
 
-    from visprog.models.cache import ResultCache  # noqa: F401
+    from visprog.toolkit.result_cache import ResultCache  # noqa: F401
 
     registry("both")
     _astronaut_pixels()
@@ -601,7 +601,7 @@ def sc_program(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
     limits = Limits(**data.get("limits", {}))
     context = None
     if data.get("cache"):
-        from visprog.models.cache import ResultCache
+        from visprog.toolkit.result_cache import ResultCache
 
         context = RunContext(limits=limits, cache=ResultCache(tmp / "cache"))
     reg = registry(data.get("registry", "both"))
@@ -703,7 +703,7 @@ def sc_inputs_copy(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 # -- cache scenarios --------------------------------------------------------------------
 
 def _cache(folder: Path, **kwargs: Any) -> Any:
-    from visprog.models.cache import ResultCache
+    from visprog.toolkit.result_cache import ResultCache
 
     return ResultCache(folder, **kwargs)
 
@@ -857,7 +857,7 @@ def sc_cache_fault(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 
 def _hammer(folder: str, seed: int, rounds: int) -> int:
     """Child process: put and get the same keys as other processes; returns problems."""
-    from visprog.models.cache import ResultCache
+    from visprog.toolkit.result_cache import ResultCache
 
     problems = 0
     for i in range(rounds):
@@ -895,7 +895,7 @@ def sc_cache_concurrent(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
     valid = 0
     for path in _entry_files(folder):
         entry = json.loads(path.read_text())
-        valid += entry.get("key") == path.stem
+        valid += entry.get("body", [None])[0] == path.stem  # {"visprog_cache", "sha256", "body": [key, tool, notes, value]}
     return {"raised": None, "problems": problems, "leftover_tmp": leftovers, "valid_entries": valid, "message": f"problems={problems}"}
 
 
@@ -923,7 +923,7 @@ def sc_cache_bigint(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 _CUPL_KEY = """
 import sys
 from visprog import Image
-from visprog.models.cache import ResultCache
+from visprog.toolkit.result_cache import ResultCache
 from visprog_tools.vision import clip
 import PIL.Image
 image = Image(PIL.Image.new("RGB", (8, 8)))
@@ -1202,10 +1202,12 @@ def sc_wall(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 def _cli(args: list[str], tmp: Path, *, interrupt_after: float | None = None, timeout: float = 12.0) -> dict[str, Any]:
     observed = _cli_once(args, tmp, interrupt_after=interrupt_after, timeout=timeout)
     tries = 1
-    # A SIGINT that lands before the command's main() runs (CPython's start-up, its site
-    # module, or the package import that `python -m` does first) ends in CPython's own
-    # traceback, which no program can change; on a loaded machine 0.15 s can fall there.
-    # Such a try says nothing about visprog's start-up: interrupt later and try again.
+    # The interrupt is timed from a readiness marker (see _cli_once), so it lands inside
+    # the command's main(). Should the marker never come (a change of Python's import
+    # system), a SIGINT that lands before main() runs (CPython's start-up, its site module,
+    # or the package import that `python -m` does first) ends in CPython's own traceback,
+    # or kills the process with -2 and nothing said, which no program can change: such a
+    # try says nothing about visprog's start-up, so interrupt later and try again.
     while interrupt_after is not None and observed.pop("before_visprog") and tries < 4:
         interrupt_after *= 2
         tries += 1
@@ -1219,18 +1221,43 @@ def _cli_once(args: list[str], tmp: Path, *, interrupt_after: float | None, time
     env = {**os.environ, "VISPROG_CACHE_DIR": str(tmp / "cache"), "VISPROG_CONFIG": str(tmp / "none.toml"),
            "HF_HUB_OFFLINE": "1", "TERM": "xterm", "COLUMNS": "120"}
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "visprog", *args], cwd=tmp, env=env,
+    # To interrupt, Python reports each import as it completes (-X importtime, on stderr):
+    # the first module that the command's main() imports, the `visprog.fronts` package,
+    # marks the moment main() runs. Timed from there, the SIGINT lands in visprog's own
+    # start-up whatever the machine's load (timed from the spawn, it fell in CPython's
+    # start-up on a busy machine: -2 and no output, or CPython's traceback).
+    python = [sys.executable, "-X", "importtime"] if interrupt_after is not None else [sys.executable]
+    process = subprocess.Popen([*python, "-m", "visprog", *args], cwd=tmp, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    streams: dict[str, list[bytes]] = {"out": [], "err": []}
+    ready = threading.Event()
+
+    def drain(name: str, stream: Any) -> None:
+        for line in iter(stream.readline, b""):
+            streams[name].append(line)
+            if name == "err" and line.startswith(b"import time:") and line.rsplit(b"|", 1)[-1].strip() == b"visprog.fronts":
+                ready.set()
+        if name == "err":
+            ready.set()  # the process ended: nothing more to wait for
+
+    readers = [threading.Thread(target=drain, args=(name, stream), daemon=True)
+               for name, stream in (("out", process.stdout), ("err", process.stderr))]
+    for reader in readers:
+        reader.start()
     if interrupt_after is not None:
+        ready.wait(timeout / 2)
         time.sleep(interrupt_after)
-        process.send_signal(signal.SIGINT)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
     try:
-        out, err = process.communicate(timeout=timeout)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
-        out, err = process.communicate()
-    text_err = err.decode(errors="replace")
-    text_out = out.decode(errors="replace")
+        process.wait()
+    for reader in readers:
+        reader.join(timeout=5)
+    text_err = "".join(line.decode(errors="replace") for line in streams["err"] if not line.startswith(b"import time:"))
+    text_out = b"".join(streams["out"]).decode(errors="replace")
     return {
         "raised": None,
         "exit_code": process.returncode,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from visprog_tools.image_ops import half_box
+from visprog_tools.people import tools as people
 from visprog_tools.vision.specs import DETECTOR
 
 from visprog.errors import ToolError
@@ -18,7 +19,10 @@ def detect(image: Image, query: str | list[str], threshold: float = 0.1, nms_iou
     """Find objects described in words (VisProg's LOC), best first.
 
     The special queries "TOP", "BOTTOM", "LEFT" and "RIGHT" return that half of the
-    image without running a model, as in VisProg.
+    image without running a model, as in VisProg. When the detector can neither run nor
+    be downloaded here, person words ("person", "people", "man", "woman", "child" ...)
+    are answered with the people tools' person boxes (with masks) and "hand(s)" with
+    their hand boxes, and the trace says so (see ``visprog_tools.people``).
 
     Args:
         image: where to look; may be a crop (boxes still come back in root coordinates).
@@ -36,6 +40,9 @@ def detect(image: Image, query: str | list[str], threshold: float = 0.1, nms_iou
         return Detections([half_box(image, queries[0])])
     if not 0.0 <= threshold <= 1.0:
         raise ToolError("threshold must be in [0, 1]", argument="threshold")
+    offline = people.offline_detections(image, queries, DETECTOR)
+    if offline is not None:
+        return offline
     import torch
     import torchvision
 

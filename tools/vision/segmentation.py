@@ -10,10 +10,12 @@ import threading
 from typing import Any
 
 import numpy as np
+from visprog_tools.people import tools as people
 from visprog_tools.vision.specs import SEGMENTER
 
 from visprog.errors import ToolError
 from visprog.models.manager import model_manager
+from visprog.toolkit.context import note
 from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image, Mask
 
@@ -78,6 +80,12 @@ def segment(image: Image, objects: Detections | Box | None = None, points: list[
     Returns:
         Detections: each box carries its mask (``box.mask``), label and SAM's score.
     """
+    if objects is not None:
+        listed = [objects] if isinstance(objects, Box) else list(objects)
+        if listed and all(b.label and people.is_person_query(b.label) for b in listed) and people.cannot_run(SEGMENTER) \
+                and people.people_ready():
+            note("SAM is not available here: person masks from the people tools' pose model")
+            return people.person_masks(image, listed)
     import torch
 
     session = _session()

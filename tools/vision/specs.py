@@ -384,7 +384,7 @@ FACES = ModelSpec(
     key="faces", default="yunet", library="yuface",
     description="YuNet face detector (weights inside the yuface package); 'haar' for OpenCV's Haar cascade",
     load=_face_load, present=_face_present, fetch=_face_fetch,
-    source=no_source, hint="pip install yuface (or 'opencv-python-headless<5' for haar)",
+    source=no_source, hint="pip install yuface (or 'opencv-python-headless<5' for haar)", device_dependent=False,
 )
 
 
@@ -398,7 +398,7 @@ OCR = ModelSpec(
     key="ocr", default="rapidocr-pp-ocr", library="rapidocr",
     description="PP-OCR text detection and recognition (ships in rapidocr-onnxruntime)",
     load=_ocr_load, present=_package_present("rapidocr_onnxruntime"), fetch=_package_fetch("rapidocr-onnxruntime"),
-    source=no_source, hint="pip install rapidocr-onnxruntime",
+    source=no_source, hint="pip install rapidocr-onnxruntime", device_dependent=False,
 )
 
 ALL_SPECS = [DETECTOR, SEGMENTER, CLIP, CAPTIONER, VQA, FACES, OCR]

@@ -312,8 +312,9 @@ class _Checker:
         if isinstance(node, ast.Subscript):
             base = self.expr(node.value, defined)
             self.expr(node.slice, defined)
-            if base == frozenset({"Detections"}) and not isinstance(node.slice, ast.Slice):
-                return frozenset({"Box"})
+            item = _item_kind(base)
+            if item is not None and not isinstance(node.slice, ast.Slice):
+                return frozenset({item})
             if base == frozenset({"str"}):
                 return base
             return None
@@ -628,3 +629,11 @@ _CONSTANT_KINDS: dict[type, Kinds] = {
     bool: frozenset({"bool"}), int: frozenset({"int"}), float: frozenset({"float"}), str: frozenset({"str"}),
     type(None): frozenset({"None"}),
 }
+
+
+def _item_kind(kinds: frozenset[str] | None) -> str | None:
+    """The item kind of a sequence value type (``"Box"`` for ``{"Detections"}``), else None."""
+    if kinds is None or len(kinds) != 1:
+        return None
+    spec = value_type_named(next(iter(kinds)))
+    return spec.item_kind if spec is not None else None

@@ -10,6 +10,8 @@ Read from a TOML file, then overridden by environment variables:
 ``VISPROG_CACHE_MAX_BYTES`` size cap of the on-disk result cache, e.g. ``2G``, ``500M``
                            or a number of bytes (default ``1G``); least recently used
                            entries are evicted past it
+``VISPROG_CACHE_MAX_FILES`` most entries (files) in the on-disk result cache
+                           (default 20000); least recently used are evicted past it
 ``VISPROG_MODEL_<KEY>``    model id or local path for a model key, e.g.
                            ``VISPROG_MODEL_DETECTOR=/models/owlv2``
 ``VISPROG_LLM``            planner chat model (see the README)
@@ -21,6 +23,7 @@ The file holds the same settings::
     cache_dir = "/data/visprog-cache"
     result_cache = true
     cache_max_bytes = "2G"
+    cache_max_files = 20000
     llm = "openai:gpt-4o-mini"
     [models]
     detector = "google/owlvit-base-patch32"
@@ -39,10 +42,13 @@ from typing import Any
 
 from visprog.errors import InputError
 
-__all__ = ["DEFAULT_CACHE_MAX_BYTES", "Config", "load_config", "parse_size"]
+__all__ = ["DEFAULT_CACHE_MAX_BYTES", "DEFAULT_CACHE_MAX_FILES", "Config", "load_config", "parse_size"]
 
 #: Default size cap of the on-disk result cache (1 GiB).
 DEFAULT_CACHE_MAX_BYTES = 1 << 30
+#: Default cap on the number of entries (files) of the on-disk result cache: a run of
+#: many small results must not leave a folder of millions of files.
+DEFAULT_CACHE_MAX_FILES = 20_000
 
 _SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
@@ -55,6 +61,7 @@ class Config:
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "visprog")
     result_cache: bool = True
     cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES
+    cache_max_files: int = DEFAULT_CACHE_MAX_FILES
     models: Mapping[str, str] = field(default_factory=dict)
     llm: str | None = None
 
@@ -95,12 +102,23 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         cache_max_bytes = parse_size(max_bytes)
     except ValueError as exc:
         raise InputError(f"{where}: cache_max_bytes {exc}") from None
+    max_files: Any = data.get("cache_max_files", DEFAULT_CACHE_MAX_FILES)
+    where = f"config file {path}"
+    if env.get("VISPROG_CACHE_MAX_FILES"):
+        max_files, where = env["VISPROG_CACHE_MAX_FILES"], "VISPROG_CACHE_MAX_FILES"
+    try:
+        cache_max_files = int(max_files)
+        if isinstance(max_files, bool) or isinstance(max_files, float) or cache_max_files < 1:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: cache_max_files must be a positive whole number, got {max_files!r}") from None
     cache_dir = Path(env.get("VISPROG_CACHE_DIR") or data.get("cache_dir") or Path.home() / ".cache" / "visprog")
     return Config(
         device=str(env.get("VISPROG_DEVICE") or data.get("device") or "auto"),
         cache_dir=cache_dir.expanduser(),
         result_cache=result_cache,
         cache_max_bytes=cache_max_bytes,
+        cache_max_files=cache_max_files,
         models=models,
         llm=env.get("VISPROG_LLM") or data.get("llm"),
     )

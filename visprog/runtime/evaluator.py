@@ -28,8 +28,7 @@ from visprog.runtime.sandbox import (
     to_text,
 )
 from visprog.toolkit.tool import describe_exception
-from visprog.values.core import Detections
-from visprog.values.protocol import SCALAR_TYPES
+from visprog.values.protocol import SCALAR_TYPES, sequence_item_kind
 
 __all__ = ["Evaluator"]
 
@@ -47,8 +46,9 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b,
     ast.NotIn: lambda a, b: a not in b, ast.Is: operator.is_, ast.IsNot: operator.is_not,
 }
-_INDEXABLE = (list, tuple, str, dict, range, Detections)
-_ITERABLE = (list, tuple, str, dict, range, Detections, set)
+# Value types that are sequences (Detections) say so through the protocol (item_kind).
+_INDEXABLE = (list, tuple, str, dict, range)
+_ITERABLE = (list, tuple, str, dict, range, set)
 
 
 def position(exc: RunError, node: ast.AST) -> RunError:
@@ -167,7 +167,7 @@ class Evaluator:
     def _subscript(self, node: ast.Subscript) -> Any:
         container = self.eval(node.value)
         kind = type(container)
-        if kind not in _INDEXABLE:
+        if kind not in _INDEXABLE and sequence_item_kind(kind) is None:
             raise ProgramRuntimeError(f"{kind.__name__} cannot be indexed")
         index_node = node.slice
         if type(index_node) is ast.Slice:
@@ -181,7 +181,7 @@ class Evaluator:
         return container[key]
 
     def iterable(self, value: Any) -> Any:
-        if type(value) in _ITERABLE:
+        if type(value) in _ITERABLE or sequence_item_kind(type(value)) is not None:
             return value
         raise ProgramRuntimeError(f"cannot iterate over {type(value).__name__}")
 

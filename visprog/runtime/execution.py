@@ -48,8 +48,8 @@ from visprog.toolkit.intrinsics import EVAL_TOOL, RESULT_TOOL
 from visprog.toolkit.registry import Registry, Resolved
 from visprog.toolkit.tool import IMMUTABLE_TYPES, describe_exception
 from visprog.trace.records import StepRecord, ToolCall, Trace
-from visprog.values.core import Detections, Image
-from visprog.values.protocol import SCALAR_TYPES, value_type
+from visprog.values.core import Image
+from visprog.values.protocol import SCALAR_TYPES, count_pixels, item_count, value_type
 
 __all__ = ["Execution", "RunResult", "StepEvent", "call_registered_tool"]
 
@@ -541,11 +541,7 @@ class Execution(Evaluator):
         call.duration_s = budget_clock() - started
 
     def _check_cost(self, resolved: Resolved, kwargs: dict[str, Any]) -> None:
-        largest = 0
-        for value in kwargs.values():
-            kind = type(value)
-            if (kind is list or kind is tuple or kind is Detections) and len(value) > largest:
-                largest = len(value)
+        largest = max((item_count(value) for value in kwargs.values()), default=0)
         if largest > self.limits.max_items_per_call:
             self.budget.tool_cost(resolved.shown_name, {"items": largest})
         cost = resolved.tool.cost
@@ -553,13 +549,9 @@ class Execution(Evaluator):
             self.budget.tool_cost(resolved.shown_name, dict(cost(kwargs)))
 
     def _count_pixels(self, output: Any) -> None:
-        kind = type(output)
-        if kind is Image:
-            self.budget.image(output.width * output.height)
-        elif kind is list or kind is tuple:
-            for item in output:
-                if type(item) is Image:
-                    self.budget.image(item.width * item.height)
+        pixels = count_pixels(output)
+        if pixels:
+            self.budget.image(pixels)
 
     def _intrinsic_eval(self, node: ast.Call, kwargs: dict[str, Any]) -> Any:
         expr = kwargs.get("expr")

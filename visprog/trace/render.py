@@ -21,18 +21,15 @@ import html
 import io
 import math
 import reprlib
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import PIL.Image
-import PIL.ImageDraw
-import PIL.ImageFont
 
 from visprog.errors import ErrorRecord
-from visprog.values.core import Box, Detections, Image, Mask
+from visprog.values.core import Box, Detections, Image
 from visprog.values.protocol import value_type
+from visprog.values.show import PALETTE, coordinate, draw_boxes, draw_masks, printable
 
 if TYPE_CHECKING:  # records import this module for rendering; types only here
     from visprog.trace.records import StepRecord, ToolCall, Trace
@@ -54,8 +51,6 @@ __all__ = [
     "trace_to_rich",
 ]
 
-PALETTE = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 160, 160), (240, 50, 230), (128, 128, 0)]
-
 #: At most this many pictures are embedded in one HTML page; later ones are named, not shown.
 MAX_PICTURES = 120
 #: At most this many bytes of embedded pictures in one HTML page.
@@ -69,34 +64,6 @@ MAX_LEGEND_ROWS = 40
 
 # -- text ---------------------------------------------------------------------------
 
-_BIDI = {0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}
-
-
-def printable(text: str, *, newlines: bool = False) -> str:
-    """``text`` safe for a terminal: C0 and C1 control characters (ESC, OSC, BEL, CR, ...),
-    DEL and bidirectional overrides become visible escapes such as ``\\x1b``.
-
-    Args:
-        text: any text (program output, a file name, an error message).
-        newlines: keep ``\\n`` as a line break (for multi-line text); otherwise it is
-            escaped too, so the result is one line.
-    """
-    if text.isprintable():
-        return text
-    out = []
-    for char in text:
-        code = ord(char)
-        if char == "\n" and newlines:
-            out.append(char)
-        elif char == "\t":
-            out.append("\\t" if not newlines else char)
-        elif code < 0x20 or 0x7F <= code <= 0x9F or code in _BIDI or unicodedata.category(char) in ("Cc", "Zl", "Zp"):
-            out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
 def _int_summary(value: int) -> str | None:
     """A description of an integer too long to print (Python refuses to convert ints of
     more than 4,300 digits to text), or None for ordinary ones."""
@@ -106,21 +73,6 @@ def _int_summary(value: int) -> str | None:
     digits = int(bits * math.log10(2)) + 1
     sign = "-" if value < 0 else ""
     return f"<{sign}int of about {digits:,} digits>"
-
-
-def box_text(box: Box) -> str:
-    """``'face' 0.93 [10, 20, 50, 60]``: label, score and integer-rounded coordinates."""
-    parts = []
-    if box.label is not None:
-        parts.append(repr(box.label))
-    if box.score is not None:
-        parts.append(f"{box.score:.2f}")
-    parts.append("[" + ", ".join(_coordinate(v) for v in box.as_tuple()) + "]")
-    return " ".join(parts)
-
-
-def _coordinate(value: float) -> str:
-    return str(int(round(value))) if math.isfinite(value) and float(value).is_integer() else f"{value:.1f}"
 
 
 class _Repr(reprlib.Repr):
@@ -144,23 +96,11 @@ class _Repr(reprlib.Repr):
     def repr_bool(self, x: bool, level: int) -> str:
         return repr(x)
 
-    def repr_Image(self, x: Image, level: int) -> str:  # noqa: N802 - reprlib dispatches on the type name
-        return repr(x)
-
-    def repr_Mask(self, x: Mask, level: int) -> str:  # noqa: N802
-        return repr(x)
-
-    def repr_Box(self, x: Box, level: int) -> str:  # noqa: N802
-        return f"Box({box_text(x)})"
-
-    def repr_Detections(self, x: Detections, level: int) -> str:  # noqa: N802
-        count = len(x)
-        noun = "box" if count == 1 else "boxes"
-        if count == 0 or level <= 0:
-            return f"Detections({count} {noun})"
-        shown = ", ".join(box_text(b) for b in list(x)[:3])
-        more = f", ... {count - 3} more" if count > 3 else ""
-        return f"Detections({count} {noun}: {shown}{more})"
+    def repr1(self, x: Any, level: int) -> str:
+        spec = value_type(type(x))
+        if spec is not None:  # a value type says how it reads (default: its repr)
+            return spec.summary(x) if spec.summary is not None else repr(x)
+        return super().repr1(x, level)
 
 
 def summarize(value: Any, limit: int = 120) -> str:
@@ -199,87 +139,28 @@ def box_rows(value: Any) -> list[tuple[int, Box]]:
 # -- pictures -----------------------------------------------------------------------
 
 
-def _font(size: int) -> PIL.ImageFont.ImageFont | PIL.ImageFont.FreeTypeFont:
-    try:
-        return PIL.ImageFont.load_default(size=size)
-    except (TypeError, OSError, ImportError):  # Pillow without FreeType: the small bitmap font
-        return PIL.ImageFont.load_default()
-
-
-def draw_boxes(image: Image, boxes: Iterable[Box], *, width: int | None = None, labels: bool = True) -> PIL.Image.Image:
-    """A copy of ``image`` with ``boxes`` (root coordinates) outlined, each tagged with
-    its number (1, 2, ...) and, where it fits, its label and score.
-
-    Line width and text size grow with the image, so that both stay readable once the
-    picture is shown as a thumbnail; :func:`box_rows` gives the matching legend.
-    """
-    canvas = image.pil.copy()
-    draw = PIL.ImageDraw.Draw(canvas)
-    ox, oy = image.offset
-    side = max(canvas.size)
-    line = width or max(2, round(side / 160))
-    font = _font(max(11, round(side / 22)))
-    for i, box in enumerate(boxes):
-        color = PALETTE[i % len(PALETTE)]
-        rect = (box.x1 - ox, box.y1 - oy, box.x2 - ox - 1, box.y2 - oy - 1)
-        if rect[2] < rect[0] or rect[3] < rect[1]:
-            continue
-        draw.rectangle(rect, outline=color, width=line)
-        if not labels:
-            continue
-        text = str(i + 1)
-        if box.label:
-            caption = printable(box.label)[:40]
-            text = f"{i + 1} {caption}" if box.score is None else f"{i + 1} {caption} {box.score:.2f}"
-        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-        tw, th = right - left, bottom - top
-        x = min(max(rect[0], 0), max(canvas.width - tw - 4, 0))
-        y = rect[1] - th - 4 if rect[1] - th - 4 >= 0 else rect[1]
-        draw.rectangle((x, y, x + tw + 4, y + th + 4), fill=color)
-        draw.text((x + 2 - left, y + 2 - top), text, fill=(255, 255, 255), font=font)
-    return canvas
-
-
-def draw_masks(image: Image, masks: Iterable[Mask], *, alpha: float = 0.45) -> PIL.Image.Image:
-    """A copy of ``image`` with each mask (root-aligned ``(H, W)`` bool) tinted in its own color."""
-    pixels = np.asarray(image.pil).astype(np.float32)
-    ox, oy = image.offset
-    h, w = pixels.shape[:2]
-    for i, mask in enumerate(masks):
-        region = mask.array[oy : oy + h, ox : ox + w]
-        if region.shape != (h, w):
-            continue
-        color = np.array(PALETTE[i % len(PALETTE)], dtype=np.float32)
-        pixels[region] = pixels[region] * (1 - alpha) + color * alpha
-    return PIL.Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
-
-
 def render_value_image(value: Any, base: Image | None) -> PIL.Image.Image | None:
-    """A picture of a value: the image itself, boxes/masks drawn on ``base``, or what the
-    value's type draws through the value-type protocol (an image patch: its crop)."""
-    if isinstance(value, Image):
-        return value.pil
-    spec = value_type(type(value))
-    if spec is not None and spec.picture is not None and spec.cls not in (Box, Detections, Mask):
-        try:
-            picture = spec.picture(value, base)
-        except Exception:  # noqa: BLE001 - a picture is a nicety; the value is shown as text anyway
-            return None
-        return picture if isinstance(picture, PIL.Image.Image) else None
-    if base is None:
+    """A picture of a value, as its value type draws it (``ValueType.picture``; a list
+    of one value type: ``ValueType.picture_many``): an image itself, boxes or masks drawn
+    on ``base``, an image patch's crop. None when it has no picture."""
+    drawer = _drawer(value)
+    if drawer is None:
         return None
-    if isinstance(value, Box):
-        value = Detections([value])
-    if isinstance(value, list) and value and all(isinstance(v, Box) for v in value):
-        value = Detections(value)
-    if isinstance(value, Detections):
-        masks = [b.mask for b in value if b.mask is not None]
-        canvas = base.with_pixels(draw_masks(base, masks)) if masks else base
-        return draw_boxes(canvas, value)
-    if isinstance(value, Mask):
-        return draw_masks(base, [value])
-    if isinstance(value, list) and value and all(isinstance(v, Mask) for v in value):
-        return draw_masks(base, value)
+    try:
+        picture = drawer(value, base)
+    except Exception:  # noqa: BLE001 - a picture is a nicety; the value is shown as text anyway
+        return None
+    return picture if isinstance(picture, PIL.Image.Image) else None
+
+
+def _drawer(value: Any) -> Callable[[Any, Any], Any] | None:
+    spec = value_type(type(value))
+    if spec is not None:
+        return spec.picture
+    if type(value) is list and value:
+        spec = value_type(type(value[0]))
+        if spec is not None and spec.picture_many is not None and all(type(v) is spec.cls for v in value):
+            return spec.picture_many
     return None
 
 
@@ -321,15 +202,6 @@ def _root(inputs: Mapping[str, Any]) -> Image | None:
     return None
 
 
-def _drawable(value: Any) -> bool:
-    """Whether :func:`render_value_image` draws something for ``value`` on a base image."""
-    if isinstance(value, (Box, Detections, Mask)):
-        return True
-    return isinstance(value, list) and bool(value) and (
-        all(isinstance(v, Box) for v in value) or all(isinstance(v, Mask) for v in value)
-    )
-
-
 class _Pictures:
     """Embeds pictures once per page, within :data:`MAX_PICTURES` and
     :data:`MAX_PICTURE_BYTES`. The same value drawn on the same base at the same size is
@@ -351,7 +223,7 @@ class _Pictures:
         key = (id(value), id(base), side)
         if key in self.anchors:
             return None, self.anchors[key]
-        if not isinstance(value, Image) and (base is None or not _drawable(value)):
+        if _drawer(value) is None:
             return None, None
         if self.count >= MAX_PICTURES or self.bytes >= MAX_PICTURE_BYTES:
             self.omitted += 1
@@ -410,7 +282,7 @@ def _legend(value: Any) -> str:
         r, g, b = PALETTE[(number - 1) % len(PALETTE)]
         label = html.escape(printable(box.label)) if box.label is not None else "<i>no label</i>"
         score = f"{box.score:.2f}" if box.score is not None else ""
-        coords = ", ".join(_coordinate(v) for v in box.as_tuple())
+        coords = ", ".join(coordinate(v) for v in box.as_tuple())
         cells.append(
             f'<tr><td><span class="swatch" style="background:rgb({r},{g},{b})"></span> {number}</td>'
             f"<td>{label}</td><td>{score}</td><td><code>({coords})</code></td></tr>"

@@ -13,7 +13,8 @@ import numpy as np
 import PIL.Image
 
 from visprog.values.core import Box, Detections, Image, Mask
-from visprog.values.protocol import Decoder, Encoder, ValueType, register_value_type
+from visprog.values.protocol import Decoder, Encoder, ValueType, approx_bytes, cache_token, register_value_type
+from visprog.values.show import box_text, draw_boxes, draw_masks
 
 __all__ = ["png_data_url", "png_from_data_url"]
 
@@ -73,17 +74,42 @@ def _decode_mask(data: dict[str, Any], nested: Decoder) -> Mask:
 
 
 def _mask_token(value: Mask) -> Any:
-    return ["Mask", hashlib.sha256(np.packbits(value.array).tobytes()).hexdigest(), list(value.shape)]
+    return [hashlib.sha256(np.packbits(value.array).tobytes()).hexdigest(), list(value.shape)]
 
 
 def _box_token(value: Box) -> Any:
-    return ["Box", list(value.as_tuple()), value.label, value.score, _mask_token(value.mask) if value.mask is not None else None]
+    return [[repr(v) for v in value.as_tuple()], value.label, repr(value.score), cache_token(value.mask)]
+
+
+def _draw_detections(boxes: list[Box] | Detections, base: Image | None) -> PIL.Image.Image | None:
+    """Boxes (and their masks) drawn on ``base``; None without a base."""
+    if base is None:
+        return None
+    masks = [b.mask for b in boxes if b.mask is not None]
+    canvas = base.with_pixels(draw_masks(base, masks)) if masks else base
+    return draw_boxes(canvas, boxes)
+
+
+def _draw_masks(masks: list[Mask], base: Image | None) -> PIL.Image.Image | None:
+    return None if base is None else draw_masks(base, masks)
+
+
+def _detections_text(value: Detections) -> str:
+    count = len(value)
+    noun = "box" if count == 1 else "boxes"
+    if count == 0:
+        return f"Detections({count} {noun})"
+    shown = ", ".join(box_text(b) for b in list(value)[:3])
+    more = f", ... {count - 3} more" if count > 3 else ""
+    return f"Detections({count} {noun}: {shown}{more})"
 
 
 IMAGE = register_value_type(ValueType(
     Image, "Image", attributes=frozenset({"width", "height", "size"}),
     attribute_kinds={"width": "int", "height": "int", "size": "list"},
-    encode=_encode_image, decode=_decode_image, token=lambda v: ["Image", v.content_hash],
+    encode=_encode_image, decode=_decode_image, token=lambda v: v.content_hash,
+    picture=lambda v, base: v.pil, summary=repr, nbytes=lambda v: v.width * v.height * 4 + 256,
+    pixels=lambda v: v.width * v.height,
     prefix="IMAGE", description="an RGB image (a crop remembers where it sits in the input image)",
 ))
 BOX = register_value_type(ValueType(
@@ -94,6 +120,9 @@ BOX = register_value_type(ValueType(
                      "width": "float", "height": "float", "area": "float", "center": "list", "cx": "float", "cy": "float",
                      "mask": "Mask"},
     encode=_encode_box, decode=_decode_box, token=_box_token,
+    picture=lambda v, base: _draw_detections([v], base), picture_many=_draw_detections,
+    summary=lambda v: f"Box({box_text(v)})",
+    nbytes=lambda v: 200 + (approx_bytes(v.mask) if v.mask is not None else 0),
     prefix="OBJ", description="a box in input-image pixels (x1, y1, x2, y2), with label and score",
 ))
 DETECTIONS = register_value_type(ValueType(
@@ -101,12 +130,16 @@ DETECTIONS = register_value_type(ValueType(
     attribute_kinds={"boxes": "list", "labels": "list", "scores": "list"},
     encode=lambda v, nested: {"boxes": [nested(b) for b in v]},
     decode=lambda d, nested: Detections([nested(b) for b in d["boxes"]]),
-    token=lambda v: ["Detections", [_box_token(b) for b in v]],
+    token=lambda v: [cache_token(b) for b in v],
+    picture=_draw_detections, summary=_detections_text,
+    nbytes=lambda v: 64 + sum(approx_bytes(b) for b in v), item_kind="Box",
     prefix="BOX", description="an ordered list of boxes (best first)",
 ))
 MASK = register_value_type(ValueType(
     Mask, "Mask", attributes=frozenset({"area", "box", "label", "score"}),
     attribute_kinds={"area": "int", "box": "Box", "label": "str", "score": "float"},
     encode=_encode_mask, decode=_decode_mask, token=_mask_token,
+    picture=lambda v, base: _draw_masks([v], base), picture_many=_draw_masks, summary=repr,
+    nbytes=lambda v: int(v.array.nbytes) + 256,
     prefix="MASK", description="a boolean mask aligned with the input image",
 ))

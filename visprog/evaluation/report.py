@@ -340,8 +340,8 @@ def render_html(summary: Summary, *, page_folder: Path | None = None) -> str:
             href = Path(os.path.relpath(base / r["trace"], folder)).as_posix()
             link = f"<a href='{_E(quote(href))}'>trace</a>"
         kind = outcome(r, summary.metric)
-        shown = _E(kind.replace("_", " "))
-        cell = f"<span class='ok'>{shown}</span>" if kind in ("correct", RAN) else f"<span class='bad'>{shown}</span>"
+        label = _E(kind.replace("_", " "))
+        cell = f"<span class='ok'>{label}</span>" if kind in ("correct", RAN) else f"<span class='bad'>{label}</span>"
         detail = _E(_short(r.get("error") or r.get("note") or "; ".join(r.get("tool_notes") or []), 160))
         rows.append([_E(str(r["id"])), _E(_short(r.get("question"))), _E(_short(r.get("answer"))), _E(_short(r.get("gold"))), f"{float(r['score']):.2f}", cell, detail, link])
     out.append(_table(["id", "question", "answer", "gold", "score", "outcome", "detail", ""], rows))

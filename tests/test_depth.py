@@ -105,6 +105,9 @@ def test_model_kinds() -> None:
     assert _output_of(SimpleNamespace(model_type="dpt")) == ("inverse", "relative")
     assert _output_of(SimpleNamespace(model_type="depth_anything", depth_estimation_type="relative")) == ("inverse", "relative")
     assert _output_of(SimpleNamespace(model_type="depth_anything", depth_estimation_type="metric")) == ("metric", "metric")
+    assert _output_of(SimpleNamespace(model_type="dpt", depth_estimation_type="metric")) == ("metric", "metric")
+    with pytest.raises(ToolError, match="declares depth_estimation_type 'disparity'"):
+        _output_of(SimpleNamespace(model_type="dpt", depth_estimation_type="disparity"))
     with pytest.raises(ToolError, match="depth model type 'glpn' is not supported"):
         _output_of(SimpleNamespace(model_type="glpn"))
 
@@ -156,6 +159,7 @@ def tiny_depth_ids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "constant": build_depth_anything(folder, constant=2.0),
         "metric": build_depth_anything(folder, kind="metric", constant=0.0),
         "dpt": build_dpt(folder),
+        "dpt-metric": build_dpt(folder, declared="metric"),
     }
 
 
@@ -208,6 +212,29 @@ def test_dpt_checkpoints_load_too(tiny_depth_ids: dict[str, Path], monkeypatch: 
     dm = depth.func(image=scene)
     assert dm.kind == "relative" and dm.shape == (120, 160)
     assert np.isfinite(dm.array).all() and (dm.array > 0).all()
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("name", ["random", "dpt", "dpt-metric"])
+def test_depth_equals_the_depth_estimation_pipeline(
+    name: str, tiny_depth_ids: dict[str, Path], monkeypatch: pytest.MonkeyPatch, scene: Image
+) -> None:
+    """Side by side with ``pipeline("depth-estimation")``: ``1 / predicted_depth`` for a
+    relative checkpoint, ``predicted_depth`` itself for a DPT that declares metric output
+    (``depth_estimation_type`` in its config)."""
+    from transformers import pipeline
+
+    _use(monkeypatch, tiny_depth_ids[name])
+    dm = depth.func(image=scene)
+    predicted = pipeline("depth-estimation", model=str(tiny_depth_ids[name]), device="cpu")(scene.pil)["predicted_depth"]
+    reference = predicted.float().reshape(scene.height, scene.width).numpy()
+    if name == "dpt-metric":
+        assert dm.kind == "metric"
+        np.testing.assert_allclose(dm.array, reference, rtol=1e-5)
+    else:
+        assert dm.kind == "relative"
+        positive = reference > reference.max() * 1e-3
+        np.testing.assert_allclose(dm.array[positive], 1.0 / reference[positive], rtol=1e-5)
 
 
 @pytest.mark.models

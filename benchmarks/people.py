@@ -167,6 +167,7 @@ def main() -> None:
     print(f"{'picture':30} {'people':>6} {'ours':>4} {'untiled':>7} {'mp':>3} {'pose px':>8} {'mask IoU':>8} "
           f"{'hands ours/mp':>13} {'hand px':>8} {'ours ms':>8} {'mp ms':>7}")
     pose_px, ious, hand_px, our_ms, mp_ms = [], [], [], [], []
+    agree: list[bool] = []
     counts = {"ours": [0, 0], "untiled": [0, 0], "mp": [0, 0]}  # [found in pictures with people, false positives]
     total_people = 0
     for index, (name, (picture, people)) in enumerate(chosen.items()):
@@ -198,6 +199,8 @@ def main() -> None:
                 d = float(np.linalg.norm(np.array([[j.x, j.y] for j in best_hand.joints]) - ref, axis=1).mean())
                 if d < 50:
                     hand_px.append(d)
+                    # MediaPipe's label assumes a mirrored picture; ours is the person's own hand.
+                    agree.append(best_hand.handedness == {"Left": "right", "Right": "left"}[hand["label"]])  # type: ignore[attr-defined]
                     hpx = d if hpx is None else max(hpx, d)
         our_ms.append(float(mine["pose_ms"]) + float(mine["hands_ms"]))  # type: ignore[arg-type]
         mp_ms.append(theirs["pose_ms"] + theirs["hands_ms"])
@@ -210,7 +213,8 @@ def main() -> None:
     if ious:
         print(f"person mask IoU: mean {np.mean(ious):.3f}, min {np.min(ious):.4f} over {len(ious)} pictures")
     if hand_px:
-        print(f"hand landmarks: mean {np.mean(hand_px):.2f} px over {len(hand_px)} hands found by both")
+        print(f"hand landmarks: mean {np.mean(hand_px):.2f} px over {len(hand_px)} hands found by both; "
+              f"handedness agrees (MediaPipe's mirrored label flipped) on {sum(agree)}/{len(agree)}")
     if python is None:
         print(f"ms per image (pose + hands): ours median {np.median(our_ms):.0f}")
     else:

@@ -72,7 +72,7 @@ class PoseFound:
 class HandFound:
     """One hand: 21 landmarks ``(x, y, z)`` in pixels; the palm detector's score, the
     landmark model's presence score, and the probability that it is the person's left
-    hand in an unmirrored photo (MediaPipe's "Right" score, which assumes a mirror)."""
+    hand in an unmirrored photo (1 - MediaPipe's "Left" score, which assumes a mirror)."""
 
     landmarks: np.ndarray
     score: float
@@ -431,8 +431,11 @@ class PeopleModels:
         raw = landmarks.reshape(21, 3).astype(np.float64)
         pixels = project(raw[:, :2] / 224.0, rect)
         out = np.concatenate([pixels, raw[:, 2:3] / 224.0 * rect.width], axis=1)
-        # MediaPipe labels a score above 0.5 "Right" assuming a mirrored (selfie) picture.
-        return HandFound(out, score, presence, float(handedness.reshape(-1)[0]), rect)
+        # The model's score is for label 0 of MediaPipe's handedness.txt, "Left", which
+        # assumes a mirrored (selfie-camera) picture: in an unmirrored photo that hand is
+        # the person's right one (TensorsToClassificationCalculator, binary).
+        mirrored_left = float(handedness.reshape(-1)[0])
+        return HandFound(out, score, presence, 1.0 - mirrored_left, rect)
 
     def hands(self, rgb: np.ndarray, max_hands: int = MAX_HANDS) -> list[HandFound]:
         """Every hand found in an ``(H, W, 3)`` uint8 RGB array, best palm first."""

@@ -223,14 +223,17 @@ class Planner(ToolsHere):
                     return catalogue_names(t.func, "emoji") or [], _GENERIC_NAMES
         return [], _GENERIC_NAMES
 
-    def library_candidates(self, question: str, inputs: Sequence[str] = ("IMAGE",), limit: int = 12) -> list[LibraryChoice]:
+    def library_candidates(
+        self, question: str, inputs: Sequence[str] = ("IMAGE",), limit: int = 12, floor: float | None = None
+    ) -> list[LibraryChoice]:
         """Library entries the request can fill, adapted to it, best first (score at
-        least ``LIBRARY_FLOOR``); those that need a tool that cannot run here carry the
-        one-line ``missing`` answer instead of a program."""
+        least ``floor``, default ``LIBRARY_FLOOR``); those that need a tool that cannot
+        run here carry the one-line ``missing`` answer instead of a program."""
         from visprog.planner.adapt import adapt
 
         library = self.library
-        floor = LIBRARY_FLOOR if library.method == "minilm" else LIBRARY_FLOOR_LEXICAL
+        if floor is None:
+            floor = LIBRARY_FLOOR if library.method == "minilm" else LIBRARY_FLOOR_LEXICAL
         names, generic = self._emoji_names()
         out: list[LibraryChoice] = []
         for match in library.rank(question, inputs, limit=limit):

@@ -19,6 +19,7 @@ missing model and how to get it, and no LLM call is made.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,25 @@ COVERED_SIMILARITY = 0.55
 #: (vague requests are planned over the tools that can run).
 NEEDS_FLOOR = 0.45
 NEEDS_FLOOR_LEXICAL = 1.0
+#: A library entry is adapted to a request only when its score (closest wording's
+#: similarity plus agreement of form) reaches this (MiniLM cosine, or lexical).
+LIBRARY_FLOOR = 0.5
+LIBRARY_FLOOR_LEXICAL = 0.3
+#: A library entry that needs a tool that cannot run must beat the best runnable
+#: entry by this much for the request to be refused as needing that tool.
+LIBRARY_MARGIN = 0.03
+
+
+def _tree(program: str) -> ast.Module:
+    """The syntax tree of ``program`` (the language layer's parse), or an empty one when
+    it does not parse."""
+    from visprog.errors import VisprogError
+    from visprog.language.syntax import parse_program
+
+    try:
+        return parse_program(program).tree
+    except (VisprogError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
+        return ast.Module(body=[], type_ignores=[])
 
 
 @dataclass
@@ -83,6 +103,38 @@ class PlanResult:
     ok: bool
     attempts: list[PlannerAttempt] = field(default_factory=list)
     missing: str | None = None
+
+
+@dataclass(frozen=True)
+class LibraryChoice:
+    """What the program library offers a request.
+
+    Attributes:
+        entry: the id of the entry adapted.
+        program: its program with the request's slot values (None when ``missing``).
+        slots: the slot values taken from the request.
+        similarity: the similarity of the entry's closest wording.
+        score: the similarity plus agreement of form.
+        wording: that closest wording.
+        missing: when the closest fitting entry needs a tool that cannot run here (and
+            no runnable entry is nearly as close), the one-line answer naming it.
+    """
+
+    entry: str
+    program: str | None
+    slots: dict[str, Any]
+    similarity: float
+    score: float
+    wording: str
+    missing: str | None = None
+
+    def describe(self) -> str:
+        """One line for the trace: which entry, how close, which slot values."""
+        slots = ", ".join(f"{k}={v}" for k, v in self.slots.items())
+        return (
+            f"planned from library entry '{self.entry}' (closest wording {self.wording!r}, similarity "
+            f"{self.similarity:.2f}, score {self.score:.2f})" + (f"; slots from the request: {slots}" if slots else "")
+        )
 
 
 class Planner:
@@ -104,6 +156,11 @@ class Planner:
         selection: example selection, ``"auto"``, ``"minilm"`` or ``"lexical"``.
         allow_downloads: also plan over tools whose weights are not here but can be
             downloaded now (a connected machine); by default only ready tools are used.
+        library: the program library (a :class:`visprog.planner.library.Library`, or
+            paths of user library JSONL files searched beside the packaged one; default:
+            the packaged library and the configured ``library`` file).
+        use_library: plan by adapting library entries first (default); False plans
+            with the chat model only.
         style: ``"visprog"`` (default: the registry's tools, VisProg's line form or
             Python) or ``"viper"``: ViperGPT's ``def execute_command(image)`` over the
             ImagePatch API, with the API as stubs and the examples of ``prompts/viper``;
@@ -123,6 +180,8 @@ class Planner:
         selection: str = "auto",
         allow_downloads: bool = False,
         style: str = "visprog",
+        library: Any = None,
+        use_library: bool = True,
     ) -> None:
         if max_attempts < 1:
             raise PlannerError("max_attempts must be at least 1")
@@ -157,6 +216,9 @@ class Planner:
         self._blocked: dict[str, Availability] = {}
         self._example_tools: dict[int, frozenset[str]] = {}
         self._coverage: tuple[list[str], Any] | None = None
+        self.use_library = use_library and style == "visprog"
+        self._library_arg = library
+        self._library: Any = None
 
     # -- what can run here ----------------------------------------------------------
     def _sort_tools(self) -> Registry:
@@ -196,11 +258,7 @@ class Planner:
         """Canonical names of the tools an example's program calls."""
         if index not in self._example_tools:
             names: set[str] = set()
-            try:
-                tree = ast.parse(self.selector.examples[index].program)
-            except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
-                tree = ast.Module(body=[], type_ignores=[])
-            for node in ast.walk(tree):
+            for node in ast.walk(_tree(self.selector.examples[index].program)):
                 if isinstance(node, ast.Call):
                     called = node.func.id if isinstance(node.func, ast.Name) else node.func.attr if isinstance(node.func, ast.Attribute) else None
                     resolved = self.registry.resolve(called) if called else None
@@ -308,13 +366,88 @@ class Planner:
             if model.state == "missing-library":
                 return f"this request needs the {shown} tool, whose model '{manager.model_id(spec)}' needs {model.detail}"
             how = spec.hint or f"on a connected machine run `visprog models pull {spec.key}`" + (
-                " (or ask with --allow-downloads)" if model.state == "needs-download" else ""
+                " (or ask with --allow-downloads)" if model.state == "needs-download" and not self.allow_downloads else ""
             )
             return (
                 f"this request needs the {shown} tool, whose model '{manager.model_id(spec)}' ({spec.library}{size}) "
                 f"is not here: {how}, or point VISPROG_MODEL_{spec.key.upper()} at a local copy"
             )
         return f"this request needs the {shown} tool, which cannot run here: {availability.label()}"
+
+    # -- the program library ---------------------------------------------------------
+    @property
+    def library(self) -> Any:
+        """The program library (:class:`visprog.planner.library.Library`), built on first use."""
+        if self._library is None:
+            from visprog.planner.library import Library, load_library
+
+            if isinstance(self._library_arg, Library):
+                self._library = self._library_arg
+            else:
+                paths = list(self._library_arg or ())
+                configured = _configured_library()
+                if configured is not None and configured not in paths:
+                    paths.append(configured)
+                self._library = Library(load_library(paths), method="lexical" if self.selector.method == "lexical" else "auto")
+        return self._library
+
+    def _blocked_tools(self, program: str) -> list[str]:
+        """Canonical names of the tools ``program`` calls that cannot run here, in order."""
+        out: list[str] = []
+        for node in ast.walk(_tree(program)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                resolved = self.registry.resolve(node.func.id)
+                if resolved is not None and resolved.tool.name in self.blocked and resolved.tool.name not in out:
+                    out.append(resolved.tool.name)
+        return out
+
+    def _emoji_names(self) -> tuple[list[str], tuple[str, ...]]:
+        from visprog.planner.grammar import _GENERIC_NAMES, catalogue_names
+
+        for t in self.usable.tools:
+            for param in t.params:
+                if param.name == "emoji":
+                    return catalogue_names(t.func, "emoji") or [], _GENERIC_NAMES
+        return [], _GENERIC_NAMES
+
+    def library_candidates(self, question: str, inputs: Sequence[str] = ("IMAGE",), limit: int = 12) -> list[LibraryChoice]:
+        """Library entries the request can fill, adapted to it, best first (score at
+        least ``LIBRARY_FLOOR``); those that need a tool that cannot run here carry the
+        one-line ``missing`` answer instead of a program."""
+        from visprog.planner.adapt import adapt
+
+        library = self.library
+        floor = LIBRARY_FLOOR if library.method == "minilm" else LIBRARY_FLOOR_LEXICAL
+        names, generic = self._emoji_names()
+        out: list[LibraryChoice] = []
+        for match in library.rank(question, inputs, limit=limit):
+            if match.score < floor:
+                break
+            adapted = adapt(match.entry, question, emoji_names=names, generic=generic)
+            if adapted is None:
+                continue
+            program, used = adapted
+            blocked = self._blocked_tools(program)
+            if blocked:
+                out.append(LibraryChoice(match.entry.id, None, used, match.similarity, match.score, match.wording,
+                                         self._missing_line(blocked[0])))
+            elif not any(d.severity == "error" for d in check_program(program, self.registry, inputs=inputs)):
+                out.append(LibraryChoice(match.entry.id, program, used, match.similarity, match.score, match.wording))
+        return out
+
+    def from_library(self, question: str, inputs: Sequence[str] = ("IMAGE",)) -> LibraryChoice | None:
+        """The closest library entry that the request can fill, adapted to it; or, when
+        the closest fitting entry needs a tool that cannot run here (and no runnable
+        entry is within ``LIBRARY_MARGIN``), a choice whose ``missing`` says so. None
+        when no entry reaches ``LIBRARY_FLOOR``."""
+        candidates = self.library_candidates(question, inputs)
+        needs = next((c for c in candidates if c.missing is not None), None)
+        runnable = next((c for c in candidates if c.missing is None), None)
+        if runnable is None:
+            return needs
+        if needs is not None and needs.score - runnable.score > LIBRARY_MARGIN:
+            return needs
+        return runnable
 
     # -- planning -------------------------------------------------------------------
     def _grammar(self, question: str, inputs: Sequence[str], forbidden: Sequence[str] = (), examples: Sequence[Example] = ()) -> Any:
@@ -400,12 +533,8 @@ class Planner:
 
     def _unusable_calls(self, program: str) -> list[str]:
         """Diagnostics for calls of tools that cannot run here (the checker accepts them)."""
-        try:
-            tree = ast.parse(program)
-        except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
-            return []
         out = []
-        for node in ast.walk(tree):
+        for node in ast.walk(_tree(program)):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 resolved = self.registry.resolve(node.func.id)
                 if resolved is not None and resolved.tool.name in self.blocked:
@@ -415,15 +544,65 @@ class Planner:
                     )
         return out
 
+    def refusal(self, question: str) -> str | None:
+        """One line when ``question`` cannot be planned at all: it is blank, or (for the
+        small offline model, which reads English only) not English; else None.
+
+        Raises:
+            InputError: the question is not text.
+        """
+        from visprog.errors import InputError
+        from visprog.planner.request import blank_or_unreadable
+
+        if not isinstance(question, str):
+            raise InputError(f"a question is text, got {type(question).__name__}")
+        why = blank_or_unreadable(question)
+        if why is None or (not why.startswith("the question") and not (self.small or self._constrained)):
+            return None
+        return why
+
+    def _library_attempt(self, choice: LibraryChoice, inputs: Sequence[str], attempts: list[PlannerAttempt], started: float) -> PlannerAttempt:
+        """The library's program as an attempt on the trace (no chat model call)."""
+        program = choice.program or ""
+        diagnostics = [str(d) for d in check_program(program, self.registry, inputs=inputs) if d.severity == "error"]
+        attempt = PlannerAttempt(
+            index=len(attempts), prompt=f"library: {choice.describe()}", reply=program, program=program,
+            diagnostics=diagnostics, duration_s=time.perf_counter() - started,
+        )
+        attempts.append(attempt)
+        return attempt
+
     def plan(self, question: str, inputs: Sequence[str] = ("IMAGE",)) -> PlanResult:
-        """A program for ``question`` that passes the checker, repairing up to ``max_attempts``."""
+        """A program for ``question`` that passes the checker: adapted from the program
+        library when an entry fits, else written by the chat model (repairing up to
+        ``max_attempts``). ``missing`` holds the one-line answer when the request
+        cannot be planned here (blank, not readable, or needs a missing model).
+
+        Raises:
+            InputError: ``question`` is not text.
+        """
+        refusal = self.refusal(question)
+        if refusal is not None:
+            return PlanResult(None, False, [], refusal)
+        attempts: list[PlannerAttempt] = []
+        if self.use_library:
+            started = time.perf_counter()
+            choice = self.from_library(question, inputs)
+            if choice is not None and choice.missing is not None:
+                return PlanResult(None, False, [], choice.missing)
+            if choice is not None:
+                attempt = self._library_attempt(choice, inputs, attempts, started)
+                if not attempt.diagnostics:
+                    return PlanResult(attempt.program, True, attempts)
         missing = self.missing_for(question, inputs)
         if missing is not None:
-            return PlanResult(None, False, [], missing)
+            return PlanResult(None, False, attempts, missing)
+        return self._plan_with_model(question, inputs, attempts)
+
+    def _plan_with_model(self, question: str, inputs: Sequence[str], attempts: list[PlannerAttempt]) -> PlanResult:
         examples = self.examples_for(question, inputs)
         messages = self.start_messages(question, inputs, examples)
-        attempts: list[PlannerAttempt] = []
-        failed: list[str] = []
+        failed: list[str] = [a.program or "" for a in attempts]
         while len(attempts) < self.max_attempts:
             attempt = self._attempt(self._model_for(question, inputs, failed, examples), messages, inputs, attempts)
             if not attempt.diagnostics:
@@ -480,17 +659,48 @@ class Planner:
         if context is None:
             context = default_context(limits, chat_model=self.chat_model)
         elif context.chat_model is None:
-            context.chat_model = self.chat_model
+            context = dataclasses.replace(context, chat_model=self.chat_model)  # the caller's context is left alone
         attempts: list[PlannerAttempt] = []
+        notes: list[str] = []
+
+        def refused(line: str, kind: str = "ModelUnavailable") -> RunResult:
+            error = ErrorRecord(kind, line)
+            trace = Trace(program="", error=error, request=question, attempts=attempts, notes=notes)
+            return RunResult(None, trace, {}, error)
+
+        refusal = self.refusal(question)
+        if refusal is not None:
+            return refused(refusal, "PlannerError")
+        failed: list[str] = []
+        if self.use_library:
+            started = time.perf_counter()
+            choice = self.from_library(question, names)
+            if choice is not None and choice.missing is not None:
+                notes.append(choice.describe())
+                return refused(choice.missing)
+            if choice is not None:
+                attempt = self._library_attempt(choice, names, attempts, started)
+                notes.append(choice.describe())
+                if not attempt.diagnostics:
+                    ran = run_program(choice.program or "", inputs=prepared, registry=self.registry, limits=limits,
+                                      context=context, listeners=listeners)
+                    if ran.error is None or ran.error.kind in _NOT_REPAIRABLE:
+                        ran.trace.request = question
+                        ran.trace.attempts = attempts
+                        ran.trace.notes = [*notes, *ran.trace.notes]
+                        return ran
+                    attempt.runtime_error = str(ran.error)
+                failed.append(choice.program or "")
+                notes.append(f"the library's program failed ({attempt.runtime_error or '; '.join(attempt.diagnostics)}); "
+                             "the chat model composes one")
+            else:
+                notes.append("no library entry fits this request: the chat model composes the program freely")
         missing = self.missing_for(question, names)
         if missing is not None:
-            error = ErrorRecord("ModelUnavailable", missing)
-            trace = Trace(program="", error=error, request=question, attempts=attempts)
-            return RunResult(None, trace, {}, error)
+            return refused(missing)
         examples = self.examples_for(question, names)
         messages = self.start_messages(question, names, examples)
         result: RunResult | None = None
-        failed: list[str] = []
         while len(attempts) < self.max_attempts:
             attempt = self._attempt(self._model_for(question, names, failed, examples), messages, names, attempts)
             repeated = self._repeated(attempt, failed, attempts)
@@ -516,6 +726,7 @@ class Planner:
             result = RunResult(None, Trace(program=last.program or "", error=error), {}, error)
         result.trace.request = question
         result.trace.attempts = attempts
+        result.trace.notes = [*notes, *result.trace.notes]
         return result
 
     def _with_repair(
@@ -544,3 +755,11 @@ class Planner:
         else:
             fix = repair_message(program, diagnostics=attempt.diagnostics)
         return [*messages, AIMessage(content=attempt.reply), fix]
+
+
+def _configured_library() -> str | None:
+    """The user library the configuration names (``VISPROG_LIBRARY``, the config
+    file's ``library``), or None."""
+    from visprog.models.config import load_config
+
+    return load_config().library

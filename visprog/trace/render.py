@@ -438,9 +438,11 @@ def trace_to_html(trace: Trace, *, title: str = "visprog trace", standalone: boo
 # -- terminal -------------------------------------------------------------------------
 
 
-def trace_to_rich(trace: Trace) -> Any:
+def trace_to_rich(trace: Trace, *, show_error: bool = True) -> Any:
     """A rich renderable: the steps as a table (when any ran), then the result or the
-    error. Every program-controlled string has its control characters escaped."""
+    error (without the error line when ``show_error`` is false: the command line says
+    it once, in its own ``visprog: program failed: ...`` line). Every program-controlled
+    string has its control characters escaped."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -454,15 +456,18 @@ def trace_to_rich(trace: Trace) -> Any:
         table.add_column("output")
         table.add_column("ms", justify="right")
         for step in trace.steps:
-            output = Text(printable(str(step.error)), style="red") if step.error else Text(summarize(step.output, 60))
+            if step.error is None:
+                output = Text(summarize(step.output, 60))
+            elif not show_error and step.error == trace.error:
+                output = Text(f"{step.error.kind} (the error below)", style="red")
+            else:
+                output = Text(printable(str(step.error)), style="red")
             source = printable(step.source.splitlines()[0] if step.source else "")
             table.add_row(str(step.index + 1), str(step.line), Text(source[:70]), output, f"{step.duration_s * 1000:.1f}")
         parts.append(table)
-    footer = (
-        Text(f"error: {printable(str(trace.error))}", style="bold red")
-        if trace.error
-        else Text(f"result: {summarize(trace.result, 200)}", style="bold green")
-    )
-    parts.append(footer)
+    if trace.error is None:
+        parts.append(Text(f"result: {summarize(trace.result, 200)}", style="bold green"))
+    elif show_error:
+        parts.append(Text(f"error: {printable(str(trace.error))}", style="bold red"))
     parts.extend(Text(f"note: {printable(n)}", style="yellow") for n in getattr(trace, "notes", ()))
     return Group(*parts)

@@ -129,3 +129,28 @@ def run_read_only() -> Callable[[Path, str, Sequence[str]], subprocess.Completed
         return done
 
     return run
+
+
+#: Test files whose tests take seconds each (subprocesses, a browser, Ray start-up, a
+#: planner model, the red-team corpus): marked ``slow``, so that a quick local loop
+#: deselects them with ``-m "not slow"`` (CI runs everything).
+SLOW_FILES = frozenset({
+    "test_browser.py", "test_demos.py", "test_evaluation_ray.py", "test_models_tiny.py", "test_planner_offline.py",
+    "test_readme.py", "test_real_weights.py", "test_repl_pty.py", "test_widgets.py", "redteam/test_redteam.py",
+})
+#: Test files that run models through their real loaders (tiny random weights, or real
+#: weights where present): marked ``models`` (``-m "not models"`` leaves them out).
+MODEL_FILES = frozenset({"test_models_tiny.py", "test_real_weights.py"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        try:
+            name = item.path.resolve().relative_to(tests).as_posix()
+        except ValueError:
+            continue
+        if name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+        if name in MODEL_FILES:
+            item.add_marker(pytest.mark.models)

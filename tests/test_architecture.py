@@ -195,3 +195,17 @@ def test_the_facade_exports_exactly_its_table():
     assert sorted(visprog.__all__) == sorted(visprog._EXPORTS)
     for name in visprog.__all__:
         assert getattr(visprog, name) is not None
+
+
+def test_the_marks_name_existing_files_and_select_them():
+    from tests.conftest import MODEL_FILES, SLOW_FILES
+
+    folder = ROOT / "tests"
+    assert all((folder / name).is_file() for name in SLOW_FILES | MODEL_FILES)
+    import subprocess
+    import sys
+
+    quick = subprocess.run([sys.executable, "-m", "pytest", "-q", "--collect-only", "-m", "not slow", "-p", "no:cacheprovider",
+                            "tests/test_repl_pty.py", "tests/test_architecture.py"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    listed = quick.stdout
+    assert "test_architecture.py::" in listed and "test_repl_pty.py::" not in listed, listed[-2000:]

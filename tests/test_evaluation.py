@@ -17,6 +17,7 @@ from visprog.evaluation import (
     Item,
     coco_to_xyxy,
     evaluate,
+    format_summary,
     load_dataset,
     read_jsonl,
     read_results,
@@ -213,7 +214,27 @@ def test_vqav2_official_accuracy_end_to_end(tmp_path):
     assert summary.overall["score"] == pytest.approx(3.9 / 5)
     assert summary.by_type["answer_type"]["number"]["score"] == pytest.approx(2.9 / 4)
     assert summary.by_type["answer_type"]["yes/no"]["score"] == 1.0
-    assert summary.failures["correct"] == 3 and summary.failures["wrong_answer"] == 2
+    # 0.6 and 0.3: partial credit (some humans gave that answer), not a wrong answer.
+    assert summary.failures["correct"] == 3 and summary.failures["partial_credit"] == 2 and summary.failures["wrong_answer"] == 0
+    assert {r["id"]: r["error_kind"] for r in summary.records if r["error_kind"]} == {"12": "partial_credit", "13": "partial_credit"}
+    text = format_summary(summary)
+    assert "outcomes: correct 3, partial_credit 2" in text and "4 or more 1.0" in text
+
+
+def test_vqa_unanimous_answers_rule_is_explained(tmp_path):
+    """The official script compares without normalising when all humans agree: '2'
+    against ten 'two' scores 0. The item's note and the summary say why."""
+    from visprog.evaluation.metrics import score_vqa
+
+    score = score_vqa("2", ["two"] * 10)
+    assert score.value == 0.0 and "without normalisation" in score.note
+    assert score_vqa("3", ["two"] * 10).note == ""  # a plain wrong answer: no such note
+    eval_data._save(eval_data.solid("red"), tmp_path / "red.png")
+    (tmp_path / "q.jsonl").write_text(json.dumps({"id": "a", "image": "red.png", "question": "how many?", "answer": ["two"] * 10}) + "\n")
+    summary = run(read_jsonl(tmp_path / "q.jsonl", metric="vqa"), tmp_path / "r.jsonl", program="result(2)")
+    assert summary.records[0]["error_kind"] == "wrong_answer" and "without normalisation" in summary.records[0]["note"]
+    assert "scored 0 by the official rule for unanimous human answers" in format_summary(summary)
+    assert "Official VQA rule" in (tmp_path / "r.html").read_text()
 
 
 def test_okvqa_files(tmp_path):
@@ -295,7 +316,14 @@ def test_data_folder_problems_are_one_line(tmp_path):
 
 def test_checker_and_runtime_failures_are_classified(tmp_path):
     path = eval_data.make_jsonl(tmp_path, n=3)
-    bad_check = run(read_jsonl(path), tmp_path / "check.jsonl", program="result(no_such_tool(IMAGE))")
+    # A fixed program that fails the checker stops before the first item.
+    with pytest.raises(InputError, match=r"^the program fails the checker, so no item was run: line 1, column 8: 'no_such_tool'"):
+        run(read_jsonl(path), tmp_path / "check.jsonl", program="result(no_such_tool(IMAGE))")
+    assert not (tmp_path / "check.jsonl").exists()
+    # Items' own programs fail alone.
+    rows = [json.loads(line) | {"program": "result(no_such_tool(IMAGE))"} for line in path.read_text().splitlines()]
+    (tmp_path / "own.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    bad_check = run(read_jsonl(tmp_path / "own.jsonl"), tmp_path / "check.jsonl")
     assert bad_check.failures["checker"] == 3
     record = bad_check.records[0]
     assert record["check"]["ok"] is False and "no_such_tool" in record["check"]["diagnostics"][0]
@@ -411,6 +439,48 @@ def test_not_a_results_file(tmp_path):
         run(read_jsonl(path), out, program=eval_data.COLOR_PROGRAM)
 
 
+def test_run_stopped_by_limit_resumes_without_it(tmp_path):
+    dataset = read_jsonl(eval_data.make_jsonl(tmp_path, n=6))
+    out = tmp_path / "r.jsonl"
+    first = run(dataset.subset(limit=3), out, program=eval_data.COLOR_PROGRAM)
+    assert [r["id"] for r in first.records] == ["item0", "item1", "item2"]
+    seen = []
+    whole = run(dataset, out, program=eval_data.COLOR_PROGRAM, on_record=lambda r: seen.append(r["id"]))
+    assert seen == ["item3", "item4", "item5"] and len(whole.records) == 6
+    assert whole.header["dataset"]["items"] == 6
+    again = run(dataset.subset(limit=2), out, program=eval_data.COLOR_PROGRAM)  # a smaller run: its items only
+    assert [r["id"] for r in again.records] == ["item0", "item1"] and again.overall["n"] == 2
+    other = read_jsonl(eval_data.make_jsonl(tmp_path / "other", n=5))
+    with pytest.raises(InputError, match="differs in: dataset_fingerprint"):
+        run(other, out, program=eval_data.COLOR_PROGRAM)
+
+
+def test_cached_items_do_not_inflate_the_framework_share(tmp_path):
+    records = [
+        {"id": "a", "times": {"total_s": 1.0}, "model_s": 0.8, "other_tools_s": 0.0, "framework_s": 0.2, "cached_calls": 0},
+        {"id": "b", "times": {"total_s": 0.1}, "model_s": 0.0001, "other_tools_s": 0.0, "framework_s": 0.1, "cached_calls": 1},
+    ]
+    header = {"kind": "header", "format": "visprog-eval", "dataset": {"name": "d", "metric": "exact", "items": 2}, "config": {"metric": "exact"}}
+    path = tmp_path / "r.jsonl"
+    base = {"kind": "item", "error_kind": None, "score": 1.0, "correct": True, "types": {}}
+    path.write_text("\n".join(json.dumps(r) for r in [header, *(base | r for r in records)]) + "\n")
+    summary = summarize(path)
+    assert summary.overhead == pytest.approx(0.25)  # the uncached item only; both gave (0.3/0.8001) before
+    assert "framework/model 25.0% over the items the cache did not answer" in format_summary(summary)
+    only_cached = tmp_path / "c.jsonl"
+    only_cached.write_text("\n".join(json.dumps(r) for r in [header, base | records[1]]) + "\n")
+    assert summarize(only_cached).overhead is None
+    assert "not measured: the cache answered" in format_summary(summarize(only_cached))
+
+
+def test_gold_boxes_without_float_noise():
+    assert 0.1 + 0.2 != 0.3
+    assert coco_to_xyxy([0.1, 0.2, 0.2, 0.1]) == [0.1, 0.2, 0.3, 0.3]
+    assert 100.01 + 13.9 == 113.91000000000001
+    assert coco_to_xyxy([100.01, 5, 13.9, 7.25]) == [100.01, 5.0, 113.91, 12.25]
+    assert coco_to_xyxy([1e-7, 0, 1, 2]) == [1e-7, 0.0, 1.0000001, 2.0]
+
+
 def test_limit_and_sample_subsets(tmp_path):
     path = eval_data.make_jsonl(tmp_path, n=8)
     dataset = read_jsonl(path)
@@ -457,9 +527,19 @@ def test_cli_eval_jsonl_and_bad_input(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     eval_data.make_nlvr2(tmp_path / "nlvr2")
     (tmp_path / "same.vp").write_text(eval_data.SAME_COLOR_PROGRAM)
-    # The fake tools are not in the default registry: a checker failure per item.
-    code, out, _ = cli(["eval", "nlvr2", "nlvr2", "--split", "dev", "--program", "same.vp", "--out", "r.jsonl"], capsys)
-    assert code == 0 and "nlvr2: 4 items" in out and "checker 4" in out
+    # The fake tools are not in the default registry: the program fails the checker,
+    # and eval stops before the first item with the diagnostic.
+    code, out, err = cli(["eval", "nlvr2", "nlvr2", "--split", "dev", "--program", "same.vp", "--out", "r.jsonl"], capsys)
+    assert code == 2 and out == "" and not Path("r.jsonl").exists()
+    assert err.startswith("visprog eval: error: the program fails the checker, so no item was run: line 1, column 8: 'main_color'")
+    assert len(err.strip().splitlines()) == 1
+    (tmp_path / "loc.vp").write_text("X = LOCC(image=LEFT, object='dog')\nresult(len(X))\n")
+    code, _, err = cli(["eval", "nlvr2", "nlvr2", "--split", "dev", "--program", "loc.vp", "--out", "r.jsonl"], capsys)
+    assert code == 2 and "did you mean 'LOC'?" in err
+    # Every item fails at run time: exit 1, like batch.
+    (tmp_path / "same.vp").write_text("result(LEFT.width[2])\n")
+    code, out, err = cli(["eval", "nlvr2", "nlvr2", "--split", "dev", "--program", "same.vp", "--out", "r.jsonl"], capsys)
+    assert code == 1 and "nlvr2: 4 items" in out and "runtime 4" in out and "every item failed" in err
     assert Path("r.html").is_file()
     code, _, err = cli(["eval", "gqa", "missing-folder", "--program", "same.vp"], capsys)
     assert code == 2 and err.strip() == "visprog eval: error: gqa data not found: missing-folder"
@@ -476,8 +556,12 @@ def test_cli_batch(tmp_path, capsys, monkeypatch):
     for color in ("red", "blue"):
         eval_data._save(eval_data.solid(color), tmp_path / "photos" / f"{color}.png")
     (tmp_path / "size.vp").write_text("result(IMAGE.width * IMAGE.height)")
-    code, _, err = cli(["batch", "size.vp", "--images", "photos", "--out", "b.jsonl"], capsys)
+    code, out, err = cli(["batch", "size.vp", "--images", "photos", "--out", "b.jsonl"], capsys)
     assert code == 0, err
+    # No gold answers: the items ran; none is "correct".
+    assert "outcomes: ran 2" in out and "correct" not in out
+    page = Path("b.html").read_text()
+    assert ">ran<" in page and "correct" not in page.split("<h2>Failures</h2>")[1].split("<h2>")[0]
     _, records, _ = read_results("b.jsonl")
     assert sorted((r["id"], r["answer"]) for r in records) == [("blue.png", "3072"), ("red.png", "3072")]
     (tmp_path / "bad.vp").write_text("result(IMAGE.width[2])")

@@ -4,7 +4,6 @@ streamed to the same results file (resuming a local run included)."""
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from tests import eval_data
 from visprog.evaluation import evaluate, load_dataset, read_results
 from visprog.evaluation.cli import add_commands
 from visprog.evaluation.ray_backend import pool_size
+from visprog.evaluation.ray_cluster import connect, start_head
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("answer", "score", "correct", "error_kind", "extra", "program", "result", "check", "attempts", "note")
@@ -26,13 +26,11 @@ def test_pool_size():
 
 @pytest.fixture(scope="session")
 def local_ray():
-    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray")
     pytest.importorskip("ray.data")
     # Workers import the test tools (tests.eval_data) and this checkout's visprog.
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": path}})
-    yield ray
-    ray.shutdown()
+    with start_head(2, extra_pythonpath=[str(ROOT)]) as node, connect(node) as ray:
+        yield ray
 
 
 def _comparable(records):

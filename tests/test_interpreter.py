@@ -168,8 +168,8 @@ def test_abandoned_stepping_keeps_the_trace():
 
 
 def test_tool_results_are_cached_when_the_tool_is_cacheable(tmp_path):
-    from visprog.models.cache import ResultCache
     from visprog.toolkit.registry import Registry
+    from visprog.toolkit.result_cache import ResultCache
     from visprog.toolkit.tool import tool
 
     calls = []

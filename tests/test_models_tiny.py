@@ -10,6 +10,7 @@ aligned with their boxes, caching (the model is not called again), device and dt
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ import PIL.Image
 import pytest
 
 from visprog import Box, Detections, Image, ModelUnavailable, RunContext, load_image, run_program
-from visprog.models import Config, ModelManager, ResultCache, set_model_manager
+from visprog.models import Config, ModelManager, set_model_manager
+from visprog.toolkit.result_cache import ResultCache
 
 pytestmark = pytest.mark.models
 
@@ -150,6 +152,48 @@ def test_detect_threshold_and_nms(tiny_models: ModelManager, scene: Image) -> No
     assert all(a.iou(b) <= 0.1 + 1e-6 for i, a in enumerate(merged) for b in list(merged)[i + 1 :])
 
 
+def test_owl_fixture_tokenizer_behaves_like_the_real_one(tiny_models: ModelManager) -> None:
+    """The tiny OWL tokenizer has the real one's limits: 16 tokens, right padding with
+    "!" (id 0), so queries of different lengths pad to the same length as for users."""
+    from visprog_tools.vision.specs import DETECTOR
+
+    processor, _ = tiny_models.load(DETECTOR)
+    tokenizer = processor.tokenizer
+    assert (tokenizer.model_max_length, tokenizer.padding_side, tokenizer.pad_token_id) == (16, "right", 0)
+    ids = processor(text=[["a photo of a dog", "a photo of a red car on the road"]], return_tensors="pt", truncation=True)["input_ids"]
+    assert tuple(ids.shape) == (2, 16) and int(ids[0, -1]) == 0
+
+
+@pytest.mark.parametrize("family", ["owlv2", "owlvit"])
+def test_detect_equals_the_card_recipe(family: str, tiny_model_ids: dict[str, str], _isolated_cache: Path, scene: Image) -> None:
+    """Side by side with the model card: ``processor(text=[["a photo of a dog", ...]])``,
+    the model, ``post_process_grounded_object_detection`` (target: the padded square for
+    OWLv2), then the tool's documented additions (clamp to the image, drop sub-pixel
+    boxes; NMS off here). Queries of different token lengths, one needing "an"."""
+    from visprog_tools.vision.detection import detect
+    from visprog_tools.vision.specs import DETECTOR
+
+    key = "detector" if family == "owlv2" else "detector_owlvit"
+    manager = _manager({"detector": tiny_model_ids[key]}, _isolated_cache)
+    processor, model = manager.load(DETECTOR)
+    queries = ["dog", "apple", "red car on the road"]
+    prompts = ["a photo of a dog", "a photo of an apple", "a photo of a red car on the road"]
+    inputs = processor(text=[prompts], images=scene.pil, return_tensors="pt", truncation=True)
+    with torch.inference_mode():
+        outputs = model(**inputs)
+    width, height = scene.size
+    target = (max(width, height),) * 2 if family == "owlv2" else (height, width)
+    card = processor.post_process_grounded_object_detection(outputs=outputs, threshold=0.05, target_sizes=[target])[0]
+    expected = []
+    for box, score, label in zip(card["boxes"].tolist(), card["scores"].tolist(), card["labels"].tolist()):
+        x1, x2 = np.clip([box[0], box[2]], 0, width)
+        y1, y2 = np.clip([box[1], box[3]], 0, height)
+        if x2 - x1 >= 1 and y2 - y1 >= 1:
+            expected.append((x1, y1, x2, y2, queries[int(label)], score))
+    assert len(expected) >= 3
+    _same_boxes(detect.func(image=scene, query=queries, threshold=0.05, nms_iou=1.0), expected)
+
+
 def test_detect_on_a_crop_maps_boxes_back(tiny_models: ModelManager, scene: Image) -> None:
     from visprog_tools.vision.detection import detect
 
@@ -204,6 +248,49 @@ def test_segment_masks_from_a_crop_align_with_the_root(tiny_models: ModelManager
     mask = found.mask.array
     assert mask.shape == (120, 160) and mask.any()
     assert not mask[:50, :].any() and not mask[:, :80].any()  # nothing outside the crop
+
+
+def test_segment_equals_sam_predictor(tiny_models: ModelManager, scene: Image) -> None:
+    """Side by side with ``SamPredictor`` as SAM's notebook uses it: boxes with
+    ``multimask_output=False``; one point, the best of three masks; several points, a
+    single mask (``multimask_output=False``)."""
+    from segment_anything import SamPredictor
+    from visprog_tools.vision import segmentation
+    from visprog_tools.vision.specs import SEGMENTER
+
+    predictor = SamPredictor(tiny_models.load(SEGMENTER))
+    predictor.set_image(scene.to_array())
+    boxes = [Box(10, 10, 70, 60), Box(90, 60, 150, 110)]
+    found = segmentation.segment.func(image=scene, objects=Detections(boxes), points=None)
+    for box, got in zip(boxes, found):
+        masks, scores, _ = predictor.predict(box=np.array(box.as_tuple()), multimask_output=False)
+        assert got.mask is not None and np.array_equal(got.mask.array, masks[0])
+        assert got.score == pytest.approx(float(scores[0]), abs=1e-5)
+    one = [[30.0, 30.0]]
+    masks, scores, _ = predictor.predict(point_coords=np.array(one), point_labels=np.ones(1), multimask_output=True)
+    [got] = segmentation.segment.func(image=scene, objects=None, points=one)
+    assert got.mask is not None and np.array_equal(got.mask.array, masks[int(np.argmax(scores))])
+    several = [[30.0, 30.0], [50.0, 40.0], [120.0, 80.0]]
+    masks, scores, _ = predictor.predict(point_coords=np.array(several), point_labels=np.ones(3), multimask_output=False)
+    [got] = segmentation.segment.func(image=scene, objects=None, points=several)
+    assert got.mask is not None and np.array_equal(got.mask.array, masks[0])
+    assert got.score == pytest.approx(float(scores[0]), abs=1e-5)
+
+
+def test_segment_all_equals_sam_automatic_mask_generator(tiny_models: ModelManager, scene: Image) -> None:
+    """Side by side with ``SamAutomaticMaskGenerator`` given the same settings: the same
+    masks and predicted IoUs, largest first."""
+    from segment_anything import SamAutomaticMaskGenerator
+    from visprog_tools.vision import segmentation
+    from visprog_tools.vision.specs import SEGMENTER
+
+    generator = SamAutomaticMaskGenerator(tiny_models.load(SEGMENTER), points_per_side=2, pred_iou_thresh=0.0, stability_score_thresh=0.0)
+    reference = sorted(generator.generate(scene.to_array()), key=lambda r: -r["area"])
+    found = segmentation.segment_all.func(image=scene, points_per_side=2, min_score=0.0, min_stability=0.0)
+    assert len(found) == len(reference) >= 1
+    for box, ref in zip(found, reference):
+        assert box.mask is not None and np.array_equal(box.mask.array, ref["segmentation"])
+        assert box.score == pytest.approx(float(ref["predicted_iou"]), abs=1e-6)
 
 
 def _extent(mask: np.ndarray) -> tuple[float, float, float, float]:
@@ -380,6 +467,124 @@ def test_text_embeddings_are_cached_per_model_and_sentence(tiny_models: ModelMan
     np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
 
 
+def test_templates_put_the_article_english_needs(tiny_models: ModelManager) -> None:
+    from visprog_tools.vision import clip
+    from visprog_tools.vision.phrases import noun_phrase
+
+    described = clip.describe_classes(["heron", "apple", "the red car", "apples", "an owl", "hour glass", "unicorn", "people"])
+    assert described["heron"][0] == "a photo of a heron."
+    assert described["apple"] == ["a photo of an apple.", "a close-up photo of an apple.", "a photo of the apple."]
+    assert described["the red car"] == ["a photo of the red car.", "a close-up photo of the red car.", "a photo of the red car."]
+    assert described["apples"][0] == "a photo of apples."
+    assert described["an owl"][0] == "a photo of an owl."
+    assert described["hour glass"][0] == "a photo of an hour glass."
+    assert described["unicorn"][0] == "a photo of a unicorn."
+    assert described["people"][0] == "a photo of people."
+    assert [noun_phrase(n) for n in ("two dogs", "glass", "bus", "box", "boxes", "3 cups")] == [
+        "two dogs", "a glass", "a bus", "a box", "boxes", "3 cups"]
+
+
+def test_classify_equals_open_clips_zero_shot_recipe(tiny_models: ModelManager, scene: Image) -> None:
+    """Side by side with ``open_clip.build_zero_shot_classifier`` and its logits
+    (``100 * image @ classifier``, softmax), given the same templates."""
+    import open_clip
+    from visprog_tools.vision import clip
+    from visprog_tools.vision.specs import CLIP
+
+    model, preprocess, tokenizer = tiny_models.load(CLIP)
+    templates = [lambda c, i=i: clip.class_templates(c)[i] for i in range(len(clip.TEMPLATES))]
+    classifier = open_clip.build_zero_shot_classifier(model, tokenizer, CLASSES, templates, num_classes_per_batch=None, device="cpu")
+    crops = [scene.crop(b) for b in BLOCKS]
+    with torch.inference_mode():
+        features = model.encode_image(torch.stack([preprocess(c.pil) for c in crops]))
+        features = features / features.norm(dim=-1, keepdim=True)
+        reference = (100.0 * features @ classifier).softmax(dim=-1).numpy()
+    for box, row in zip(BLOCKS, reference):
+        [named] = clip.classify.func(image=scene, categories=CLASSES, objects=Detections([box]))
+        assert named.label == CLASSES[int(row.argmax())]
+        assert named.score == pytest.approx(float(row.max()), abs=1e-5)
+
+
+def test_select_scores_are_probabilities_over_the_candidates(tiny_models: ModelManager, scene: Image) -> None:
+    """A CLIP pick's score is the softmax over the candidate crops of ``100 * cosine``:
+    in [0, 1], 1.0 for a single candidate (a raw cosine can be negative)."""
+    from visprog_tools.vision import clip
+
+    candidates = Detections(BLOCKS)
+    [picked] = clip.select.func(image=scene, objects=candidates, query="sky", category=None)
+    similarity = clip.embed_images([scene.crop(b) for b in BLOCKS]) @ clip.class_embeddings(["sky"])[:, :].T
+    logits = 100.0 * similarity[:, 0]
+    expected = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    assert picked.as_tuple() == BLOCKS[int(expected.argmax())].as_tuple()
+    assert picked.score == pytest.approx(float(expected.max()), abs=1e-5) and 0.0 <= picked.score <= 1.0
+    [alone] = clip.select.func(image=scene, objects=Detections(BLOCKS[:1]), query="bird", category=None)
+    assert alone.score == pytest.approx(1.0)
+
+
+def test_text_embeddings_follow_the_checkpoint_not_its_path(tiny_models: ModelManager, tiny_model_ids: dict[str, str],
+                                                           scene: Image, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replace the CLIP checkpoint at the same path: classify gives the new model's
+    probabilities (as with no cache at all), not the old text embeddings from SQLite.
+    The key also holds the device and precision the embeddings were computed in."""
+    import open_clip
+    from visprog_tools.vision import clip
+
+    from tests.tiny_models import TINY_CLIP
+    from visprog.toolkit import result_cache
+
+    checkpoint = tmp_path / "clip.pt"
+    arch, original = tiny_model_ids["clip"].split(":", 1)
+    checkpoint.write_bytes(Path(original).read_bytes())
+    model_id = f"{arch}:{checkpoint}"
+
+    def probabilities(cache_dir: Path) -> list[float]:
+        set_model_manager(ModelManager(Config(device="cpu", cache_dir=cache_dir, result_cache=False, models={"clip": model_id}, llm="none")))
+        monkeypatch.setattr(result_cache, "_MODEL_REVISIONS", {})  # as in a new process
+        [named] = clip.classify.func(image=scene, categories=CLASSES, objects=None)
+        clip.text_cache().clear_memory()
+        return [float(p) for p in clip._probabilities([scene], CLASSES)[0]] + [named.score or 0.0]
+
+    old = probabilities(tiny_models.config.cache_dir)
+    torch.manual_seed(7)
+    stat = checkpoint.stat()
+    torch.save({"state_dict": open_clip.create_model(TINY_CLIP).state_dict()}, checkpoint)
+    os.utime(checkpoint, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    new = probabilities(tiny_models.config.cache_dir)
+    fresh = probabilities(tmp_path / "no-cache-yet")
+    assert new == pytest.approx(fresh, abs=1e-6) and new != pytest.approx(old, abs=1e-3)
+
+    class HalfOnCpu(ModelManager):
+        @property
+        def dtype(self) -> str:
+            return "float16"
+
+    key = clip.text_model_key()
+    set_model_manager(HalfOnCpu(Config(device="cpu", cache_dir=tmp_path, models={"clip": model_id})))
+    assert clip.text_model_key() != key and "float16" in clip.text_model_key()
+
+
+def test_clip_hub_repositories_come_from_open_clips_registry_without_torch(tmp_path: Path) -> None:
+    """Presence checks read open_clip's own registry (``list_pretrained``,
+    ``get_pretrained_cfg``), not its source, and import no torch doing it."""
+    import subprocess
+    import sys
+
+    import open_clip
+    import visprog_tools.vision.specs as specs
+
+    assert "ast.parse" not in Path(specs.__file__).read_text(encoding="utf-8")
+    script = (
+        "import sys\nfrom visprog_tools.vision import specs\n"
+        "print(specs._clip_hub_repo('ViT-B-32', 'laion2b_s34b_b79k'), specs._clip_hub_repo('RN50', 'openai'))\n"
+        "print(len(specs._open_clip_registry().list_pretrained()), 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    repos, last = done.stdout.strip().splitlines()
+    expected = [str(open_clip.get_pretrained_cfg(a, t).get("hf_hub", "")).rstrip("/") for a, t in [("ViT-B-32", "laion2b_s34b_b79k"), ("RN50", "openai")]]
+    assert repos == " ".join(expected) and all(expected)
+    assert last == f"{len(open_clip.list_pretrained())} False"
+
+
 # -- BLIP ----------------------------------------------------------------------------
 
 @pytest.fixture
@@ -395,6 +600,28 @@ def test_vqa_batched_equals_one_by_one(tiny_models: ModelManager, colored: list[
     assert isinstance(batched, list) and batched == single
     assert all(isinstance(a, str) and a for a in batched)
     assert len(set(batched)) > 1  # answers depend on the image
+
+
+def test_vqa_answers_do_not_depend_on_the_other_questions_in_the_batch(tiny_models: ModelManager, colored: list[Image]) -> None:
+    """Questions of different token lengths in one call: each answer is what the model
+    card's recipe (``processor(image, question)``, ``generate``) gives that image and
+    question alone. BLIP's answer decoder attends to the whole question encoding, padding
+    included, so padding the short questions to the long one changes their answers."""
+    from visprog_tools.vision.blip import ANSWER_TOKENS, vqa
+    from visprog_tools.vision.specs import VQA
+
+    questions = ["what?", "what color is the car?", "is there a red dog or a blue cat in the photo?", "what color?"]
+    processor, model = tiny_models.load(VQA)
+    assert len({len(processor.tokenizer(q)["input_ids"]) for q in questions}) == 4
+    card = []
+    for im, q in zip(colored, questions):
+        inputs = processor(images=im.pil, text=q, return_tensors="pt")
+        with torch.inference_mode():
+            out = model.generate(**inputs, max_new_tokens=ANSWER_TOKENS, num_beams=1, do_sample=False)
+        card.append(processor.decode(out[0], skip_special_tokens=True).strip())
+    assert vqa.func(image=colored, question=questions) == card
+    # and a question's answer does not change with its neighbours
+    assert vqa.func(image=colored[:2], question=questions[:2]) == card[:2]
 
 
 def test_caption_batched_equals_one_by_one(tiny_models: ModelManager, colored: list[Image]) -> None:

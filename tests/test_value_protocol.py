@@ -14,7 +14,7 @@ import PIL.Image
 import pytest
 
 from visprog import Registry, RegistryError, Trace, check_program, run_program, tool
-from visprog.models.cache import ResultCache
+from visprog.toolkit.result_cache import ResultCache
 from visprog.values import Box, Detections, Mask, ValueType, is_sandbox_value, register_value_type, value_type
 from visprog.values.codec import decode_value, encode_value
 from visprog.values.protocol import approx_bytes, cache_token

@@ -12,7 +12,7 @@ import pytest
 from visprog_tools.viper import SELECT_ANSWER_PROMPT, load_video
 
 from tests.viper.scene_tools import SceneChatModel
-from visprog import Box, Detections, Image, InputError, Registry, RunContext, default_registry, run_program, tool
+from visprog import Box, Detections, Image, InputError, Registry, RunContext, ToolError, default_registry, run_program, tool
 from visprog.values.patch import ImagePatch, VideoSegment
 
 RED = (220, 30, 30)
@@ -52,7 +52,25 @@ def red_detect(image: Image, query: str | list[str], threshold: float = 0.1, nms
     return Detections([Box(x + int(xs.min()), y + int(ys.min()), x + int(xs.max()) + 1, y + int(ys.max()) + 1, label="ball", score=0.9)])
 
 
-REGISTRY = default_registry().merged(Registry([red_detect]), override=True)
+@tool(name="vqa")
+def red_vqa(image: Image | list[Image], question: str | list[str]) -> str | list[str]:
+    """Says "yes" to "Is this a ball?" about a mostly red image (what exists asks).
+
+    Args:
+        image: an image or a list of images.
+        question: the question, "Is this a ball?".
+
+    Returns:
+        "yes" or "no" per image.
+    """
+    images = image if isinstance(image, list) else [image]
+    if question != "Is this a ball?":
+        raise ToolError(f"red_vqa knows only 'Is this a ball?', not {question!r}")
+    out = ["yes" if (np.asarray(im.pil)[..., 0] > 180).mean() > 0.5 else "no" for im in images]
+    return out if isinstance(image, list) else out[0]
+
+
+REGISTRY = default_registry().merged(Registry([red_detect, red_vqa]), override=True)
 
 
 def run(source: str, chat: SceneChatModel | None = None, **inputs: object):  # type: ignore[no-untyped-def]

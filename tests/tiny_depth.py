@@ -56,8 +56,10 @@ def build_depth_anything(
     return target
 
 
-def build_dpt(folder: Path) -> Path:
-    """A DPT (MiDaS-style, ViT backbone) model of about 110k parameters."""
+def build_dpt(folder: Path, *, declared: str | None = None) -> Path:
+    """A DPT (MiDaS-style, ViT backbone) model of about 110k parameters; ``declared``, if
+    given, is written to its config as ``depth_estimation_type`` (as a metric DPT
+    fine-tune must declare)."""
     import torch
     from transformers import DPTConfig, DPTForDepthEstimation, DPTImageProcessor
 
@@ -67,9 +69,12 @@ def build_dpt(folder: Path) -> Path:
         "reassemble_factors": [4, 2, 1, 0.5],
     }
     torch.manual_seed(0)
-    model: Any = DPTForDepthEstimation(DPTConfig(**settings))
+    config: Any = DPTConfig(**settings)
+    if declared is not None:
+        config.depth_estimation_type = declared
+    model: Any = DPTForDepthEstimation(config)
     model.eval()
-    target = folder / "dpt"
+    target = folder / ("dpt" if declared is None else f"dpt-{declared}")
     model.save_pretrained(target)
     DPTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(target)
     return target

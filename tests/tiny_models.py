@@ -36,7 +36,9 @@ def build_owl(folder: Path, family: str = "owlv2") -> Path:
     vocab.update({c + "</w>": len(chars) + i for i, c in enumerate(chars)})
     vocab["<|startoftext|>"] = len(vocab)
     vocab["<|endoftext|>"] = len(vocab)
-    tokenizer = CLIPTokenizer(vocab=vocab, merges=[])
+    # As the real OWL tokenizers: at most 16 tokens (the processor pads every query to
+    # that length, padding="max_length"), padded on the right with "!" (id 0).
+    tokenizer = CLIPTokenizer(vocab=vocab, merges=[], model_max_length=16, pad_token="!", padding_side="right")
     config = Config(
         text_config=dict(
             vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37,
@@ -76,7 +78,8 @@ def build_blip(folder: Path, kind: str) -> Path:
         BlipProcessor,
     )
 
-    tokenizer = BertTokenizer(vocab={w: i for i, w in enumerate(WORDS)}, bos_token="[DEC]")
+    # As Salesforce/blip-*-base's tokenizer: 512 tokens at most, padded on the right.
+    tokenizer = BertTokenizer(vocab={w: i for i, w in enumerate(WORDS)}, bos_token="[DEC]", model_max_length=512, padding_side="right")
     text = dict(
         vocab_size=len(WORDS), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37,
         max_position_embeddings=32, encoder_hidden_size=32, initializer_range=0.6, bos_token_id=tokenizer.bos_token_id,

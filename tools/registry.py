@@ -21,7 +21,7 @@ def build_registry() -> Registry:
     """All tools of ``visprog_tools`` with their VisProg aliases."""
     tools = [
         detection.detect, segmentation.segment, segmentation.segment_all,
-        clip.classify, clip.classify_image, clip.select,
+        clip.classify, clip.classify_image, clip.select, clip.similarity,
         blip.caption, blip.vqa, faces.detect_faces, ocr.read_text,
         image_ops.crop, image_ops.crop_left_of, image_ops.crop_right_of, image_ops.crop_above,
         image_ops.crop_below, image_ops.crop_in_front_of, image_ops.crop_behind, image_ops.count,

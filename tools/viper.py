@@ -19,14 +19,30 @@ Which tool answers which method (ViperGPT's models in brackets):
 
 ==========================  =====================================================
 ``find(name)``              ``detect(crop, name)`` [GLIP]; boxes clipped to the patch
-``exists(name)``            ``detect(crop, name)``, non-empty
+``exists(name)``            ``find(name)``, then ``vqa(found crops, "Is this a {name}?")``,
+                            true when an answer contains "yes"; a number ("17",
+                            "number 5") is read with ``vqa(crop, "What number is
+                            written in the image (in digits)?")`` [as ViperGPT]
 ``verify_property(o, p)``   ``vqa(crop, "Is the {o} {p}?")`` read as yes/no [X-VLM]
 ``best_text_match(opts)``   ``classify_image(crop, opts)`` [X-VLM / CLIP]
 ``simple_query(q)``         ``vqa(crop, q)`` [BLIP-2]
 ``compute_depth()``         ``depth(image).median(patch box)`` [MiDaS]
 ``llm_query(q)``            the run's chat model [GPT-3]
-``best_image_match``        ``classify(image, [text], objects=patch boxes)`` per text [CLIP]
+``best_image_match``        ``similarity(image, patch boxes, "photo of {text}")`` per
+                            text, averaged over the texts, argmax [CLIP, as ViperGPT]
+``forward(model, ...)``     ``'glip'``: ``detect``; any other model name is refused with
+                            the method to write instead
 ==========================  =====================================================
+
+ViperGPT's semantics are those of its implementation, ``image_patch.py`` in
+cvlab-columbia/viper (commit 09fe346): ``exists``, digit names and ``best_image_match``
+follow it line by line (see each tool's docstring); ``docs/viper_api.md`` lists where
+visprog still differs (no 10-pixel crop margin, no "person" -> "people" rewrite for GLIP,
+``verify_property`` through VQA rather than X-VLM).
+
+Each patch tool declares the models its default inner tools load (``models=``), so
+``visprog tools`` shows it "needs download" exactly when those do; a registry that
+replaces the inner tools (fakes, say) still decides what answers.
 
 Coordinates: ViperGPT's ``left, lower, right, upper`` count **up** from the bottom of
 the patch's frame; see :mod:`visprog.values.patch` and ``docs/viper_api.md``.
@@ -39,7 +55,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from visprog_tools.vision.depth import DepthMap
+from visprog_tools.vision.depth import DEPTH, DepthMap
+from visprog_tools.vision.specs import CLIP, DETECTOR, VQA
 
 from visprog.errors import ToolError
 from visprog.runtime.execution import call_registered_tool
@@ -51,7 +68,7 @@ from visprog.values.patch import ImagePatch, VideoSegment
 __all__ = [
     "SELECT_ANSWER_PROMPT", "SHORT_ANSWER_PROMPT", "GUESSES_PROMPT", "TOOLS", "best_image_match", "load_video", "video_segment",
     "video_select_answer", "bool_to_yesno", "coerce_to_numeric", "distance",
-    "image_patch", "llm_query", "patch_best_text_match", "patch_compute_depth", "patch_exists", "patch_find",
+    "image_patch", "llm_query", "patch_best_text_match", "patch_compute_depth", "patch_exists", "patch_find", "patch_forward",
     "patch_llm_query", "patch_simple_query", "patch_verify_property", "process_guesses",
 ]
 
@@ -67,7 +84,8 @@ GUESSES_PROMPT = (
 )
 _DEFAULT_QUESTION = "What is this?"
 
-_PATCH_TOOL: dict[str, Any] = {"family": "viper", "preempt": "inline", "version": "1"}
+_PATCH_TOOL: dict[str, Any] = {"family": "viper", "preempt": "inline", "version": "2"}
+_TORCH = ("torch", "transformers")
 _LLM_COST = {"llm_calls": 1}
 
 
@@ -135,7 +153,7 @@ def _found_patches(patch: ImagePatch, object_name: str) -> list[ImagePatch]:
     return patches
 
 
-@tool(name="patch_find", **_PATCH_TOOL)
+@tool(name="patch_find", requires=_TORCH, models=[DETECTOR], **_PATCH_TOOL)
 def patch_find(patch: ImagePatch, object_name: str) -> list[ImagePatch]:
     """ImagePatch.find: every object called object_name inside the patch, one patch each.
 
@@ -153,18 +171,71 @@ def patch_find(patch: ImagePatch, object_name: str) -> list[ImagePatch]:
     return _found_patches(patch, object_name)
 
 
-@tool(name="patch_exists", **_PATCH_TOOL)
+#: ``exists`` asks this of a patch to read a number (ViperGPT's own question).
+NUMBER_QUESTION = "What number is written in the image (in digits)?"
+#: ``exists`` asks this of each found patch (ViperGPT's own question, article and all).
+IS_THIS_QUESTION = "Is this a {}?"
+
+
+def _number_in(text: str) -> int | float | None:
+    """The first number in ``text``, in digits or words up to twenty; None if none."""
+    lowered = text.strip().lower().replace(",", "")
+    match = _NUMBER.search(lowered)
+    if match is not None:
+        found = match.group(0)
+        return float(found) if "." in found else int(found)
+    for word in re.findall(r"[a-z]+", lowered):
+        if word in _WORD_NUMBERS:
+            return _WORD_NUMBERS[word]
+    return None
+
+
+@tool(name="patch_exists", requires=_TORCH, models=[DETECTOR, VQA], **_PATCH_TOOL)
 def patch_exists(patch: ImagePatch, object_name: str) -> bool:
-    """ImagePatch.exists: whether find(object_name) finds anything in the patch.
+    """ImagePatch.exists: whether an object called object_name is in the patch, as
+    ViperGPT's implementation decides it (``image_patch.py``, ``ImagePatch.exists``).
+
+    * A number (``"17"``, ``"number 5"``, ``"number five"``): the registered ``vqa``
+      tool reads the patch with "What number is written in the image (in digits)?";
+      true when its answer is that number. (ViperGPT reads both with ``word2number``;
+      here digits and number words up to twenty. An answer with no number is false,
+      and the trace says so.)
+    * Anything else: ``find(object_name)``, then ``vqa`` asks each found patch "Is this
+      a {object_name}?" (one batched call); true when at least one answer contains
+      "yes". This is ViperGPT's check against detector false positives; ViperGPT's
+      prompt documents only ``len(find(object_name)) > 0``, which programs can write.
 
     Args:
         patch: the patch to look in.
         object_name: what to look for.
 
     Returns:
-        True when at least one object is found.
+        True when such an object is there.
     """
-    return len(_found_patches(patch, object_name)) > 0
+    name = _text(object_name, "object_name")
+    lowered = name.lower()
+    if name.isdigit() or lowered.startswith("number"):
+        wanted = _number_in(lowered.replace("number", "").strip())
+        if wanted is None:
+            raise ToolError(f"{object_name!r} starts with 'number' but names no number", argument="object_name")
+        reply = _called("vqa", {"image": patch.cropped_image, "question": NUMBER_QUESTION}, str, "text")
+        read = _number_in(reply)
+        if read is None:
+            note(f"the answer to {NUMBER_QUESTION!r} was {reply!r}, which holds no number: read as not {wanted}")
+            return False
+        return read == wanted
+    found = _found_patches(patch, name)
+    if not found:
+        return False
+    question = IS_THIS_QUESTION.replace("{}", name)
+    crops = [p.cropped_image for p in found]
+    answers = _called("vqa", {"image": crops, "question": question}, list, "a list of answers")
+    if len(answers) != len(crops) or not all(isinstance(a, str) for a in answers):
+        raise ToolError(f"the vqa tool gave {len(answers)} answers for {len(crops)} images")
+    confirmed = sum("yes" in a for a in answers)
+    if confirmed < len(found):
+        note(f"exists({name!r}): {len(found) - confirmed} of {len(found)} found patch(es) not confirmed by {question!r}")
+    return confirmed > 0
 
 
 def _yes(answer: str, question: str) -> bool:
@@ -177,7 +248,7 @@ def _yes(answer: str, question: str) -> bool:
     return False
 
 
-@tool(name="patch_verify_property", **_PATCH_TOOL)
+@tool(name="patch_verify_property", requires=_TORCH, models=[VQA], **_PATCH_TOOL)
 def patch_verify_property(patch: ImagePatch, object_name: str, property: str) -> bool:
     """ImagePatch.verify_property: whether the object in the patch has a visual property.
 
@@ -197,7 +268,7 @@ def patch_verify_property(patch: ImagePatch, object_name: str, property: str) ->
     return _yes(answer, question)
 
 
-@tool(name="patch_best_text_match", **_PATCH_TOOL)
+@tool(name="patch_best_text_match", requires=("torch", "open_clip"), models=[CLIP], **_PATCH_TOOL)
 def patch_best_text_match(patch: ImagePatch, option_list: list[str], prefix: str | None = None) -> str:
     """ImagePatch.best_text_match: the option that describes the patch best.
 
@@ -225,7 +296,7 @@ def patch_best_text_match(patch: ImagePatch, option_list: list[str], prefix: str
     return options[texts.index(chosen)]
 
 
-@tool(name="patch_simple_query", **_PATCH_TOOL)
+@tool(name="patch_simple_query", requires=_TORCH, models=[VQA], **_PATCH_TOOL)
 def patch_simple_query(patch: ImagePatch, question: str | None = None) -> str:
     """ImagePatch.simple_query: a short answer to a simple question about the patch.
 
@@ -244,7 +315,7 @@ def patch_simple_query(patch: ImagePatch, question: str | None = None) -> str:
     return answer
 
 
-@tool(name="patch_compute_depth", **_PATCH_TOOL)
+@tool(name="patch_compute_depth", requires=_TORCH, models=[DEPTH], **_PATCH_TOOL)
 def patch_compute_depth(patch: ImagePatch) -> float:
     """ImagePatch.compute_depth: the median depth of the patch; larger means farther.
 
@@ -260,6 +331,51 @@ def patch_compute_depth(patch: ImagePatch) -> float:
     """
     depth_map: DepthMap = _called("depth", {"image": patch.image}, DepthMap, "a DepthMap")
     return depth_map.median(patch.box)
+
+
+#: What to write in place of ``forward(model_name, ...)`` for ViperGPT's model names.
+FORWARD_METHODS = {
+    "glip": "find(object_name)", "maskrcnn": "find('object')", "blip": "simple_query(question)",
+    "blip2": "simple_query(question)", "clip": "best_text_match(options) or best_image_match(patches, texts)",
+    "xvlm": "verify_property(object_name, property) or best_text_match(options)", "tcl": "best_text_match(options)",
+    "depth": "compute_depth()", "gpt3": "llm_query(question)", "codex": "llm_query(question)",
+}
+
+
+@tool(name="patch_forward", requires=_TORCH, models=[DETECTOR], **_PATCH_TOOL)
+def patch_forward(patch: ImagePatch, model_name: str, image: Image | None = None, query: str | None = None) -> list[list[int]]:
+    """ImagePatch.forward(model_name, image, query): one of ViperGPT's models by name, as
+    its ``fixed_code`` prompts call it (``glip.prompt``:
+    ``bbox = image_patch.forward('glip', image_patch.cropped_image, query)[0]``).
+
+    Only ``'glip'`` is supported: the registered ``detect`` tool on the patch's pixels,
+    each box as ``[left, lower, right, upper]`` in the patch's frame (y up, whole
+    pixels), best first, so ``patch.crop(*bbox)`` cuts it out as ViperGPT's program
+    expects. Other model names are refused with the method to write instead (e.g.
+    ``simple_query(question)`` for ``'blip'``): visprog's tools are chosen by the registry,
+    not by model name.
+
+    Args:
+        patch: the patch.
+        model_name: ViperGPT's model name, "glip".
+        image: the patch's own ``cropped_image`` (what ViperGPT passes); default: it.
+        query: what to detect.
+
+    Returns:
+        The boxes, ``[[left, lower, right, upper], ...]``.
+    """
+    name = _text(model_name, "model_name").lower()
+    if name != "glip":
+        instead = FORWARD_METHODS.get(name)
+        hint = f"write patch.{instead} instead" if instead else f"use the patch methods ({', '.join(sorted(set(FORWARD_METHODS.values())))})"
+        raise ToolError(f"forward({model_name!r}, ...) calls a ViperGPT model by name, which visprog does not do: {hint}",
+                        argument="model_name")
+    if image is not None and image.root_box.as_tuple() != patch.box.as_tuple():
+        raise ToolError("forward('glip', image, query) looks at the patch's own pixels: pass patch.cropped_image", argument="image")
+    if query is None:
+        raise ToolError("forward('glip', image, query) needs the query: what to find", argument="query")
+    found = _found_patches(patch, query)
+    return [[p.left, p.lower, p.right, p.upper] for p in found]
 
 
 @tool(name="patch_llm_query", **_PATCH_TOOL)
@@ -382,14 +498,19 @@ def distance(patch_a: ImagePatch | float, patch_b: ImagePatch | float) -> float:
     return float(abs(patch_a - patch_b))
 
 
-@tool(family="viper", preempt="inline")
+#: ``best_image_match`` puts each text in ViperGPT's CLIP prompt ("photo of " + text).
+IMAGE_MATCH_PROMPT = "photo of {}"
+
+
+@tool(family="viper", preempt="inline", requires=("torch", "open_clip"), models=[CLIP])
 def best_image_match(list_patches: list[ImagePatch], content: str | list[str], return_index: bool = False) -> Any:
     """The patch that best matches descriptions (ViperGPT's best_image_match).
 
-    For each text, the registered ``classify`` tool (CLIP) picks the best of the
-    patches; the patch most texts pick wins (ties: the higher summed score). When the
-    texts pick different patches, the trace says so. An empty list gives None, as in
-    ViperGPT.
+    As ViperGPT's implementation (``image_patch.py``, ``best_image_match`` with CLIP's
+    ``compare``): for each text, the registered ``similarity`` tool gives every patch's
+    CLIP cosine similarity to "photo of {text}"; the scores are averaged over the texts
+    and the patch with the highest average wins (the first on a tie). An empty list
+    gives None, as in ViperGPT.
 
     Args:
         list_patches: the candidate patches (of one image).
@@ -408,27 +529,22 @@ def best_image_match(list_patches: list[ImagePatch], content: str | list[str], r
     image = list_patches[0].image
     if any(p.image is not image and p.image.content_hash != image.content_hash for p in list_patches):
         raise ToolError("best_image_match compares patches of one image; these come from different images", argument="list_patches")
-    index = 0 if len(list_patches) == 1 else _vote(image, list_patches, texts)
+    index = 0 if len(list_patches) == 1 else _mean_best(image, list_patches, texts)
     return index if return_index else list_patches[index]
 
 
-def _vote(image: Image, patches: Sequence[ImagePatch], texts: Sequence[str]) -> int:
+def _mean_best(image: Image, patches: Sequence[ImagePatch], texts: Sequence[str]) -> int:
     boxes = Detections([p.box for p in patches])
-    votes: dict[int, list[float]] = {}
+    totals = [0.0] * len(patches)
     for text in texts:
-        picked = _called("classify", {"image": image, "categories": [text], "objects": boxes}, Detections, "Detections")
-        if len(picked) == 0:
-            raise ToolError(f"classify picked no patch for {text!r}")
-        best = picked[0]
-        index = next((i for i, b in enumerate(boxes) if b.as_tuple() == best.as_tuple()), None)
-        if index is None:
-            raise ToolError(f"classify returned a box {best.as_tuple()} that is none of the patches")
-        votes.setdefault(index, []).append(best.score or 0.0)
-    ranked = sorted(votes.items(), key=lambda item: (-len(item[1]), -sum(item[1]), item[0]))
-    if len(votes) > 1:
-        picks = ", ".join(f"patch {i}: {len(s)} of {len(texts)}" for i, s in ranked)
-        note(f"the descriptions picked different patches ({picks}); chose patch {ranked[0][0]}")
-    return ranked[0][0]
+        scored = _called("similarity", {"image": image, "objects": boxes, "text": IMAGE_MATCH_PROMPT.replace("{}", text)},
+                         Detections, "Detections")
+        if len(scored) != len(patches):
+            raise ToolError(f"similarity scored {len(scored)} boxes for {len(patches)} patches")
+        for i, box in enumerate(scored):
+            totals[i] += float(box.score or 0.0)
+    best = max(range(len(patches)), key=lambda i: (totals[i], -i))
+    return best
 
 
 _WORD_NUMBERS = {
@@ -452,14 +568,9 @@ def coerce_to_numeric(string: str) -> int | float | str:
     Returns:
         The number (int, or float with a decimal point), or the text itself.
     """
-    text = string.strip().lower().replace(",", "")
-    match = _NUMBER.search(text)
-    if match is not None:
-        found = match.group(0)
-        return float(found) if "." in found else int(found)
-    for word in re.findall(r"[a-z]+", text):
-        if word in _WORD_NUMBERS:
-            return _WORD_NUMBERS[word]
+    found = _number_in(string)
+    if found is not None:
+        return found
     note(f"{string!r} holds no number: returned as text")
     return string
 
@@ -580,6 +691,6 @@ def video_select_answer(segment: VideoSegment, info: dict[str, Any], question: s
 #: Every tool of this module, for the registry.
 TOOLS = [
     image_patch, patch_find, patch_exists, patch_verify_property, patch_best_text_match, patch_simple_query,
-    patch_compute_depth, patch_llm_query, llm_query, process_guesses, bool_to_yesno, distance, best_image_match,
+    patch_compute_depth, patch_forward, patch_llm_query, llm_query, process_guesses, bool_to_yesno, distance, best_image_match,
     coerce_to_numeric, video_segment, video_select_answer,
 ]

@@ -373,7 +373,7 @@ def warm_up() -> None:
     import rich.console  # noqa: F401
     import skimage.data  # noqa: F401
 
-    from visprog.models.cache import ResultCache  # noqa: F401
+    from visprog.toolkit.result_cache import ResultCache  # noqa: F401
 
     registry("both")
     _astronaut_pixels()
@@ -601,7 +601,7 @@ def sc_program(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
     limits = Limits(**data.get("limits", {}))
     context = None
     if data.get("cache"):
-        from visprog.models.cache import ResultCache
+        from visprog.toolkit.result_cache import ResultCache
 
         context = RunContext(limits=limits, cache=ResultCache(tmp / "cache"))
     reg = registry(data.get("registry", "both"))
@@ -703,7 +703,7 @@ def sc_inputs_copy(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 # -- cache scenarios --------------------------------------------------------------------
 
 def _cache(folder: Path, **kwargs: Any) -> Any:
-    from visprog.models.cache import ResultCache
+    from visprog.toolkit.result_cache import ResultCache
 
     return ResultCache(folder, **kwargs)
 
@@ -857,7 +857,7 @@ def sc_cache_fault(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 
 def _hammer(folder: str, seed: int, rounds: int) -> int:
     """Child process: put and get the same keys as other processes; returns problems."""
-    from visprog.models.cache import ResultCache
+    from visprog.toolkit.result_cache import ResultCache
 
     problems = 0
     for i in range(rounds):
@@ -895,7 +895,7 @@ def sc_cache_concurrent(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
     valid = 0
     for path in _entry_files(folder):
         entry = json.loads(path.read_text())
-        valid += entry.get("key") == path.stem
+        valid += entry.get("body", [None])[0] == path.stem  # {"visprog_cache", "sha256", "body": [key, tool, notes, value]}
     return {"raised": None, "problems": problems, "leftover_tmp": leftovers, "valid_entries": valid, "message": f"problems={problems}"}
 
 
@@ -923,7 +923,7 @@ def sc_cache_bigint(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 _CUPL_KEY = """
 import sys
 from visprog import Image
-from visprog.models.cache import ResultCache
+from visprog.toolkit.result_cache import ResultCache
 from visprog_tools.vision import clip
 import PIL.Image
 image = Image(PIL.Image.new("RGB", (8, 8)))

@@ -39,6 +39,8 @@ class Variant:
             ``classify_image`` (["red cup", "cup"]).
         exists: ``"documented"`` (``len(find(name)) > 0``) or ``"implementation"``
             (also asks ``vqa(patch, "Is this a {name}?")``, as ViperGPT's code does).
+        first_on_tie: ``best_image_match`` takes the first of tied patches (ViperGPT's
+            ``argmax``) instead of refusing (the corpus's answers must not rest on ties).
         y_down: a mutant: ``lower``/``upper`` read as visprog's y-down ``y1``/``y2``.
         depth_inverted: a mutant: ``compute_depth`` grows as objects come nearer.
         sort_ignores_key: a mutant: ``list.sort`` and ``sorted`` drop ``key=``.
@@ -48,6 +50,7 @@ class Variant:
     margin: int = 0
     verify: Literal["vqa", "clip"] = "vqa"
     exists: Literal["documented", "implementation"] = "documented"
+    first_on_tie: bool = False
     y_down: bool = False
     depth_inverted: bool = False
     sort_ignores_key: bool = False
@@ -154,6 +157,10 @@ class Patch:
         return _KeylessList(patches) if self._env.variant.sort_ignores_key else patches
 
     def exists(self, object_name: str) -> bool:
+        if self._env.variant.exists == "implementation" and (object_name.isdigit() or object_name.lower().startswith("number")):
+            wanted = _coerce_to_numeric(object_name.lower().replace("number", "").strip())
+            read = _coerce_to_numeric(self.simple_query("What number is written in the image (in digits)?"))
+            return bool(read == wanted)
         patches = self.find(object_name)
         if self._env.variant.exists == "implementation":
             patches = [p for p in patches if "yes" in p.simple_query(f"Is this a {object_name}?")]
@@ -216,13 +223,13 @@ def _best_image_match(env: Env, list_patches: Sequence[Patch], content: Sequence
     if not list_patches:
         return None
     boxes = Detections([Box(*p._box) for p in list_patches])
-    picks = set()
-    for text in content:
-        best = env.call("classify", image=env.image, categories=[text], objects=boxes)[0]
-        picks.add(next(i for i, b in enumerate(boxes) if b.as_tuple() == best.as_tuple()))
-    if len(picks) != 1:
-        raise ValueError(f"the texts {list(content)} pick different patches {sorted(picks)}; the oracle cannot average them")
-    index = picks.pop()
+    totals = [0.0] * len(boxes)
+    for text in [content] if isinstance(content, str) else content:
+        for i, scored in enumerate(env.call("similarity", image=env.image, objects=boxes, text=f"photo of {text}")):
+            totals[i] += float(scored.score or 0.0)
+    index = max(range(len(totals)), key=lambda i: (totals[i], -i))
+    if totals.count(totals[index]) > 1 and not env.variant.first_on_tie:
+        raise ValueError(f"the texts {content!r} tie between patches {[i for i, t in enumerate(totals) if t == totals[index]]}")
     return index if return_index else list_patches[index]
 
 

@@ -1,7 +1,7 @@
 """Fake model tools that answer from a :class:`~tests.viper.scene.Scene`.
 
 ``scene_registry(scene)`` gives a :class:`visprog.Registry` whose ``detect``, ``vqa``,
-``caption``, ``classify``, ``classify_image``, ``select`` and ``depth`` have the same
+``caption``, ``classify``, ``classify_image``, ``select``, ``similarity`` and ``depth`` have the same
 names, parameters and return types as the real tools in ``tools/`` (a test compares
 them), but answer from the scene instead of a model. ``scene_chat_model(scene)`` is a
 langchain-core chat model that answers from ``scene.llm``. ``render(scene)`` draws the
@@ -23,7 +23,7 @@ How the fakes read a scene:
   generic questions: "What is this?", "Is this a X?", "Is the X P?", "What color is
   the X?", "What is written on the X?". Anything else raises ToolError: a fake never
   guesses.
-* **CLIP-like scoring** (classify, classify_image, select): a text scores the number of
+* **CLIP-like scoring** (classify, classify_image, select, similarity): a text scores the number of
   its words that describe the object (label, names, colour, attributes, text) minus the
   number that do not. A tie for the best raises ToolError, so corpus answers cannot
   depend on chance.
@@ -470,6 +470,24 @@ def scene_tools(scene: Scene) -> list[Tool]:
             chosen.append(candidates[best].with_label(q, _probability(scores[best][0])))
         return Detections(chosen)
 
+    @tool(name="similarity", family="vision")
+    def similarity(image: Image, objects: Detections, text: str) -> Detections:
+        """CLIP's cosine similarity between each object's crop and one text (the scene's
+        word score, see :func:`text_score`).
+
+        Args:
+            image: the image the objects are in.
+            objects: the boxes to score (root pixels).
+            text: the text, e.g. "photo of red car".
+
+        Returns:
+            The objects in the order given, each with its similarity as its score.
+        """
+        if not text.strip():
+            raise ToolError("text must be non-empty", argument="text")
+        boxes = list(objects)
+        return Detections([b.with_label(b.label, float(text_score(scene, subject(scene, _crop(image, b)), text))) for b in boxes])
+
     full_depth = depth_array(scene)
 
     @tool(name="depth", family="vision")
@@ -486,7 +504,7 @@ def scene_tools(scene: Scene) -> list[Tool]:
         x1, y1, x2, y2 = (int(v) for v in image.root_box.as_tuple())
         return DepthMap(full_depth[y1:y2, x1:x2].copy(), image.root_box, kind="relative")
 
-    return [detect, vqa, caption, classify_image, classify, select, depth]
+    return [detect, vqa, caption, classify_image, classify, select, similarity, depth]
 
 
 def scene_registry(scene: Scene, base: Registry | None = None) -> Registry:

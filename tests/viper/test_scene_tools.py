@@ -36,7 +36,7 @@ def _signature(t: Tool) -> tuple[str, list[tuple[str, str, object]], str]:
 def test_fakes_have_the_real_tools_signatures() -> None:
     real = build_registry()
     fakes = scene_tools(KITCHEN)
-    assert sorted(f.name for f in fakes) == ["caption", "classify", "classify_image", "depth", "detect", "select", "vqa"]
+    assert sorted(f.name for f in fakes) == ["caption", "classify", "classify_image", "depth", "detect", "select", "similarity", "vqa"]
     for fake in fakes:
         original = real_depth if fake.name == "depth" else real[fake.name]
         assert _signature(fake) == _signature(original)

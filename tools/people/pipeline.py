@@ -72,7 +72,7 @@ class PoseFound:
 class HandFound:
     """One hand: 21 landmarks ``(x, y, z)`` in pixels; the palm detector's score, the
     landmark model's presence score, and the probability that it is the person's left
-    hand in an unmirrored photo (MediaPipe's "Right" score, which assumes a mirror)."""
+    hand in an unmirrored photo (1 - MediaPipe's "Left" score, which assumes a mirror)."""
 
     landmarks: np.ndarray
     score: float
@@ -298,10 +298,32 @@ class PeopleModels:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.pose_detector = _Model(folder / "pose_detection.tflite")
-        self.pose_landmarks = _Model(folder / "pose_landmark_full.tflite")
-        self.palm_detector = _Model(folder / "palm_detection_full.tflite")
-        self.hand_landmarks = _Model(folder / "hand_landmark_full.tflite")
+        self._models: dict[str, _Model] = {}
+        self._lock = threading.Lock()
+
+    def _model(self, name: str) -> _Model:
+        """The interpreter of ``name``.tflite, created on first use (pose tools never
+        load the hand models)."""
+        with self._lock:
+            if name not in self._models:
+                self._models[name] = _Model(self.folder / f"{name}.tflite")
+            return self._models[name]
+
+    @property
+    def pose_detector(self) -> _Model:
+        return self._model("pose_detection")
+
+    @property
+    def pose_landmarks(self) -> _Model:
+        return self._model("pose_landmark_full")
+
+    @property
+    def palm_detector(self) -> _Model:
+        return self._model("palm_detection_full")
+
+    @property
+    def hand_landmarks(self) -> _Model:
+        return self._model("hand_landmark_full")
 
     # -- pose ----------------------------------------------------------------
     def pose_detections(self, rgb: np.ndarray) -> list[tuple[float, np.ndarray]]:
@@ -409,8 +431,11 @@ class PeopleModels:
         raw = landmarks.reshape(21, 3).astype(np.float64)
         pixels = project(raw[:, :2] / 224.0, rect)
         out = np.concatenate([pixels, raw[:, 2:3] / 224.0 * rect.width], axis=1)
-        # MediaPipe labels a score above 0.5 "Right" assuming a mirrored (selfie) picture.
-        return HandFound(out, score, presence, float(handedness.reshape(-1)[0]), rect)
+        # The model's score is for label 0 of MediaPipe's handedness.txt, "Left", which
+        # assumes a mirrored (selfie-camera) picture: in an unmirrored photo that hand is
+        # the person's right one (TensorsToClassificationCalculator, binary).
+        mirrored_left = float(handedness.reshape(-1)[0])
+        return HandFound(out, score, presence, 1.0 - mirrored_left, rect)
 
     def hands(self, rgb: np.ndarray, max_hands: int = MAX_HANDS) -> list[HandFound]:
         """Every hand found in an ``(H, W, 3)`` uint8 RGB array, best palm first."""

@@ -20,6 +20,7 @@ from visprog_tools.people.weights import PEOPLE
 
 from visprog.errors import ToolError
 from visprog.models.manager import ModelSpec, model_manager
+from visprog.toolkit.context import note
 from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image, Mask
 
@@ -198,13 +199,38 @@ def hands(image: Image, min_score: float = 0.5) -> list[Hand]:
 # -- offline answers of detect and segment ----------------------------------------------------
 
 
-def person_detections(image: Image, queries: Sequence[str]) -> Detections:
-    """``detect``'s offline answer for person queries: person boxes (with masks),
-    labelled with the query (one query: every person; several person words: the same
-    people under the first)."""
+#: Queries that mean "a hand" for ``detect``'s offline answer.
+HAND_WORDS = frozenset({"hand", "hands", "palm", "palms"})
+
+
+def is_hand_query(query: str) -> bool:
+    """``query`` names hands ("hand", "the hands", "a palm")."""
+    words = query.strip().lower().split()
+    while words and words[0] in ("a", "an", "the", "some", "any", "all", "every"):
+        words = words[1:]
+    return " ".join(words) in HAND_WORDS
+
+
+def offline_detections(image: Image, queries: Sequence[str], detector: ModelSpec) -> Detections | None:
+    """``detect``'s answer when the open-vocabulary ``detector`` can neither run nor be
+    downloaded here and every query names people (person boxes with their masks) or
+    every query names hands (hand boxes); noted on the trace. None otherwise (``detect``
+    then fails as usual, naming the detector's model)."""
+    people_query = all(is_person_query(q) for q in queries)
+    hand_query = all(is_hand_query(q) for q in queries)
+    if not (people_query or hand_query) or not people_ready() or not cannot_run(detector):
+        return None
     label = queries[0]
+    if people_query:
+        note(f"the open-vocabulary detector is not available here: '{label}' answered with the people "
+             "tools' person boxes (MediaPipe pose detector)")
+        return Detections([
+            Box(b.x1, b.y1, b.x2, b.y2, label=label, score=b.score, mask=b.mask) for _, b in _people(image, 0.5)
+        ])
+    note(f"the open-vocabulary detector is not available here: '{label}' answered with the people "
+         "tools' hand boxes (MediaPipe palm detector)")
     return Detections([
-        Box(b.x1, b.y1, b.x2, b.y2, label=label, score=b.score, mask=b.mask) for _, b in _people(image, 0.5)
+        Box(h.box.x1, h.box.y1, h.box.x2, h.box.y2, label=label, score=h.score) for h in hands.func(image=image, min_score=0.5)
     ])
 
 

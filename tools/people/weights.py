@@ -167,4 +167,5 @@ PEOPLE = ModelSpec(
         f"(palm detector + landmarks), .tflite files from the mediapipe {MEDIAPIPE_VERSION} wheel (Apache-2.0)"
     ),
     load=_load, present=_present, fetch=_fetch, requires=("ai_edge_litert",), size_mb=35, source=_source,
+    device_dependent=False,  # TFLite on the CPU: the same results whatever the configured device
 )

@@ -5,8 +5,25 @@ For each class, the chat model answers a few "what does a {class} look like" que
 the answers are embedded and averaged into the class embedding. Descriptions are kept
 on disk in CuPL's JSON format ``{class: [sentences]}``, so published CuPL prompt files
 load the same way (:func:`load_class_descriptions`). With no chat model, each class
-uses plain templates ("a photo of a {}."). Text embeddings are cached per
-(model, sentence) in SQLite.
+uses plain templates (:data:`TEMPLATES`, with the article English needs: "a photo of a
+car.", "a photo of an apple.", "a photo of the red car.", "a photo of apples.", see
+``visprog_tools.vision.phrases``).
+
+The reference is open_clip's zero-shot recipe (``open_clip.build_zero_shot_classifier``:
+each class's template embeddings normalised, averaged, normalised again; logits
+``100 * image @ classes.T``, softmax). Deliberate deviations, which change answers:
+
+* three templates (:data:`TEMPLATES`), not open_clip's 80 ImageNet templates, when there
+  is no CuPL description; CuPL's sentences when there is;
+* ``classify`` with a single category scores it against an extra class "other", so its
+  probability means something (softmax over one class is always 1);
+* ``select`` scores each description against the candidate crops (a softmax over the
+  candidates, see its docstring), not against other classes.
+
+Text embeddings are cached in SQLite per sentence and per *model*: the model id, the
+fingerprint of its local files (the result cache's, ``visprog.toolkit.result_cache``), and the
+device and precision they were computed in, so a checkpoint replaced at the same path,
+or float16 CUDA embeddings, are never served to another model or a float32 run.
 """
 
 from __future__ import annotations
@@ -21,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from visprog_tools.vision.phrases import noun_phrase, with_template
 from visprog_tools.vision.specs import CLIP
 
 from visprog.errors import InputError, ToolError
@@ -30,11 +48,23 @@ from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image
 
 CUPL_QUESTIONS = (
-    "Describe what a {} looks like.",
-    "How can you identify a {}?",
-    "Describe a photo of a {}.",
+    "Describe what {} looks like.",
+    "How can you identify {}?",
+    "Describe a photo of {}.",
 )
-TEMPLATES = ("a photo of a {}.", "a close-up photo of a {}.", "a photo of the {}.")
+"""CuPL's questions ("Describe what a platypus looks like."); ``{}`` takes the class name
+with its article (:func:`~visprog_tools.vision.phrases.noun_phrase`)."""
+TEMPLATES = ("a photo of {}.", "a close-up photo of {}.", "a photo of the {}.")
+"""Plain class prompts. In the first two, ``{}`` takes the name with its article ("a
+car", "an apple", "apples", "the red car"); in the third, the name without a leading
+a/an/the ("a photo of the red car.")."""
+_LEADING_ARTICLE = re.compile(r"^(a|an|the)\s+", re.IGNORECASE)
+
+
+def class_templates(name: str) -> list[str]:
+    """The plain prompts for one class name (:data:`TEMPLATES`, articles handled)."""
+    bare = _LEADING_ARTICLE.sub("", " ".join(name.split()))
+    return [with_template(TEMPLATES[0], name), with_template(TEMPLATES[1], name), TEMPLATES[2].replace("{}", bare or name)]
 _BATCH = 256
 
 
@@ -119,12 +149,12 @@ def describe_classes(classes: Sequence[str], chat_model: Any = None) -> dict[str
             if name not in saved:
                 sentences: list[str] = []
                 for question in CUPL_QUESTIONS:
-                    reply = complete(question.format(name) + " Answer in one or two sentences.", chat_model=chat_model, purpose="CuPL class descriptions")
+                    reply = complete(question.replace("{}", noun_phrase(name)) + " Answer in one or two sentences.", chat_model=chat_model, purpose="CuPL class descriptions")
                     sentences.extend(_sentences(reply))
                 if not sentences:
                     # Not kept: a later run may get descriptions from the model.
                     note(f"the chat model described '{name}' in no usable sentence: plain templates used for it")
-                    out[name] = [t.format(name) for t in TEMPLATES]
+                    out[name] = class_templates(name)
                     continue
                 saved[name] = sentences
                 changed = True
@@ -137,14 +167,18 @@ def describe_classes(classes: Sequence[str], chat_model: Any = None) -> dict[str
         note(f"no chat model to describe {len(missing)} class(es) as CuPL does: plain templates used "
              f"(\"a photo of a ...\"); set VISPROG_LLM or load a CuPL file for better prompts")
     for name in missing:
-        out[name] = [t.format(name) for t in TEMPLATES]
+        out[name] = class_templates(name)
     return out
 
 
 # -- text embeddings, cached per (model, sentence) ---------------------------
 
 class TextEmbeddingCache:
-    """SQLite table (model id, sentence hash) -> float32 embedding."""
+    """SQLite table (model key, sentence hash) -> float32 embedding.
+
+    The model key (:func:`text_model_key`) names everything that determines an
+    embedding besides the sentence: model id, weights fingerprint, device, precision.
+    """
 
     def __init__(self, path: Path | None) -> None:
         self._memory: dict[tuple[str, str], np.ndarray] = {}
@@ -201,6 +235,18 @@ class TextEmbeddingCache:
 _TEXT_CACHES: dict[Path, TextEmbeddingCache] = {}
 
 
+def text_model_key() -> str:
+    """What determines the configured CLIP's text embeddings besides the sentence: the
+    model id, the fingerprint of its weights as the result cache takes it (local files
+    by size and modification time, a hub snapshot by commit), and the device and
+    precision the embeddings are computed in."""
+    from visprog.toolkit.result_cache import _model_revision
+
+    manager = model_manager()
+    model_id = manager.model_id(CLIP)
+    return json.dumps([model_id, _model_revision(CLIP.library, model_id), manager.device, manager.dtype])
+
+
 def text_cache() -> TextEmbeddingCache:
     path = model_manager().config.cache_dir / "clip_text_embeddings.sqlite"
     if path not in _TEXT_CACHES:
@@ -213,7 +259,7 @@ def embed_sentences(sentences: Sequence[str]) -> np.ndarray:
     import torch
 
     model, _, tokenizer = model_manager().load(CLIP)
-    model_id = model_manager().model_id(CLIP)
+    model_id = text_model_key()
     cache = text_cache()
     unique = list(dict.fromkeys(sentences))
     known = cache.get_many(model_id, unique)
@@ -285,6 +331,11 @@ def classify(image: Image, categories: list[str], objects: Detections | None = N
     with several, each object gets its best category and, per category, only the
     best-scoring object is kept. All crops are scored in one batched pass.
 
+    Probabilities follow open_clip's zero-shot recipe (softmax of ``100 * cosine``)
+    over the categories, with two deliberate differences (module docstring): class
+    embeddings average CuPL sentences or three templates, not open_clip's 80; and a
+    single category is scored against an extra class "other".
+
     Args:
         image: the image the objects are in (root or crop).
         categories: class names, e.g. ["heron", "egret", "stork"].
@@ -336,8 +387,14 @@ def select(image: Image, objects: Detections, query: str, category: str | None =
     """Pick the objects that match a description (VisProg's SELECT).
 
     ``query`` may list several descriptions separated by commas; each picks one object.
-    Objects whose label equals a description are taken directly; otherwise CLIP picks
-    the best-matching object for each description.
+    Objects whose label equals a description are taken directly (their score kept);
+    otherwise CLIP picks the best-matching object for each description.
+
+    A CLIP pick's score is a probability over the candidates: the softmax of
+    ``100 * cosine(crop, description)`` across the candidate crops (open_clip's logit
+    scale, with the candidates in the place of classes), i.e. how surely this object,
+    rather than another candidate, is the one described. It is 1.0 for a single
+    candidate. (VisProg's SELECT takes the argmax of the same similarities.)
 
     Args:
         image: the image the objects are in.
@@ -346,7 +403,7 @@ def select(image: Image, objects: Detections, query: str, category: str | None =
         category: optional label; only objects with this label are considered when any have it.
 
     Returns:
-        The selected objects, one per description, labelled with it.
+        The selected objects, one per description, labelled with it, scored as above.
     """
     candidates = list(objects)
     if category:
@@ -366,8 +423,38 @@ def select(image: Image, objects: Detections, query: str, category: str | None =
         else:
             unmatched.append(q)
     if unmatched:
-        similarity = embed_images(_crops(image, candidates)) @ class_embeddings(unmatched).T
+        logits = 100.0 * (embed_images(_crops(image, candidates)) @ class_embeddings(unmatched).T)
+        logits -= logits.max(axis=0, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=0, keepdims=True)
         for j, q in enumerate(unmatched):
-            best = int(similarity[:, j].argmax())
-            chosen.append(candidates[best].with_label(q, float(similarity[best, j])))
+            best = int(probs[:, j].argmax())
+            chosen.append(candidates[best].with_label(q, float(probs[best, j])))
     return Detections(chosen)
+
+
+@tool(family="vision", requires=("torch", "open_clip"), cacheable=True, models=[CLIP])
+def similarity(image: Image, objects: Detections, text: str) -> Detections:
+    """CLIP's cosine similarity between each object's crop and one text, as it is.
+
+    The text is embedded exactly as given (no template, no CuPL description), each
+    crop with CLIP's image preprocessing; the score is the cosine of the two normalised
+    embeddings, in [-1, 1] (not a probability). ViperGPT's ``best_image_match`` averages
+    these over its texts (``CLIPModel.compare`` in its ``vision_models.py``).
+
+    Args:
+        image: the image the objects are in.
+        objects: the boxes to score (root pixels).
+        text: the text, e.g. "photo of red car".
+
+    Returns:
+        The objects in the order given, each with its similarity as its score.
+    """
+    phrase = " ".join(text.split())
+    if not phrase:
+        raise ToolError("text must be non-empty", argument="text")
+    boxes = list(objects)
+    if not boxes:
+        return Detections([])
+    scores = embed_images(_crops(image, boxes)) @ embed_sentences([phrase])[0]
+    return Detections([b.with_label(b.label, float(s)) for b, s in zip(boxes, scores)])

@@ -7,8 +7,16 @@ shift); like ViperGPT's ``DepthEstimationModel`` (``vision_models.py``, which re
 ``1 / prediction`` of MiDaS DPT_Large), this tool returns ``1 / prediction`` after
 resizing the prediction to the image with bicubic interpolation. Such values are
 unitless and only comparable within one map, which is how ViperGPT programs use them
-(sorting patches of one image by ``compute_depth()``). Metric Depth Anything checkpoints
-(``depth_estimation_type = "metric"``) predict metres and are returned as they are.
+(sorting patches of one image by ``compute_depth()``).
+
+What a checkpoint predicts is read from its config, ``depth_estimation_type``:
+``"metric"`` (metres: returned as they are) or ``"relative"`` (relative inverse depth:
+inverted). Depth Anything configs always declare it. DPT configs have no such field in
+transformers; a DPT checkpoint that predicts metric depth (a KITTI or NYU fine-tune, say)
+must declare ``"depth_estimation_type": "metric"`` in its ``config.json``, and one that
+declares nothing is read as MiDaS-style relative inverse depth (``Intel/dpt-large``,
+``Intel/dpt-hybrid-midas``, the ``Intel/dpt-beit-*`` and ``dpt-swinv2-*`` families, all
+MiDaS). Any other declared value is refused.
 
 Where the prediction is not positive (sky in MiDaS-style models, bicubic undershoot),
 ``1 / prediction`` is undefined; the tool raises those pixels to a floor of
@@ -219,12 +227,15 @@ def depth_from_prediction(prediction: np.ndarray, output: Literal["inverse", "me
 def _output_of(config: Any) -> tuple[Literal["inverse", "metric"], DepthKind]:
     """What a transformers depth model predicts, from its config."""
     model_type = getattr(config, "model_type", None)
-    if model_type == "depth_anything":
-        if getattr(config, "depth_estimation_type", "relative") == "metric":
+    if model_type in ("depth_anything", "dpt"):
+        declared = getattr(config, "depth_estimation_type", None) or "relative"
+        if declared == "metric":
             return "metric", "metric"
-        return "inverse", "relative"
-    if model_type == "dpt":
-        return "inverse", "relative"
+        if declared == "relative":
+            return "inverse", "relative"
+        raise ToolError(
+            f"depth model declares depth_estimation_type {declared!r}; expected 'relative' (inverse depth) or 'metric' (metres)"
+        )
     raise ToolError(
         f"depth model type {model_type!r} is not supported: use a Depth Anything or DPT checkpoint "
         "(VISPROG_MODEL_DEPTH)"

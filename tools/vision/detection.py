@@ -1,18 +1,38 @@
-"""Open-vocabulary detection (VisProg's LOC) with OWLv2 or OWL-ViT through transformers."""
+"""Open-vocabulary detection (VisProg's LOC) with OWLv2 or OWL-ViT through transformers.
+
+The reference is the model card's recipe (``google/owlv2-base-patch16-ensemble``):
+``processor(text=[["a photo of a cat", ...]], images=image)``, the model, then
+``processor.post_process_grounded_object_detection(outputs, threshold, target_sizes)``,
+with OWLv2's square padding undone by giving the padded square as the target size.
+What this tool adds or chooses, each of which can change an answer:
+
+* each query is put in the card's prompt, "a photo of {}", with the article English
+  needs ("a photo of a cat", "a photo of an apple", "a photo of the red car", "a photo of
+  apples"; ``visprog_tools.vision.phrases``);
+* a box is kept when its score is **strictly above** ``threshold`` (the post-processing's
+  own ``score > threshold``);
+* boxes are clamped to the image (padding can put them past its edge), boxes under a
+  pixel wide or tall dropped, and overlapping boxes of the same query merged by
+  non-maximum suppression at ``nms_iou`` (the card applies neither);
+* queries longer than the tokenizer's ``model_max_length`` (16 tokens for OWL) are
+  truncated; shorter ones are padded to it, as the processor does.
+"""
 
 from __future__ import annotations
 
 from visprog_tools.image_ops import half_box
 from visprog_tools.people import tools as people
+from visprog_tools.vision.phrases import with_template
 from visprog_tools.vision.specs import DETECTOR
 
 from visprog.errors import ToolError
 from visprog.models.manager import model_manager
-from visprog.toolkit.context import note
 from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image
 
 SPECIAL_QUERIES = ("TOP", "BOTTOM", "LEFT", "RIGHT")
+PROMPT = "a photo of {}"
+"""The card's prompt; ``{}`` takes the query with its article."""
 
 
 @tool(family="vision", requires=("torch", "transformers"), cacheable=True, models=[DETECTOR])
@@ -20,12 +40,15 @@ def detect(image: Image, query: str | list[str], threshold: float = 0.1, nms_iou
     """Find objects described in words (VisProg's LOC), best first.
 
     The special queries "TOP", "BOTTOM", "LEFT" and "RIGHT" return that half of the
-    image without running a model, as in VisProg.
+    image without running a model, as in VisProg. When the detector can neither run nor
+    be downloaded here, person words ("person", "people", "man", "woman", "child" ...)
+    are answered with the people tools' person boxes (with masks) and "hand(s)" with
+    their hand boxes, and the trace says so (see ``visprog_tools.people``).
 
     Args:
         image: where to look; may be a crop (boxes still come back in root coordinates).
         query: what to find, e.g. "dog", or several queries, e.g. ["dog", "cat"].
-        threshold: minimum score in [0, 1] for a box to be kept.
+        threshold: in [0, 1]; a box is kept when its score is strictly above it.
         nms_iou: boxes of the same query overlapping more than this IoU are merged (NMS).
 
     Returns:
@@ -38,15 +61,14 @@ def detect(image: Image, query: str | list[str], threshold: float = 0.1, nms_iou
         return Detections([half_box(image, queries[0])])
     if not 0.0 <= threshold <= 1.0:
         raise ToolError("threshold must be in [0, 1]", argument="threshold")
-    if all(people.is_person_query(q) for q in queries) and people.cannot_run(DETECTOR) and people.people_ready():
-        note(f"the open-vocabulary detector is not available here: '{queries[0]}' answered with the "
-             "people tools' person boxes (MediaPipe pose detector)")
-        return people.person_detections(image, queries)
+    offline = people.offline_detections(image, queries, DETECTOR)
+    if offline is not None:
+        return offline
     import torch
     import torchvision
 
     processor, model = model_manager().load(DETECTOR)
-    inputs = processor(text=[[f"a photo of {q}" for q in queries]], images=image.pil, return_tensors="pt", truncation=True)
+    inputs = processor(text=[[with_template(PROMPT, q) for q in queries]], images=image.pil, return_tensors="pt", truncation=True)
     inputs = {k: v.to(model.device) for k, v in inputs.items()}
     inputs["pixel_values"] = inputs["pixel_values"].to(model.dtype)
     with torch.inference_mode():

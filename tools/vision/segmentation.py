@@ -2,6 +2,20 @@
 
 Like SAM's own ``SamPredictor``: the image embedding is computed once per image
 (``set_image``) and every box or point prompt on that image after it is cheap.
+
+References, and where this module differs from them:
+
+* ``segment`` with boxes: ``SamPredictor.predict_torch(boxes=..., multimask_output=False)``,
+  as SAM's notebook ``predictor_example.ipynb`` does for boxes.
+* ``segment`` with points: one point is ambiguous, so SAM returns three masks
+  (``multimask_output=True``) and the best-scoring one is kept; several points are given
+  with ``multimask_output=False`` and SAM's single mask is kept, as the notebook does
+  ("when specifying multiple prompts, a single mask is usually better").
+* ``segment_all``: ``SamAutomaticMaskGenerator`` with SAM's thresholds, except two
+  defaults chosen for speed on a CPU: ``points_per_side=16`` (SAM: 32, four times the
+  prompts) and ``min_stability=0.92`` (SAM's ``stability_score_thresh``: 0.95, relaxed
+  because a sparser grid finds fewer, less stable masks). ``min_score`` is SAM's
+  ``pred_iou_thresh``, 0.88. Pass 32 and 0.95 for SAM's own results.
 """
 
 from __future__ import annotations
@@ -75,7 +89,8 @@ def segment(image: Image, objects: Detections | Box | None = None, points: list[
         image: the image (root or crop); masks come back aligned with the root image.
         objects: boxes to segment, one mask each, in one batched pass.
         points: ``[[x, y], ...]`` in root pixels, all on one object; used when no
-            objects are given.
+            objects are given. One point: the best of SAM's three masks; several: SAM's
+            single mask (``multimask_output=False``).
 
     Returns:
         Detections: each box carries its mask (``box.mask``), label and SAM's score.
@@ -110,7 +125,7 @@ def segment(image: Image, objects: Detections | Box | None = None, points: list[
         if not all(len(p) == 2 for p in points):
             raise ToolError("points are [x, y] pairs", argument="points")
         coords = np.array([[x - dx, y - dy] for x, y in points], dtype=np.float32)
-        masks, scores, _ = predictor.predict(point_coords=coords, point_labels=np.ones(len(coords)), multimask_output=True)
+        masks, scores, _ = predictor.predict(point_coords=coords, point_labels=np.ones(len(coords)), multimask_output=len(coords) == 1)
         best = int(np.argmax(scores))
         mask = Mask(_to_root(masks[best], image), None, float(scores[best]))
         found = _boxed(mask, None, float(scores[best]))
@@ -123,9 +138,11 @@ def segment_all(image: Image, points_per_side: int = 16, min_score: float = 0.88
 
     Args:
         image: the image (root or crop); masks come back aligned with the root image.
-        points_per_side: density of SAM's prompt grid; higher finds smaller objects, slower.
-        min_score: minimum predicted IoU of a mask, in [0, 1].
-        min_stability: minimum stability score of a mask, in [0, 1].
+        points_per_side: density of SAM's prompt grid; higher finds smaller objects,
+            slower (SAM's default: 32).
+        min_score: minimum predicted IoU of a mask, in [0, 1] (SAM's ``pred_iou_thresh``).
+        min_stability: minimum stability score of a mask, in [0, 1] (SAM's
+            ``stability_score_thresh`` defaults to 0.95).
 
     Returns:
         Detections whose boxes carry masks (unlabelled; SELECT or CLASSIFY name them).

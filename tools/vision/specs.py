@@ -13,7 +13,6 @@ Model ids, per library:
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from pathlib import Path
@@ -115,51 +114,53 @@ def _clip_load(model_id: str, device: str, dtype: str, cache_dir: Path) -> Any:
     return model.eval(), preprocess, tokenizer
 
 
-@functools.cache
-def _open_clip_hub_repos() -> dict[tuple[str, str], str]:
-    """(arch, tag) -> hub repository, read from open_clip's ``pretrained.py`` with
-    ``ast`` rather than imported (importing open_clip imports torch, and presence checks
-    must not)."""
-    import ast
-    import importlib.util
+_REGISTRY_PACKAGE = "_visprog_open_clip_registry"
 
+
+def _open_clip_registry() -> Any:
+    """open_clip's own ``open_clip.pretrained`` module (``list_pretrained``,
+    ``get_pretrained_cfg``), imported without torch.
+
+    Importing ``open_clip`` imports torch (its ``__init__`` imports the models), which
+    presence checks (``visprog models list``, ``visprog tools``) must not. The registry
+    module itself needs only tqdm, huggingface_hub and two small sibling modules, plus an
+    optional ``safetensors.torch`` (used for downloads only); so, unless open_clip is
+    already imported, it is imported from open_clip's folder under a private package
+    name, with ``safetensors.torch`` held back while it loads. None when open_clip is
+    not installed or its registry cannot be read.
+    """
+    import importlib
+    import importlib.util
+    import types
+
+    if "open_clip" in sys.modules:
+        return importlib.import_module("open_clip.pretrained")
+    if _REGISTRY_PACKAGE + ".pretrained" in sys.modules:
+        return sys.modules[_REGISTRY_PACKAGE + ".pretrained"]
     spec = importlib.util.find_spec("open_clip")
     if spec is None or not spec.submodule_search_locations:
-        return {}
-    source = Path(next(iter(spec.submodule_search_locations))) / "pretrained.py"
+        return None
+    package = types.ModuleType(_REGISTRY_PACKAGE)
+    package.__path__ = list(spec.submodule_search_locations)
+    sys.modules.setdefault(_REGISTRY_PACKAGE, package)
+    hold = "safetensors.torch" not in sys.modules and "torch" not in sys.modules
+    if hold:
+        sys.modules["safetensors.torch"] = None  # type: ignore[assignment]  # makes its import fail: no torch
     try:
-        tree = ast.parse(source.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
-        return {}
-    tables: dict[str, dict[str, str]] = {}
-    archs: dict[str, str] = {}
-    for node in tree.body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
-            continue
-        name, value = node.targets[0].id, node.value
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
-            table = {}
-            for kw in value.keywords:
-                if kw.arg and isinstance(kw.value, ast.Call):
-                    for inner in kw.value.keywords:
-                        if inner.arg == "hf_hub" and isinstance(inner.value, ast.Constant) and isinstance(inner.value.value, str):
-                            table[kw.arg] = inner.value.value.rstrip("/")
-            tables[name] = table
-        elif name == "_PRETRAINED" and isinstance(value, ast.Dict):
-            for key, ref in zip(value.keys, value.values):
-                if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(ref, ast.Name):
-                    archs[key.value] = ref.id
-    return {(arch, tag): repo for arch, table in archs.items() for tag, repo in tables.get(table, {}).items() if repo}
+        return importlib.import_module(_REGISTRY_PACKAGE + ".pretrained")
+    except Exception:  # noqa: BLE001 - a registry that cannot be read: hub presence unknown
+        return None
+    finally:
+        if hold:
+            sys.modules.pop("safetensors.torch", None)
 
 
 def _clip_hub_repo(arch: str, pretrained: str) -> str | None:
     """The hub repository of an open_clip (arch, tag), or None when unknown."""
-    if "open_clip" in sys.modules:
-        import open_clip
-
-        return str(open_clip.get_pretrained_cfg(arch, pretrained).get("hf_hub", "")).rstrip("/") or None
-    repos = _open_clip_hub_repos()
-    return repos.get((arch, pretrained)) or repos.get((arch, pretrained.lower().replace("-", "_")))
+    registry = _open_clip_registry()
+    if registry is None:
+        return None
+    return str(registry.get_pretrained_cfg(arch, pretrained).get("hf_hub", "")).rstrip("/") or None
 
 
 def _clip_present(model_id: str, cache_dir: Path) -> bool:
@@ -198,11 +199,10 @@ def _clip_source(model_id: str) -> str | None:
 
 
 def _open_clip_url(arch: str, pretrained: str) -> str | None:
-    if "open_clip" in sys.modules:
-        import open_clip
-
-        return str(open_clip.get_pretrained_url(arch, pretrained)) or None
-    return hub_endpoint()
+    registry = _open_clip_registry()
+    if registry is None:
+        return hub_endpoint()
+    return str(registry.get_pretrained_url(arch, pretrained)) or None
 
 
 def _clip_fetch(model_id: str, cache_dir: Path) -> None:
@@ -384,7 +384,7 @@ FACES = ModelSpec(
     key="faces", default="yunet", library="yuface",
     description="YuNet face detector (weights inside the yuface package); 'haar' for OpenCV's Haar cascade",
     load=_face_load, present=_face_present, fetch=_face_fetch,
-    source=no_source, hint="pip install yuface (or 'opencv-python-headless<5' for haar)",
+    source=no_source, hint="pip install yuface (or 'opencv-python-headless<5' for haar)", device_dependent=False,
 )
 
 
@@ -398,7 +398,7 @@ OCR = ModelSpec(
     key="ocr", default="rapidocr-pp-ocr", library="rapidocr",
     description="PP-OCR text detection and recognition (ships in rapidocr-onnxruntime)",
     load=_ocr_load, present=_package_present("rapidocr_onnxruntime"), fetch=_package_fetch("rapidocr-onnxruntime"),
-    source=no_source, hint="pip install rapidocr-onnxruntime",
+    source=no_source, hint="pip install rapidocr-onnxruntime", device_dependent=False,
 )
 
 ALL_SPECS = [DETECTOR, SEGMENTER, CLIP, CAPTIONER, VQA, FACES, OCR]

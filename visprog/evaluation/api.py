@@ -10,7 +10,7 @@ from typing import Any
 from visprog import InputError, Limits, Registry
 from visprog.evaluation.datasets import Dataset
 from visprog.evaluation.report import Summary, summarize, write_report
-from visprog.evaluation.runner import EvalSpec, ItemRunner, ResultsFile, make_header, run_items
+from visprog.evaluation.runner import EvalSpec, ItemRunner, ResultsFile, check_fixed_program, make_header, run_items
 
 __all__ = ["evaluate"]
 
@@ -52,11 +52,12 @@ def evaluate(
         on_record: called with each record after it is written (progress hooks).
 
     Returns:
-        The :class:`~visprog.evaluation.report.Summary` of everything in ``out``
+        The :class:`~visprog.evaluation.report.Summary` of ``dataset``'s items in ``out``
         (resumed items included).
 
     Raises:
-        InputError: bad arguments, or ``out`` holds a different evaluation.
+        InputError: bad arguments, ``out`` holds a different evaluation, or the fixed
+            ``program`` fails the checker (then no item runs).
     """
     if backend not in ("local", "ray"):
         raise InputError(f"backend must be 'local' or 'ray', got {backend!r}")
@@ -77,6 +78,7 @@ def evaluate(
     runner = ItemRunner(spec, prepare=backend == "local")  # Ray actors prepare their own
     header = make_header(dataset, spec, runner.registry, backend=backend, planned=planned)
     header["planner_setup_s"] = round(runner.setup_s, 3)  # before the first item, charged to none
+    check_fixed_program(spec, runner.registry, dataset.items)
     results = ResultsFile(out_path, header, overwrite=overwrite)
     todo = [it for it in dataset.items if it.id not in results.done]
 
@@ -95,7 +97,7 @@ def evaluate(
     finally:
         results.close()
         runner.close()
-    summary = summarize(out_path)
+    summary = summarize(out_path, ids=[it.id for it in dataset.items])
     if report is not None:
         write_report(summary, out_path.with_suffix(".html") if report == "auto" else Path(report))
     return summary

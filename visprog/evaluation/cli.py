@@ -2,7 +2,8 @@
 
 Hook-up (in the main parser): ``from visprog.evaluation.cli import add_commands;
 add_commands(subparsers)``. Handlers return an exit code: 0 done, 1 items failed
-(``batch``) or an error in a run, 2 bad input (one line on standard error), 130
+(``batch``), every item failed (``eval``) or an error in a run, 2 bad input (one line on
+standard error; a fixed program that fails the checker stops before the first item), 130
 interrupted (run the same command again to resume).
 """
 
@@ -144,6 +145,10 @@ def _eval(args: argparse.Namespace) -> int:
     )
     print(format_summary(summary))
     print(f"results: {args.out}\nreport: {Path(args.report) if args.report else Path(args.out).with_suffix('.html')}", file=sys.stderr)
+    failed = [r for r in summary.records if r["error_kind"] not in (None, "wrong_answer", "partial_credit")]
+    if summary.records and len(failed) == len(summary.records):
+        print(f"visprog eval: every item failed before it gave an answer ({len(failed)} of {len(failed)}; see {args.out})", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 

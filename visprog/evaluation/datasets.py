@@ -93,6 +93,7 @@ class Dataset:
         constants: program inputs shared by every item (``CLASSES`` for ImageNet).
         default_program: the program to run when none is given and nothing is planned.
         skipped: items left out because their images are missing (``missing="skip"``).
+        whole_fingerprint: see :meth:`whole`.
     """
 
     name: str
@@ -102,6 +103,8 @@ class Dataset:
     constants: dict[str, Any] = field(default_factory=dict)
     default_program: str | None = None
     skipped: int = 0
+    #: The fingerprint of the whole dataset a :meth:`subset` came from (None: this is it).
+    whole_fingerprint: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.metric not in METRICS:
@@ -136,7 +139,14 @@ class Dataset:
             if limit < 1:
                 raise InputError("--limit must be at least 1")
             items = items[:limit]
-        return Dataset(self.name, self.metric, items, dict(self.sources), dict(self.constants), self.default_program, self.skipped)
+        whole = self.whole_fingerprint or self.fingerprint()
+        return Dataset(self.name, self.metric, items, dict(self.sources), dict(self.constants), self.default_program, self.skipped, whole)
+
+    def whole(self) -> str:
+        """The fingerprint of the whole dataset (this one's, or the one a subset came
+        from): a results file is for one dataset; ``--limit``/``--sample`` runs of it
+        share the file, so a run stopped by ``--limit`` resumes without it."""
+        return self.whole_fingerprint or self.fingerprint()
 
 
 # -- helpers -------------------------------------------------------------------

@@ -13,6 +13,7 @@ exclusive (a PIL crop box). COCO's ``[x, y, w, h]`` becomes ``(x, y, x + w, y + 
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -191,7 +192,13 @@ def score_vqa(answer: Any, gold: Any) -> Score:
     if text is None:
         return Score(0.0, False, None, note=_no_text(answer))
     value = vqa_accuracy(text, answers)
-    return Score(value, value >= 1.0, text)
+    note = ""
+    if value == 0.0 and len({_clean(a) for a in answers}) == 1 and vqa_normalize(_clean(text)) == vqa_normalize(_clean(answers[0])):
+        note = (
+            f"official VQA rule: the human answers all say {_clean(answers[0])!r}, so the answer is compared "
+            f"without normalisation and {_clean(text)!r} scores 0 (it would match after normalisation)"
+        )
+    return Score(value, value >= 1.0, text, note=note)
 
 
 # -- exact match (GQA, generic) ----------------------------------------------
@@ -259,7 +266,20 @@ def coco_to_xyxy(bbox: Sequence[float]) -> list[float]:
     x, y, w, h = (float(v) for v in bbox)
     if w < 0 or h < 0:
         raise InputError(f"COCO box {list(bbox)!r} has a negative size")
-    return [x, y, x + w, y + h]
+    # COCO gives 2 decimals; x + w in binary floating point adds noise (163.91000000000003).
+    return [x, y, _round_sum(x, w), _round_sum(y, h)]
+
+
+def _round_sum(a: float, b: float) -> float:
+    """``a + b`` rounded to the decimals the two operands have, as written (at most
+    12): the sum in decimal, without binary floating-point noise."""
+    places = max(_decimals(a), _decimals(b))
+    return round(a + b, places)
+
+
+def _decimals(value: float) -> int:
+    exponent = decimal.Decimal(repr(value)).normalize().as_tuple().exponent
+    return min(12, max(0, -exponent)) if isinstance(exponent, int) else 12
 
 
 def iou_xyxy(a: Sequence[float], b: Sequence[float]) -> float:

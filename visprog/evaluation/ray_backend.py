@@ -10,12 +10,15 @@ file system every node sees.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from visprog import InputError
 from visprog.evaluation.datasets import Item
+from visprog.evaluation.ray_cluster import connect, start_head
 from visprog.evaluation.runner import EvalSpec, ItemRunner, write_records
 
 __all__ = ["RayItemRunner", "run_on_ray"]
@@ -66,8 +69,9 @@ def run_on_ray(
     """Answer ``items`` on Ray and ``write`` each record as it arrives (completion order).
 
     Args:
-        address: a cluster address (``auto``, ``ray://host:10001``); None or
-            ``"local"`` starts a local Ray (with ``workers`` CPUs) unless one is running.
+        address: a cluster address (``auto``, ``ray://host:10001``, ``HOST:PORT``); None
+            or ``"local"`` starts a local Ray node (``workers`` CPUs, else this machine's)
+            unless this process is already connected to one, and stops it after.
         workers: actors in the pool (see :func:`pool_size`).
 
     Raises:
@@ -76,33 +80,45 @@ def run_on_ray(
     ray = _import_ray()
     if not items:
         return
-    started_here = False
-    if not ray.is_initialized():
-        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-        try:
-            if address not in (None, "local"):
-                ray.init(address=address, **options)
-            else:
-                ray.init(num_cpus=workers, **options)
-        except Exception as exc:  # noqa: BLE001 - Ray raises bare Exception for start-up time-outs
-            raise InputError(f"cannot start or reach Ray at {address or 'local'}: {exc}") from None
-        started_here = True
-    try:
-        size, resources = pool_size(ray.cluster_resources(), workers)
-        context = ray.data.DataContext.get_current()
-        bars = context.enable_progress_bars
-        context.enable_progress_bars = False
-        try:
-            dataset = ray.data.from_items([{"item": json.dumps(it.to_dict(), default=str)} for it in items])
-            records = dataset.map_batches(
-                RayItemRunner, fn_constructor_kwargs={"spec": spec}, batch_size=1,
-                compute=ray.data.ActorPoolStrategy(size=size), **resources,
-            )
-            rows = (json.loads(row["record"]) for row in records.iter_rows())
-            write_records(rows, write, total=len(items), progress=progress, label=f"evaluating on Ray ({size} workers)")
-        finally:
-            context.enable_progress_bars = bars
-    finally:
-        if started_here:
-            ray.shutdown()
+    with contextlib.ExitStack() as stack:
+        if not ray.is_initialized():
+            stack.enter_context(_driver(ray, address, workers))
+        _run_pool(ray, spec, items, write, workers=workers, progress=progress)
 
+
+@contextlib.contextmanager
+def _driver(ray: Any, address: str | None, workers: int | None) -> Iterator[None]:
+    """Connect to the cluster at ``address``, or start a local one (see
+    :mod:`visprog.evaluation.ray_cluster`: survives a busy machine) and stop it after."""
+    if address not in (None, "local"):
+        try:
+            ray.init(address=address, log_to_driver=False)
+        except Exception as exc:  # noqa: BLE001 - Ray raises bare Exception for start-up time-outs
+            raise InputError(f"cannot reach Ray at {address}: {exc}") from None
+        try:
+            yield
+        finally:
+            ray.shutdown()
+        return
+    with start_head(workers or os.cpu_count() or 1) as node, connect(node):
+        yield
+
+
+def _run_pool(
+    ray: Any, spec: EvalSpec, items: Sequence[Item], write: Callable[[dict[str, Any]], None], *,
+    workers: int | None, progress: bool,
+) -> None:
+    size, resources = pool_size(ray.cluster_resources(), workers)
+    context = ray.data.DataContext.get_current()
+    bars = context.enable_progress_bars
+    context.enable_progress_bars = False
+    try:
+        dataset = ray.data.from_items([{"item": json.dumps(it.to_dict(), default=str)} for it in items])
+        records = dataset.map_batches(
+            RayItemRunner, fn_constructor_kwargs={"spec": spec}, batch_size=1,
+            compute=ray.data.ActorPoolStrategy(size=size), **resources,
+        )
+        rows = (json.loads(row["record"]) for row in records.iter_rows())
+        write_records(rows, write, total=len(items), progress=progress, label=f"evaluating on Ray ({size} workers)")
+    finally:
+        context.enable_progress_bars = bars

@@ -15,10 +15,28 @@ from urllib.parse import quote
 
 from visprog.evaluation.runner import read_results
 
-__all__ = ["FAILURE_KINDS", "Summary", "format_summary", "summarize", "write_report"]
+__all__ = ["FAILURE_KINDS", "RAN", "Summary", "format_summary", "outcome", "summarize", "write_report"]
 
 #: Item outcomes, in report order. ``correct`` items have no failure kind.
-FAILURE_KINDS = ("correct", "wrong_answer", "no_program", "checker", "runtime", "input", "internal")
+FAILURE_KINDS = ("correct", "partial_credit", "wrong_answer", "no_program", "checker", "runtime", "input", "internal")
+#: The outcome of an item that ran without error, when there is no gold answer (``batch``).
+RAN = "ran"
+
+
+def outcome(record: Mapping[str, Any], metric: str) -> str:
+    """An item's outcome: its failure kind, else ``correct`` (``ran`` without gold answers)."""
+    kind = record["error_kind"]
+    if kind is not None:
+        return str(kind)
+    return RAN if metric == "none" else "correct"
+VQA_RULE = (
+    "partial credit (VQA): an answer given by k of the 10 humans scores min(1, k/3) averaged over the "
+    "10 ways to leave one human out (1 human 0.3, 2 humans 0.6, 3 humans 0.9, 4 or more 1.0)"
+)
+VQA_UNANIMOUS = (
+    "when all human answers are the same, the official script compares the answer without normalising it, "
+    "so '2' scores 0 against ten 'two' answers (and 'Yes' against ten 'yes'); see the item's note"
+)
 STAGES = ("load_s", "plan_s", "check_s", "run_s", "score_s", "trace_s")
 MAX_ROWS = 5000
 
@@ -40,7 +58,8 @@ class Summary:
         runtime_by_tool: for runtime failures, tool (or error kind when no tool) -> count.
         times: mean seconds per item of each stage, ``total_s``, ``model_s``,
             ``other_tools_s`` and ``framework_s``.
-        overhead: framework time as a share of model time (None without model time).
+        overhead: framework time as a share of model time, over the items the result
+            cache did not answer (None without model time).
         noted: items whose tools noted a fallback (an answer reached another way).
         cached: items with at least one tool call answered by the result cache.
     """
@@ -87,13 +106,17 @@ def _figures(records: Sequence[Mapping[str, Any]], metric: str) -> dict[str, flo
     return out
 
 
-def summarize(path: str | Path) -> Summary:
-    """Read a results file and compute its figures.
+def summarize(path: str | Path, ids: Iterable[str] | None = None) -> Summary:
+    """Read a results file and compute its figures (of the items ``ids`` only, when
+    given: a ``--limit`` run of a file that holds more).
 
     Raises:
         InputError: not a results file.
     """
     header, records, _ = read_results(path)
+    if ids is not None:
+        wanted = set(ids)
+        records = [r for r in records if r["id"] in wanted]
     metric = str(header.get("config", {}).get("metric") or header["dataset"]["metric"])
     summary = Summary(Path(path), header, records, metric, overall=_figures(records, metric))
     groups: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
@@ -103,8 +126,9 @@ def summarize(path: str | Path) -> Summary:
     summary.by_type = {
         key: {value: _figures(rs, metric) for value, rs in sorted(values.items())} for key, values in sorted(groups.items())
     }
-    kinds = Counter("correct" if r["error_kind"] is None else str(r["error_kind"]) for r in records)
-    summary.failures = {k: kinds.get(k, 0) for k in FAILURE_KINDS} | {k: v for k, v in kinds.items() if k not in FAILURE_KINDS}
+    kinds = Counter(outcome(r, metric) for r in records)
+    order = (RAN, *(k for k in FAILURE_KINDS if k not in ("correct", "partial_credit", "wrong_answer"))) if metric == "none" else FAILURE_KINDS
+    summary.failures = {k: kinds.get(k, 0) for k in order} | {k: v for k, v in kinds.items() if k not in order}
     tools = Counter(str(r.get("error_tool") or (r.get("run_error") or {}).get("kind") or "?") for r in records if r["error_kind"] == "runtime")
     summary.runtime_by_tool = dict(tools.most_common())
     summary.noted = sum(1 for r in records if r.get("tool_notes"))
@@ -115,7 +139,12 @@ def summarize(path: str | Path) -> Summary:
         for key in ("model_s", "other_tools_s", "framework_s"):
             times[key] = sum(float(r.get(key, 0.0)) for r in records) / n
         summary.times = times
-        summary.overhead = times["framework_s"] / times["model_s"] if times["model_s"] > 0 else None
+        # Framework time against model time, over the items whose model calls all ran:
+        # an item the result cache answered has next to no model time, so counting it
+        # would give shares like 1188%.
+        measured = [r for r in records if not r.get("cached_calls")]
+        model = sum(float(r.get("model_s", 0.0)) for r in measured)
+        summary.overhead = sum(float(r.get("framework_s", 0.0)) for r in measured) / model if model > 0 else None
     return summary
 
 
@@ -145,6 +174,11 @@ def format_summary(summary: Summary) -> str:
             lines.append(f"  by {key}: {parts}")
     fails = ", ".join(f"{k} {v}" for k, v in summary.failures.items() if v)
     lines.append(f"  outcomes: {fails}")
+    if summary.failures.get("partial_credit"):
+        lines.append(f"  {VQA_RULE}")
+    quirk = sum(1 for r in summary.records if str(r.get("note", "")).startswith("official VQA rule"))
+    if quirk:
+        lines.append(f"  {quirk} items scored 0 by the official rule for unanimous human answers: {VQA_UNANIMOUS}")
     if summary.runtime_by_tool:
         lines.append("  runtime failures by tool: " + ", ".join(f"{k} {v}" for k, v in summary.runtime_by_tool.items()))
     if summary.noted:
@@ -154,6 +188,10 @@ def format_summary(summary: Summary) -> str:
     if summary.times:
         t = summary.times
         share = f", framework/model {summary.overhead:.1%}" if summary.overhead is not None else ""
+        if summary.overhead is not None and summary.cached:
+            share += " over the items the cache did not answer"
+        elif summary.overhead is None and summary.cached:
+            share = ", framework/model not measured: the cache answered the model calls"
         lines.append(f"  time per item: {t['total_s']:.3f} s (model {t['model_s']:.3f} s, other tools {t['other_tools_s']:.3f} s, framework {t['framework_s']:.3f} s{share})")
     return "\n".join(lines)
 
@@ -161,6 +199,7 @@ def format_summary(summary: Summary) -> str:
 # -- HTML -------------------------------------------------------------------------
 
 _E = html.escape
+_OUTCOME_COLORS = {"correct": "#4caf50", "ran": "#4caf50", "partial_credit": "#e0b03a"}
 _COLORS = ("#3b7dd8", "#e0803a", "#4caf50", "#c94f4f", "#8e6bbf", "#5bb5c8", "#b0a33a", "#888888")
 
 
@@ -268,8 +307,12 @@ def render_html(summary: Summary, *, page_folder: Path | None = None) -> str:
     out.append("<h2>Failures</h2>")
     outcomes = [(k, v) for k, v in summary.failures.items() if v]
     failures = [(k.replace("_", " "), v / max(1, len(summary.records))) for k, v in outcomes]
-    out.append(bar_chart(failures, colors=["#4caf50" if k == "correct" else _COLORS[3] for k, _ in outcomes]))
-    out.append(_table(["outcome", "items"], [[_E(k), str(v)] for k, v in summary.failures.items()]))
+    out.append(bar_chart(failures, colors=[_OUTCOME_COLORS.get(k, _COLORS[3]) for k, _ in outcomes]))
+    out.append(_table(["outcome", "items"], [[_E(k.replace("_", " ")), str(v)] for k, v in summary.failures.items()]))
+    if summary.failures.get("partial_credit"):
+        out.append(f"<p>{_E(VQA_RULE[0].upper() + VQA_RULE[1:])}.</p>")
+    if any(str(r.get("note", "")).startswith("official VQA rule") for r in summary.records):
+        out.append(f"<p>Official VQA rule: {_E(VQA_UNANIMOUS)}.</p>")
     if summary.noted:
         out.append(f"<p>{summary.noted} items' tools noted a fallback; their notes are in the items' detail column.</p>")
     if summary.cached:
@@ -283,7 +326,8 @@ def render_html(summary: Summary, *, page_folder: Path | None = None) -> str:
         out.append("<p>Model time (tools that run a model, and LLM calls) against the rest:</p>")
         out.append(stacked_bar([("model", t["model_s"]), ("other tools", t["other_tools_s"]), ("framework", t["framework_s"])]))
         if summary.overhead is not None:
-            out.append(f"<p>Framework time is {summary.overhead:.1%} of model time.</p>")
+            over = " (over the items the result cache did not answer)" if summary.cached else ""
+            out.append(f"<p>Framework time is {summary.overhead:.1%} of model time{over}.</p>")
     out.append("<h2>Items</h2>")
     records = summary.records
     if len(records) > MAX_ROWS:  # failures first, so they stay visible
@@ -295,10 +339,11 @@ def render_html(summary: Summary, *, page_folder: Path | None = None) -> str:
         if r.get("trace"):
             href = Path(os.path.relpath(base / r["trace"], folder)).as_posix()
             link = f"<a href='{_E(quote(href))}'>trace</a>"
-        kind = r["error_kind"]
-        outcome = "<span class='ok'>correct</span>" if kind is None else f"<span class='bad'>{_E(kind)}</span>"
+        kind = outcome(r, summary.metric)
+        label = _E(kind.replace("_", " "))
+        cell = f"<span class='ok'>{label}</span>" if kind in ("correct", RAN) else f"<span class='bad'>{label}</span>"
         detail = _E(_short(r.get("error") or r.get("note") or "; ".join(r.get("tool_notes") or []), 160))
-        rows.append([_E(str(r["id"])), _E(_short(r.get("question"))), _E(_short(r.get("answer"))), _E(_short(r.get("gold"))), f"{float(r['score']):.2f}", outcome, detail, link])
+        rows.append([_E(str(r["id"])), _E(_short(r.get("question"))), _E(_short(r.get("answer"))), _E(_short(r.get("gold"))), f"{float(r['score']):.2f}", cell, detail, link])
     out.append(_table(["id", "question", "answer", "gold", "score", "outcome", "detail", ""], rows))
     out.append("</body></html>")
     return "".join(out)

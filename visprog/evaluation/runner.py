@@ -8,7 +8,8 @@ written with a different configuration is refused rather than mixed.
 
 Per item: the program (planned, the item's own, or the fixed one), the checker's
 verdict, the run's error, the answer, the score, the failure kind (``input``,
-``no_program``, ``checker``, ``runtime``, ``wrong_answer``, ``internal``), the notes
+``no_program``, ``checker``, ``runtime``, ``wrong_answer``, ``partial_credit``: a VQA
+answer some of the humans gave, ``internal``), the notes
 tools left about fallbacks they took, how many calls the result cache answered, and the
 time of each stage, with model time (tools that run a model, and LLM calls) against
 framework time (everything else: loading, checking, interpreting, tracing, scoring).
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import json
 import math
 import os
@@ -55,8 +55,10 @@ from visprog import (
 )
 from visprog.evaluation.datasets import Dataset, Item
 from visprog.evaluation.metrics import METRICS
+from visprog.models.chat import chat_model_label
+from visprog.toolkit.discovery import evaluation_support
 
-__all__ = ["EvalSpec", "ItemRunner", "ResultsFile", "make_header", "read_results", "run_items", "write_records"]
+__all__ = ["EvalSpec", "ItemRunner", "ResultsFile", "check_fixed_program", "make_header", "read_results", "run_items", "write_records"]
 
 FORMAT = "visprog-eval"
 FORMAT_VERSION = 1
@@ -114,19 +116,6 @@ class EvalSpec:
     plan: bool = False
     trace_dir: str | None = None
     max_trace_bytes: int = 2_000_000
-
-
-def chat_model_label(chat_model: Any) -> str | None:
-    """A readable, stable name for a chat model (spec string, or class and model name)."""
-    if chat_model is None:
-        return os.environ.get("VISPROG_LLM") or "local"
-    if isinstance(chat_model, str):
-        return chat_model
-    for attr in ("model_name", "model", "model_id", "model_path"):
-        value = getattr(chat_model, attr, None)
-        if isinstance(value, str) and value:
-            return f"{type(chat_model).__name__}:{value}"
-    return type(chat_model).__name__
 
 
 def _resolve_chat_model(chat_model: Any) -> Any:
@@ -221,19 +210,17 @@ class ItemRunner:
         self.limits = spec.limits or Limits()
         self.registry = spec.registry if spec.registry is not None else default_registry()
         if spec.registry is None and "CLASSES" in spec.constants:
-            from visprog.evaluation.classify import class_scores
-
-            self.registry = self.registry | Registry([class_scores])
+            self.registry = self.registry | Registry(list(evaluation_support().tools))
         self.model_tools = {t.name for t in self.registry.tools if t.models or t.family == "vision"}
         self._planner: Any = None
         self._chat_model: Any = None
         self._chat_model_ready = False
         self.setup_s = 0.0
         if spec.class_prompts is not None:
-            clip = importlib.import_module("visprog_tools.vision.clip")
-            clip.clear_class_descriptions()
+            support = evaluation_support()
+            support.clear_class_descriptions()
             if spec.class_prompts not in ("templates", "llm"):
-                clip.load_class_descriptions(spec.class_prompts)
+                support.load_class_descriptions(spec.class_prompts)
         if prepare and spec.plan:
             started = time.perf_counter()
             self.planner()
@@ -242,7 +229,7 @@ class ItemRunner:
     def close(self) -> None:
         """Forget the class descriptions this runner loaded (they are process-wide)."""
         if self.spec.class_prompts is not None:
-            importlib.import_module("visprog_tools.vision.clip").clear_class_descriptions()
+            evaluation_support().clear_class_descriptions()
 
     # -- services ----------------------------------------------------------------
     def chat_model(self) -> Any:
@@ -311,7 +298,8 @@ class ItemRunner:
             times["score_s"] = time.perf_counter() - t
             record.update(answer=_jsonable(score.answer), result=_jsonable(result.result), score=score.value, correct=score.correct, extra=score.extra, note=score.note)
             if record["error_kind"] is None and result.error is None and not score.correct and self.spec.metric != "none":
-                record["error_kind"] = "wrong_answer"
+                # VQA gives partial credit (0.3, 0.6, 0.9: some of the humans gave the answer).
+                record["error_kind"] = "partial_credit" if score.value > 0 else "wrong_answer"
             t = time.perf_counter()
             record["trace"] = self._save_trace(item, result.trace, record)
             times["trace_s"] = time.perf_counter() - t
@@ -446,6 +434,31 @@ def _model_ids(registry: Registry) -> dict[str, dict[str, str]]:
     return dict(sorted(out.items()))
 
 
+def check_fixed_program(spec: EvalSpec, registry: Registry, items: Iterable[Item]) -> None:
+    """Check the fixed program once, before any item runs, with the inputs of the first
+    item whose images load (the inputs' names and kinds are what the checker needs).
+
+    Raises:
+        InputError: the program fails the checker: every diagnostic, in one line.
+    """
+    if spec.program is None:
+        return
+    from visprog.run import checked_program, input_kinds
+
+    limits = spec.limits or Limits()
+    for item in items:
+        try:
+            inputs: dict[str, Any] = {name: load_image(path, max_pixels=limits.max_image_pixels) for name, path in item.images.items()}
+        except InputError:
+            continue  # this item fails alone, as it would anyway
+        inputs.update(spec.constants)
+        try:
+            checked_program(spec.program, registry, input_kinds(inputs), limits)
+        except CheckFailed as exc:
+            raise InputError("the program fails the checker, so no item was run: " + "; ".join(str(d) for d in exc.diagnostics)) from None
+        return
+
+
 def make_header(dataset: Dataset, spec: EvalSpec, registry: Registry, *, backend: str, planned: bool) -> dict[str, Any]:
     """The header line: enough to reproduce the run, and the hash that resuming checks."""
     program_text = spec.program or (dataset.default_program if not planned else None)
@@ -464,7 +477,7 @@ def make_header(dataset: Dataset, spec: EvalSpec, registry: Registry, *, backend
         "seed": spec.seed,
         "limits": dataclasses.asdict(spec.limits or Limits()),
         "tools": sorted(t.name for t in registry.tools),
-        "dataset_fingerprint": dataset.fingerprint(),
+        "dataset_fingerprint": dataset.whole(),
     }
     config_hash = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
     return {
@@ -518,7 +531,10 @@ class ResultsFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._handle = self.path.open("a" if resume else "w", encoding="utf-8")
         if resume:
-            self._write({"kind": "resume", "time": datetime.now(UTC).isoformat(timespec="seconds"), "done": len(self.done), "backend": header.get("backend")})
+            self._write({
+                "kind": "resume", "time": datetime.now(UTC).isoformat(timespec="seconds"), "done": len(self.done),
+                "backend": header.get("backend"), "dataset": header.get("dataset"),
+            })
         else:
             self._write(dict(header))
 
@@ -570,6 +586,8 @@ def read_results(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]
             header = row
         elif isinstance(row, dict) and row.get("kind") == "item":
             records[str(row["id"])] = row
+        elif isinstance(row, dict) and row.get("kind") == "resume" and isinstance(row.get("dataset"), dict):
+            header = header | {"dataset": row["dataset"]}  # the latest run's selection (--limit, --sample)
     if header is None:
         raise InputError(f"{file} holds no results header")
     return header, list(records.values()), good

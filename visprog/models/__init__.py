@@ -1,6 +1,7 @@
-"""Beside the toolkit, models: configuration, the model manager and the result cache."""
+"""Below the toolkit, models: configuration, the model manager and the result store
+(the tool-result cache over it is :class:`visprog.toolkit.ResultCache`)."""
 
-from visprog.models.cache import ResultCache, default_result_cache
+from visprog.models.cache import ResultStore
 from visprog.models.config import Config, load_config
 from visprog.models.manager import (
     ModelManager,
@@ -9,4 +10,4 @@ from visprog.models.manager import (
     set_model_manager,
 )
 
-__all__ = ["Config", "ModelManager", "ModelSpec", "ResultCache", "default_result_cache", "load_config", "model_manager", "set_model_manager"]
+__all__ = ["Config", "ModelManager", "ModelSpec", "ResultStore", "load_config", "model_manager", "set_model_manager"]

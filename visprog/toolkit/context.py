@@ -22,7 +22,7 @@ class RunContext:
 
     Attributes:
         limits: the run's budgets (tools check ``max_image_pixels``).
-        cache: a result cache (see ``visprog.models.ResultCache``), or None for no caching.
+        cache: a result cache (see ``visprog.toolkit.ResultCache``), or None for no caching.
         chat_model: a langchain-core chat model for tools that ask an LLM (LIST, CuPL
             class descriptions), or None.
         extras: anything else a tool package wants to pass along.
@@ -84,7 +84,7 @@ def default_context(limits: Limits | None = None, chat_model: Any = None) -> Run
     configured one (``VISPROG_LLM``, the config file's ``llm``, else the offline
     default; None when ``VISPROG_LLM=none`` or nothing is installed). The same model
     serves ``ask``, ``visprog run``, the REPL and notebooks; it loads on first use."""
-    from visprog.models.cache import default_result_cache
+    from visprog.toolkit.result_cache import default_result_cache
 
     if chat_model is None:
         from visprog.models.chat import configured_chat_model

@@ -192,10 +192,20 @@ def _structurally_checkable(annotation: Any) -> bool:
     return False
 
 
-def _structural(annotation: Any) -> Callable[[Any], bool]:
-    """A predicate for annotations made of value types, primitives, unions and lists."""
-    if annotation is Any:
+def _structural(annotation: Any, *, lenient: bool = False) -> Callable[[Any], bool]:
+    """A predicate for annotations made of value types, primitives, unions, literals,
+    lists, tuples (fixed or not) and dicts: the one structural check, for arguments and
+    for cached results.
+
+    Args:
+        annotation: the declared type.
+        lenient: accept anything for annotations it cannot check (a cached result of a
+            tool declared with a model class); otherwise those raise ``RegistryError``.
+    """
+    if annotation is Any or annotation is object:
         return lambda value: True
+    if annotation is None or annotation is type(None):
+        return lambda value: value is None
     if _is_value_class(annotation):
         return lambda value: type(value) is annotation
     if annotation in _PRIMITIVES:
@@ -203,18 +213,27 @@ def _structural(annotation: Any) -> Callable[[Any], bool]:
             return lambda value: type(value) in (int, float)
         return lambda value: type(value) is annotation
     origin = get_origin(annotation)
+    args = get_args(annotation)
     if origin in (Union, types.UnionType):
-        options = [_structural(a) for a in get_args(annotation)]
+        options = [_structural(a, lenient=lenient) for a in args]
         return lambda value: any(option(value) for option in options)
     if origin is Literal:
-        allowed = get_args(annotation)
-        return lambda value: value in allowed and type(value) in (str, int, bool)
+        return lambda value: value in args and type(value) in (str, int, bool)
+    if origin is tuple and args and args[-1] is not Ellipsis:
+        fixed = [_structural(a, lenient=lenient) for a in args]
+        return lambda value: isinstance(value, (list, tuple)) and len(value) == len(fixed) and all(
+            f(v) for f, v in zip(fixed, value)
+        )
     if annotation in (list, tuple) or origin in (list, tuple, Sequence, typing.Sequence):
-        args = get_args(annotation)
-        item = _structural(args[0]) if args else (lambda value: True)
+        item = _structural(args[0], lenient=lenient) if args else (lambda value: True)
         return lambda value: isinstance(value, (list, tuple)) and all(item(v) for v in value)
     if annotation is dict or origin in (dict, Mapping, typing.Mapping):
+        if len(args) == 2:
+            key, item = _structural(args[0], lenient=lenient), _structural(args[1], lenient=lenient)
+            return lambda value: isinstance(value, dict) and all(key(k) and item(v) for k, v in value.items())
         return lambda value: isinstance(value, dict)
+    if lenient:
+        return lambda value: True
     raise RegistryError(f"unsupported parameter type {_type_name(annotation)!r}")
 
 
@@ -295,6 +314,16 @@ class Tool:
         self.fast_streak = 0
         self.description, self.params, self.returns, self.returns_doc, self.return_kinds = _describe(func, self.name)
         self._param_index = {p.name: p for p in self.params}
+
+    @cached_property
+    def fits_return(self) -> Callable[[Any], bool]:
+        """Does a value fit the declared return type (value types, primitives, unions,
+        literals, lists, tuples, dicts; other annotations accept any program value)?"""
+        try:
+            annotation = typing.get_type_hints(self.func).get("return", Any)
+        except Exception:  # noqa: BLE001 - checked at registration; a later failure accepts
+            annotation = Any
+        return _structural(annotation, lenient=True)
 
     def param(self, name: str) -> ParamSpec | None:
         return self._param_index.get(name)

@@ -66,6 +66,7 @@ PATCH_TOOL_METHODS: dict[str, str] = {
     "simple_query": "patch_simple_query",
     "compute_depth": "patch_compute_depth",
     "llm_query": "patch_llm_query",
+    "forward": "patch_forward",
 }
 
 Frame = tuple[int, int, int, int]

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from visprog.errors import InputError, ProgramSyntaxError
+from visprog.errors import EmptyProgram, InputError, ProgramSyntaxError
 from visprog.language.limits import Limits
 from visprog.language.rules import (
     BUILTIN_KEYWORDS,
@@ -120,10 +120,12 @@ def check_program(
     if isinstance(program, str):
         try:
             program = parse_program(program, max_source_chars=limits.max_source_chars)
+        except EmptyProgram as exc:
+            return [Diagnostic(1, 1, "empty-program", exc.message, "write at least one statement")]
         except ProgramSyntaxError as exc:
             return [Diagnostic(exc.line or 1, exc.column or 1, "syntax-error", exc.message)]
         except InputError as exc:
-            return [Diagnostic(1, 1, "empty-program", str(exc), "write at least one statement")]
+            return [Diagnostic(1, 1, "not-a-program", str(exc))]
     kinds: dict[str, str] = {}
     if isinstance(inputs, Mapping):
         kinds = {str(k): str(v) for k, v in inputs.items()}

@@ -375,7 +375,7 @@ def blank_or_unreadable(text: str) -> str | None:
         return "the question is empty: say what to do with the image, e.g. \"How many faces are there?\""
     words = [w.lower() for w in re.findall(r"[^\W\d_]+", text)]
     if not words:
-        return f"the question {text.strip()!r} has no words in it"
+        return f"the question {text.strip()!r} has no words in it: cannot plan it; say what to do with the image, e.g. \"How many faces are there?\""
     non_latin = sum(1 for w in words if any(ord(c) > 0x24F for c in w))
     foreign = sum(1 for w in words if w in _FOREIGN)
     english = sum(1 for w in words if w in _ENGLISH)

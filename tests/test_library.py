@@ -172,7 +172,7 @@ def test_blank_questions_are_refused_in_one_line(question):
 
 
 def test_other_languages_are_named():
-    for question in ("¿Cuántas caras hay en la foto?", "Combien de visages y a-t-il sur la photo ?", "Wie viele Gesichter sind im Bild?"):
+    for question in ("¿Cuántas caras hay en la foto?", "Combien de visages y a-t-il sur la photo ?", "Wie viele Gesichter sind im Bild?", "Wo steht hier der Name?"):
         planner = _blocked_planner()
         planner.small = True
         result = planner.plan(question)

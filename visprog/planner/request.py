@@ -360,7 +360,7 @@ def without_mentions(text: str, names: Iterable[str]) -> str:
 _FOREIGN = frozenset(
     """el los las una unos del en hay es son está están qué que cuántos cuántas cuantas cuantos cuál dónde por para con
     sin foto imagen caras personas le les des une est sont dans sur avec combien quel quelle visages y il
-    der die das ein eine ist sind gibt wie viele welche mit auf im bild gesichter und nicht
+    der die das dem den ein eine ist sind gibt wie viele welche mit auf im bild gesichter und nicht steht hier wo zu
     di della delle sono quanti quante immagine volti uma umas quantos quantas rostos não""".split()
 )
 _ENGLISH = _STOP | _VERBS | frozenset(

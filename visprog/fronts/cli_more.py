@@ -98,7 +98,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         folder = model_manager().config.cache_dir / "traces"
         folder.mkdir(parents=True, exist_ok=True)
         html = str(folder / f"trace-{time.strftime('%Y%m%d-%H%M%S')}.html")
-    if args.show_program:
+    if args.show_program and result.trace.program.strip():  # a refused request has none: no blank line
         print(result.trace.program, file=sys.stderr)
     problems = save_outputs(result, html, args.out)
     if result.error is not None:

@@ -211,8 +211,12 @@ def _local_chat_model_class() -> type:
         def _generate(
             self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
         ) -> ChatResult:
+            from visprog.models.manager import quiet_libraries
+
             loaded = runtime(self.model_path)
-            with loaded.lock:
+            # Quiet as the CLI's ask is, for every caller (ask(), the REPL, eval):
+            # no transformers deprecation warnings from decoding.
+            with loaded.lock, quiet_libraries():
                 prompt_ids = loaded.encode(messages)
                 if self.grammar is not None:
                     text = "```python\n" + self.grammar.decode(loaded, prompt_ids) + "\n```"

@@ -1,7 +1,8 @@
 """Vision tools on tiny random-weight models (built here, loaded through the real loaders).
 
 Prints: cold-start time of each tool's first call; batched vs one-by-one time for vqa
-and classify over 32 crops; result-cache hit vs miss time, from the trace of
+(one question, and questions of four token lengths, batched per length) and classify
+over 32 crops; result-cache hit vs miss time, from the trace of
 ``run_program`` runs (tiny models, and real PP-OCR weights); time to embed and cache
 CuPL's ImageNet prompts (1,000 classes x 30 sentences, from ../shared/data/cupl when
 present) and the same again from the cache.
@@ -149,6 +150,14 @@ def main() -> None:
     same = blip.vqa.func(image=crops, question=question) == [blip.vqa.func(image=c, question=question) for c in crops]
     print(f"  vqa       one-by-one {one_by_one * 1000:8.1f} ms   batched {batched * 1000:7.1f} ms   "
           f"speed-up {one_by_one / batched:5.1f}x   {verdict(one_by_one / batched, BATCH_TARGET)}   equal: {same}")
+    # Questions of four token lengths: batched by length (never padded), as many
+    # batches as lengths; each answer must equal the one asked alone.
+    mixed = [("what?", "what color?", "what color is the car?", "is there a red dog or a blue cat in the photo?")[i % 4] for i in range(CROPS)]
+    one_by_one = timed(lambda: [blip.vqa.func(image=c, question=q) for c, q in zip(crops, mixed)])
+    batched = timed(lambda: blip.vqa.func(image=crops, question=mixed))
+    same = blip.vqa.func(image=crops, question=mixed) == [blip.vqa.func(image=c, question=q) for c, q in zip(crops, mixed)]
+    print(f"  vqa, 4 question lengths: one-by-one {one_by_one * 1000:8.1f} ms   batched {batched * 1000:7.1f} ms   "
+          f"speed-up {one_by_one / batched:5.1f}x   equal: {same}")
     categories = ["cat", "dog", "car", "tree", "person"]
     clip.classify.func(image=scene, categories=categories, objects=boxes[:2])
     one_by_one = timed(lambda: [clip.classify.func(image=scene, categories=categories, objects=boxes[i : i + 1]) for i in range(CROPS)])

@@ -4,7 +4,10 @@ planner model converted from GGUF (``<cache>/local-llm``) is shared by the whole
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,3 +99,58 @@ def tiny_models(tiny_model_ids: dict[str, str], _isolated_cache: Path) -> ModelM
     manager = ModelManager(Config(device="cpu", cache_dir=_isolated_cache, result_cache=False, models=models, llm="none"))
     set_model_manager(manager)
     return manager
+
+
+@pytest.fixture
+def run_read_only() -> Callable[[Path, str, Sequence[str]], subprocess.CompletedProcess[str]]:
+    """``run_read_only(folder, code, args)`` runs ``python -c code *args`` (from the
+    repository root) with ``folder`` read-only, also as root (CI runs as root, and root
+    ignores permission bits): an ordinary user gets the folder's write bits removed; root
+    gets a read-only bind mount of it in a private mount namespace (``unshare -m``).
+    Skips, saying why, only where neither is possible."""
+    root = Path(__file__).resolve().parent.parent
+
+    def run(folder: Path, code: str, args: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", code, *args]
+        if os.geteuid() != 0:
+            folder.chmod(0o555)
+            try:
+                return subprocess.run(command, capture_output=True, text=True, cwd=root, timeout=120)
+            finally:
+                folder.chmod(0o755)
+        unshare = shutil.which("unshare")
+        if unshare is None:
+            pytest.skip("running as root without unshare(1): cannot make a read-only folder")
+        script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+        done = subprocess.run([unshare, "-m", "sh", "-c", script, "sh", str(folder), *command],
+                              capture_output=True, text=True, cwd=root, timeout=120)
+        if done.returncode != 0 and ("unshare failed" in done.stderr or "mount:" in done.stderr):
+            pytest.skip(f"running as root and cannot mount a read-only folder here: {done.stderr.strip()[:200]}")
+        return done
+
+    return run
+
+
+#: Test files whose tests take seconds each (subprocesses, a browser, Ray start-up, a
+#: planner model, the red-team corpus): marked ``slow``, so that a quick local loop
+#: deselects them with ``-m "not slow"`` (CI runs everything).
+SLOW_FILES = frozenset({
+    "test_browser.py", "test_demos.py", "test_evaluation_ray.py", "test_models_tiny.py", "test_planner_offline.py",
+    "test_readme.py", "test_real_weights.py", "test_repl_pty.py", "test_widgets.py", "redteam/test_redteam.py",
+})
+#: Test files that run models through their real loaders (tiny random weights, or real
+#: weights where present): marked ``models`` (``-m "not models"`` leaves them out).
+MODEL_FILES = frozenset({"test_models_tiny.py", "test_real_weights.py"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        try:
+            name = item.path.resolve().relative_to(tests).as_posix()
+        except ValueError:
+            continue
+        if name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+        if name in MODEL_FILES:
+            item.add_marker(pytest.mark.models)

@@ -1,6 +1,8 @@
 """The layer diagram of ARCHITECTURE.md, enforced: imports run one way and never in a
-circle. Every import counts, also those inside functions (a lazy import is still a
-dependency); only ``if TYPE_CHECKING:`` blocks are left out."""
+circle, and the core never imports a tool package by name. Every import counts, also
+those inside functions (a lazy import is still a dependency) and those made by calling
+``importlib.import_module`` / ``__import__`` with a constant name; only
+``if TYPE_CHECKING:`` blocks are left out."""
 
 from __future__ import annotations
 
@@ -71,7 +73,20 @@ def _imports(path: Path, module: str) -> set[str]:
             found.add(target)
             for alias in node.names:  # `from visprog.values import core` imports a module
                 found.add(f"{target}.{alias.name}")
+        elif isinstance(node, ast.Call) and _dynamic_import(node) is not None:
+            found.add(_dynamic_import(node) or "")
     return {m for m in found if m == "visprog" or m.startswith(("visprog.", "visprog_tools"))}
+
+
+def _dynamic_import(node: ast.Call) -> str | None:
+    """The module named by ``importlib.import_module("x")``, ``import_module("x")`` or
+    ``__import__("x")``, else None."""
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if name not in ("import_module", "__import__") or not node.args:
+        return None
+    first = node.args[0]
+    return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
 
 
 def _graph(folder: str) -> dict[str, set[str]]:
@@ -99,6 +114,28 @@ def test_core_imports_never_go_up_a_layer():
             if _layer(resolved) > _layer(module):
                 upward.append(f"{module} -> {resolved}")
     assert not upward, "imports that go up a layer:\n" + "\n".join(upward)
+
+
+def test_the_core_never_imports_a_tool_package():
+    # Tool packages are found through entry points (visprog.registries,
+    # visprog.evaluation); importing visprog_tools by name, even through
+    # importlib.import_module, would tie the core to this project's tools.
+    named = sorted(f"{module} -> {target}" for module, targets in _graph("visprog").items() for target in targets
+                   if target.startswith("visprog_tools"))
+    assert not named, "core modules importing visprog_tools:\n" + "\n".join(named)
+
+
+def test_the_layer_test_sees_import_module(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        "import importlib\n"
+        "def f():\n"
+        "    importlib.import_module('visprog_tools.vision.clip')\n"
+        "    __import__('visprog.run')\n"
+        "    name = 'visprog.fronts'\n"
+        "    importlib.import_module(name)  # not constant: not seen, and not claimed\n"
+    )
+    assert _imports(planted, "visprog.values.planted") == {"visprog_tools.vision.clip", "visprog.run"}
 
 
 def test_core_modules_all_have_a_layer():
@@ -158,3 +195,17 @@ def test_the_facade_exports_exactly_its_table():
     assert sorted(visprog.__all__) == sorted(visprog._EXPORTS)
     for name in visprog.__all__:
         assert getattr(visprog, name) is not None
+
+
+def test_the_marks_name_existing_files_and_select_them():
+    from tests.conftest import MODEL_FILES, SLOW_FILES
+
+    folder = ROOT / "tests"
+    assert all((folder / name).is_file() for name in SLOW_FILES | MODEL_FILES)
+    import subprocess
+    import sys
+
+    quick = subprocess.run([sys.executable, "-m", "pytest", "-q", "--collect-only", "-m", "not slow", "-p", "no:cacheprovider",
+                            "tests/test_repl_pty.py", "tests/test_architecture.py"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    listed = quick.stdout
+    assert "test_architecture.py::" in listed and "test_repl_pty.py::" not in listed, listed[-2000:]

@@ -301,7 +301,7 @@ def count_boxes(boxes: Detections) -> int:
 def _planner(*replies: str) -> Planner:
     return Planner(
         FakeListChatModel(responses=list(replies) or ["unused"]), registry=Registry([looker, seer, count_boxes]),
-        examples=EXAMPLES, selection="lexical",
+        examples=EXAMPLES, selection="lexical", use_library=False,
     )
 
 

@@ -460,16 +460,23 @@ def test_a_full_disk_is_a_miss(tmp_path: Path) -> None:
     assert not list((tmp_path / "c").rglob("*.json"))
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions (the red-team corpus uses a read-only mount)")
-def test_a_read_only_folder_is_a_miss(tmp_path: Path) -> None:
+_READ_ONLY = """
+import sys
+from pathlib import Path
+sys.path.insert(0, ".")
+from tests.test_cache import _calls, PROGRAM
+result, calls, caught = _calls(PROGRAM, Path(sys.argv[1]))
+print(result == ["w0", "w1", "w2"], calls, len(caught), "cannot" in str(caught[0].message) if caught else None)
+"""
+
+
+def test_a_read_only_folder_is_a_miss(tmp_path: Path, run_read_only: Any) -> None:
+    # Runs as root too (CI): the folder is a read-only mount there.
     folder = tmp_path / "c"
     folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        result, calls, caught = _calls(PROGRAM, folder)
-        assert (result, calls, len(caught)) == (["w0", "w1", "w2"], 1, 1)
-    finally:
-        folder.chmod(0o755)
+    done = run_read_only(folder, _READ_ONLY, [str(folder)])
+    assert done.stdout.split() == ["True", "1", "1", "True"], done.stderr[-800:]
+    assert not list(folder.rglob("*"))
 
 
 # -- concurrency -----------------------------------------------------------------------------------

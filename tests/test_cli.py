@@ -176,3 +176,51 @@ def test_building_the_registry_imports_no_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     count, torch_loaded = out.stdout.split()
     assert int(count) > 20 and torch_loaded == "False"
+
+
+def test_models_list_and_tools_agree_on_missing_libraries():
+    """A tool whose only model is missing a library is listed so by both `tools` and
+    `models list` (the inpainter said 'needs download' while replace said 'missing
+    library: diffusers')."""
+    from visprog import default_registry
+    from visprog.fronts.cli_more import model_table
+    from visprog.models.manager import model_manager, tool_availability
+
+    registry = default_registry()
+    by_name = {t.name: t for t in registry.tools}
+    checked = 0
+    for spec, tools in model_table():
+        model = model_manager().availability(spec, probe=False)
+        for name, _ in tools:
+            tool = by_name[name]
+            if list(tool.models) != [spec]:
+                continue
+            status = tool_availability(tool.requires, tool.models, probe=False)
+            if status.state == "missing-library" or model.state == "missing-library":
+                assert (spec.key, model.label()) == (spec.key, status.label())
+                checked += 1
+    from visprog.models.manager import module_present
+
+    if not module_present("diffusers"):
+        assert checked >= 1  # replace and its inpainter were compared
+
+
+def test_models_list_shows_the_planners_chat_model(monkeypatch, capsys):
+    from visprog.fronts import cli
+
+    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.delenv("VISPROG_LLM", raising=False)
+    assert cli.main(["models", "list"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("│ llm ")]
+    assert rows and "SmolLM2-135M-Instruct" in rows[0] and "ask (the planner)" in rows[0] and "ready" in rows[0]
+    monkeypatch.setenv("VISPROG_LLM", "none")
+    from visprog.models.manager import set_model_manager
+
+    set_model_manager(None)  # the configuration is read again
+    try:
+        assert cli.main(["models", "list"]) == 0
+        rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("│ llm ")]
+        assert rows and "off (VISPROG_LLM=none)" in rows[0]
+    finally:
+        monkeypatch.delenv("VISPROG_LLM")
+        set_model_manager(None)

@@ -222,3 +222,76 @@ def test_interrupted_is_said_even_when_the_interrupt_broke_an_import_of_numpy():
     assert (done.returncode, done.stderr) == (0, "visprog: interrupted\n")
     # Messages that need escaping still get it.
     assert common.printable("odd \x1b[2J name") == "odd \\x1b[2J name"
+
+
+def _png_header_only(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header says width x height (the pixels are never read)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize(("width", "height", "shown"), [
+    (20_000, 20_000, "400,000,000 pixels"),  # over twice Pillow's own limit: Pillow refuses it at once
+    (12_000, 12_000, "12000x12000 = 144,000,000 pixels"),  # over Pillow's warning limit
+    (8_000, 8_000, "8000x8000 = 64,000,000 pixels"),  # over visprog's limit only
+])
+def test_an_oversized_image_says_its_size_the_limit_and_how_to_raise_it(folder, capsys, width, height, shown):
+    big = _png_header_only(folder / "big.png", width, height)
+    code, out, err = run(capsys, "run", str(folder / "count.vp"), "--image", str(big))
+    assert code == 2 and out == ""
+    assert err == [
+        f"visprog: error: --image {big}: the image is too large: {shown}; the limit is 50,000,000 (max_image_pixels): "
+        "shrink the image, or raise the limit with --max-image-pixels N"
+    ]
+
+
+def test_max_image_pixels_sets_the_limit(folder, capsys):
+    code, _, err = run(capsys, "run", str(folder / "count.vp"), "--image", str(folder / "img.png"), "--max-image-pixels", "9000")
+    assert code == 2 and "120x80 = 9,600 pixels; the limit is 9,000" in err[0]
+    code, out, _ = run(capsys, "run", str(folder / "count.vp"), "--image", str(folder / "img.png"), "--max-image-pixels", "9600")
+    assert code == 0 and out.strip() == "1"
+
+
+def test_a_failing_run_says_its_error_once(folder, capsys):
+    (folder / "loop.vp").write_text("x = 0\nwhile True:\n    x = x + 1\nresult(x)\n")
+    code, out, err = run(capsys, "run", str(folder / "loop.vp"))
+    assert code == 1 and out == ""
+    assert err == ["visprog: program failed: BudgetExceeded (line 3, column 5): more than 100000 statements executed (budget max_statements)"]
+    (folder / "bad_margin.vp").write_text("B=LOC(image=IMAGE,object='LEFT')\nC=CROP(image=IMAGE,box=B,margin=-1.0)\nFINAL=RESULT(var=C)\n")
+    code, _, err = run(capsys, "run", str(folder / "bad_margin.vp"), "--image", str(folder / "img.png"))
+    text = "\n".join(err)
+    assert code == 1 and text.count("margin must be positive") == 1
+    assert err[-1] == "visprog: program failed: ToolError (line 2, column 3; tool CROP, argument 'margin'): margin must be positive"
+    assert "ToolError (the error below)" in text  # the step's row points at it
+
+
+def test_a_refused_requests_trace_says_why_once_and_that_no_planner_ran():
+    from visprog import ErrorRecord, Trace
+
+    reason = "'dog' is nothing the tools that can run here find; this request needs the detect (LOC) tool"
+    trace = Trace(program="", error=ErrorRecord("ModelUnavailable", reason), request="Is the dog asleep?", attempts=[])
+    page = trace.to_html()
+    assert page.count("nothing the tools that can run here find") == 1
+    assert "None: the request was refused before planning" in page and '<pre class="program"></pre>' not in page
+    assert "<h2>Planner attempts</h2>" in page and "None: the chat model was not asked." in page
+    assert "Steps (0)" not in page and "Run stopped" not in page
+
+
+def test_a_refused_ask_prints_no_blank_line_for_its_missing_program(folder, capsys):
+    from visprog import default_registry
+    from visprog.models.manager import model_manager
+
+    if all(model_manager().availability(spec, probe=False).ready for spec in default_registry()["detect"].models):
+        pytest.skip("the detector's weights are here")
+    html = folder / "refused.html"
+    code = cli.main(["ask", "Is the dog asleep?", "--image", str(folder / "img.png"), "--show-program", "--html", str(html)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith(f"trace: {html}\nvisprog: ModelUnavailable: ") and "\n\n" not in err

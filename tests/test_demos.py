@@ -168,3 +168,47 @@ def test_committed_outputs_match_a_fresh_run(path, artifacts, tmp_path):
         f"{path.name}: the committed outputs are stale; run `.venv/bin/python demos/update_outputs.py {path.stem}` "
         "and commit the notebook. " + " | ".join(problems)
     )
+
+
+def test_the_readmes_jupyter_lab_command_starts_for_this_user(tmp_path):
+    """The README's notebook command for this user (root gets its own: Jupyter refuses
+    root without --allow-root) starts a server; it is stopped once it says so."""
+    import os
+    import shlex
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.findall(r"`(\.venv/bin/jupyter lab[^`]*)`", readme)
+    as_root = os.geteuid() == 0
+    chosen = [c for c in found if ("--allow-root" in c) == as_root]
+    assert chosen, f"the README has no jupyter lab command for {'root' if as_root else 'a user'}: {found}"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    argv = [*shlex.split(chosen[0]), "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1"]
+    env = {**os.environ, "HOME": str(tmp_path), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp_path / "config")}
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    log: list[str] = []
+    try:
+        deadline = time.monotonic() + 300  # a busy machine starts Jupyter slowly
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line and process.poll() is not None:
+                break
+            log.append(line)
+            if "is running at" in line or f":{port}/lab" in line:
+                break
+        text = "".join(log)
+        assert process.poll() is None, f"{chosen[0]!r} exited {process.returncode}:\n{text[-2000:]}"
+        assert "is running at" in text or f":{port}/lab" in text, text[-2000:]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

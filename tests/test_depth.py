@@ -244,3 +244,27 @@ def test_missing_model_fails_with_one_line_naming_the_key(monkeypatch: pytest.Mo
     monkeypatch.setenv("VISPROG_DEVICE", "cpu")
     with pytest.raises(ModelUnavailable, match=r"'nobody/no-such-depth-model'.*visprog models pull depth.*VISPROG_MODEL_DEPTH"):
         depth.func(image=scene)
+
+
+def test_deliberate_deviations_from_the_references_are_documented() -> None:
+    """Each choice that makes a tool's answer differ from its reference recipe is stated
+    where users read it: the tool's description (``visprog tools --json``, the planner's
+    prompt) or its module's docstring (issue 20)."""
+    import visprog_tools.vision.blip as blip
+    import visprog_tools.vision.clip as clip
+    import visprog_tools.vision.depth as depth_module
+    import visprog_tools.vision.detection as detection
+    import visprog_tools.vision.segmentation as segmentation
+
+    def said(text: str, *phrases: str) -> None:
+        flat = " ".join(text.split())
+        missing = [p for p in phrases if p not in flat]
+        assert not missing, missing
+
+    said(detection.detect.func.__doc__ or "", "strictly above")
+    said(detection.__doc__ or "", "strictly above", "non-maximum suppression", "a photo of an apple")
+    said(clip.__doc__ or "", "three templates", 'extra class "other"', "open_clip.build_zero_shot_classifier")
+    said(clip.select.func.__doc__ or "", "probability over the candidates")
+    said(segmentation.__doc__ or "", "points_per_side=16", "(SAM: 32", "0.95", "multimask_output=False")
+    said(blip.__doc__ or "", "30 new tokens", "same token length")
+    said(depth_module.__doc__ or "", 'declare ``"depth_estimation_type": "metric"``')

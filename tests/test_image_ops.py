@@ -82,3 +82,24 @@ def test_loc_special_queries_need_no_model(small_image):
     result = run_program(program, small_image)
     assert result.error is None
     assert [d[0].as_tuple() for d in result.result] == [(0, 0, 120, 40), (0, 40, 120, 80), (0, 0, 60, 80), (60, 0, 120, 80)]
+
+
+def test_crop_with_a_tiny_margin_cuts_the_pixels_under_a_box_inside_the_image():
+    """The left half of a 512x512 image, scaled by margin 0.001, is under a pixel wide:
+    it is cut as the pixels it touches, and the trace says so; it is not refused as
+    'does not overlap the image'."""
+    import numpy as np
+
+    program = "H=image_half(image=IMAGE,side='LEFT')\nC=CROP(image=IMAGE,box=H,margin=0.001)\nFINAL=RESULT(var=C)"
+    result = run_program(program, np.zeros((512, 512, 3), dtype=np.uint8))
+    assert result.error is None, result.error
+    assert result.result.offset == (127, 255) and result.result.size == (2, 2)
+    notes = [n for step in result.trace.steps for call in step.calls for n in call.notes]
+    assert notes == ["CROP: the box scaled by margin 0.001 is under a pixel wide or high; cut the pixels it touches, 2x2"]
+
+
+def test_crop_of_a_box_outside_the_image_says_so(image):
+    from visprog import ToolError
+
+    with pytest.raises(ToolError, match=r"the box \(500, 500, 600, 600\) lies outside the image \(0, 0, 120, 80\)"):
+        image_ops.crop.func(image=image, box=Box(500, 500, 600, 600), margin=1.5)

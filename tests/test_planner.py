@@ -25,6 +25,9 @@ def unplugged() -> int:
 
 
 def planner(*replies: str, **kwargs) -> Planner:
+    """A planner over a scripted chat model; the program library is off (these tests are
+    about the chat-model path) unless ``use_library=True`` is passed."""
+    kwargs.setdefault("use_library", False)
     return Planner(FakeListChatModel(responses=list(replies)), selection="lexical", **kwargs)
 
 
@@ -77,7 +80,7 @@ def test_gives_up_after_max_attempts_with_every_attempt_in_the_trace(small_image
 
 def test_unrepairable_runtime_errors_are_not_retried(small_image):
     needs_model = "```python\nN0=unplugged()\nFINAL=RESULT(var=N0)\n```"
-    result = Planner(FakeListChatModel(responses=[needs_model, GOOD]), registry=Registry([unplugged]) | default_registry(), selection="lexical").run("Count it", small_image)
+    result = Planner(FakeListChatModel(responses=[needs_model, GOOD]), registry=Registry([unplugged]) | default_registry(), selection="lexical", use_library=False).run("Count it", small_image)
     assert result.error is not None and result.error.kind == "ToolUnavailable"
     assert len(result.trace.attempts) == 1
 

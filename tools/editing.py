@@ -348,6 +348,7 @@ INPAINTER = ModelSpec(
     key="inpainter", default="stable-diffusion-v1-5/stable-diffusion-inpainting", library="diffusers",
     description="Stable Diffusion inpainting (optional backend of replace)",
     load=_inpaint_load, present=_inpaint_present, fetch=_inpaint_fetch,
+    requires=("torch", "diffusers"),  # as the replace tool: both listings say the same
 )
 
 

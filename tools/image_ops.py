@@ -6,10 +6,11 @@ computes in root coordinates and cuts from the crop it was given.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from visprog.errors import ToolError
-from visprog.toolkit.context import current_context
+from visprog.toolkit.context import current_context, note
 from visprog.toolkit.tool import tool
 from visprog.trace.render import draw_boxes
 from visprog.values.core import Box, Detections, Image
@@ -68,6 +69,20 @@ def crop(image: Image, box: Box | Detections, margin: float = 1.5) -> Image:
     cx, cy = chosen.center
     dw, dh = margin * chosen.width / 2, margin * chosen.height / 2
     region = Box(cx - dw, cy - dh, cx + dw, cy + dh)
+    x1, y1, x2, y2 = image.root_box.as_tuple()
+    if region.x2 <= x1 or region.x1 >= x2 or region.y2 <= y1 or region.y1 >= y2:
+        shown = ", ".join(f"{v:g}" for v in chosen.as_tuple())
+        raise ToolError(
+            f"the box ({shown}) lies outside the image ({x1:g}, {y1:g}, {x2:g}, {y2:g}): nothing to crop", argument="box"
+        )
+    lx1, ly1, lx2, ly2 = image.to_local(region)
+    if lx1 == lx2 or ly1 == ly2:
+        # Scaled by a small margin, the region is narrower than a pixel (it rounds to no
+        # pixels): cut the pixels it touches instead, at least one each way.
+        fx1 = max(x1, math.floor(region.x1))
+        fy1 = max(y1, math.floor(region.y1))
+        region = Box(fx1, fy1, min(x2, max(math.ceil(region.x2), fx1 + 1)), min(y2, max(math.ceil(region.y2), fy1 + 1)))
+        note(f"CROP: the box scaled by margin {margin:g} is under a pixel wide or high; cut the pixels it touches, {region.width:g}x{region.height:g}")
     return _cut(image, region)
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import json
 import math
 import os
@@ -56,6 +55,8 @@ from visprog import (
 )
 from visprog.evaluation.datasets import Dataset, Item
 from visprog.evaluation.metrics import METRICS
+from visprog.models.chat import chat_model_label
+from visprog.toolkit.discovery import evaluation_support
 
 __all__ = ["EvalSpec", "ItemRunner", "ResultsFile", "check_fixed_program", "make_header", "read_results", "run_items", "write_records"]
 
@@ -115,19 +116,6 @@ class EvalSpec:
     plan: bool = False
     trace_dir: str | None = None
     max_trace_bytes: int = 2_000_000
-
-
-def chat_model_label(chat_model: Any) -> str | None:
-    """A readable, stable name for a chat model (spec string, or class and model name)."""
-    if chat_model is None:
-        return os.environ.get("VISPROG_LLM") or "local"
-    if isinstance(chat_model, str):
-        return chat_model
-    for attr in ("model_name", "model", "model_id", "model_path"):
-        value = getattr(chat_model, attr, None)
-        if isinstance(value, str) and value:
-            return f"{type(chat_model).__name__}:{value}"
-    return type(chat_model).__name__
 
 
 def _resolve_chat_model(chat_model: Any) -> Any:
@@ -222,19 +210,17 @@ class ItemRunner:
         self.limits = spec.limits or Limits()
         self.registry = spec.registry if spec.registry is not None else default_registry()
         if spec.registry is None and "CLASSES" in spec.constants:
-            from visprog.evaluation.classify import class_scores
-
-            self.registry = self.registry | Registry([class_scores])
+            self.registry = self.registry | Registry(list(evaluation_support().tools))
         self.model_tools = {t.name for t in self.registry.tools if t.models or t.family == "vision"}
         self._planner: Any = None
         self._chat_model: Any = None
         self._chat_model_ready = False
         self.setup_s = 0.0
         if spec.class_prompts is not None:
-            clip = importlib.import_module("visprog_tools.vision.clip")
-            clip.clear_class_descriptions()
+            support = evaluation_support()
+            support.clear_class_descriptions()
             if spec.class_prompts not in ("templates", "llm"):
-                clip.load_class_descriptions(spec.class_prompts)
+                support.load_class_descriptions(spec.class_prompts)
         if prepare and spec.plan:
             started = time.perf_counter()
             self.planner()
@@ -243,7 +229,7 @@ class ItemRunner:
     def close(self) -> None:
         """Forget the class descriptions this runner loaded (they are process-wide)."""
         if self.spec.class_prompts is not None:
-            importlib.import_module("visprog_tools.vision.clip").clear_class_descriptions()
+            evaluation_support().clear_class_descriptions()
 
     # -- services ----------------------------------------------------------------
     def chat_model(self) -> Any:

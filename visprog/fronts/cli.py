@@ -82,8 +82,14 @@ def _parse_inputs(args: argparse.Namespace) -> dict[str, Any]:
     from visprog import InputError
 
     inputs: dict[str, Any] = {}
+    limit = getattr(args, "max_image_pixels", None)
+    hint = "--max-image-pixels N" if hasattr(args, "max_image_pixels") else None
+
+    def load(flag: str, text: str) -> Any:
+        return load_image_argument(flag, text, max_pixels=limit, raise_hint=hint)
+
     if getattr(args, "image", None):
-        inputs["IMAGE"] = load_image_argument("--image", args.image)
+        inputs["IMAGE"] = load("--image", args.image)
     for item in getattr(args, "input", None) or []:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
@@ -92,7 +98,7 @@ def _parse_inputs(args: argparse.Namespace) -> dict[str, Any]:
             raise InputError(f"--input {item}: {name!r} is not a valid program variable name")
         if name in inputs:
             raise InputError(f"--input {item}: {name} is given twice")
-        inputs[name] = load_image_argument(f"--input {name}=", path)
+        inputs[name] = load(f"--input {name}=", path)
     return inputs
 
 
@@ -209,11 +215,14 @@ def _expr_kinds(node: ast.expr | None, assignments: dict[str, ast.expr], registr
 
 
 def _print_result(result: Any, args: argparse.Namespace) -> int:
+    from visprog.trace.render import trace_to_rich
+
     trace = result.trace
     if getattr(args, "json", False):
         print(trace.to_json(full=getattr(args, "full", False)))
     else:
-        _console(stderr=True).print(trace)
+        # The error is said once, below, as "visprog: program failed: ...".
+        _console(stderr=True).print(trace_to_rich(trace, show_error=False))
     problems = save_outputs(result, getattr(args, "html", None), getattr(args, "out", None))
     if result.error is not None:
         say(f"program failed: {result.error}")
@@ -267,6 +276,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if getattr(args, "full", False) and not args.json:
         raise InputError("--full goes with --json (the whole trace, every image exact)")
     _check_outputs(args)
+    limits = _limits(args)
     inputs = _parse_inputs(args)
     registry = default_registry()
     diagnostics = check_program(program, registry, inputs=list(inputs))
@@ -281,10 +291,27 @@ def cmd_run(args: argparse.Namespace) -> int:
             shown = article(" or ".join(sorted(kinds)))
             raise InputError(f"--out {args.out}: the program's result is {shown}, not an image; drop --out, or return an image")
     with watch_interrupts() as interrupted:
-        result = run_program(program, inputs=inputs, registry=registry)
+        result = run_program(program, inputs=inputs, registry=registry, limits=limits)
     if interrupted.hit:
         raise KeyboardInterrupt
     return _print_result(result, args)
+
+
+def _limits(args: argparse.Namespace) -> Any:
+    """The run's budgets: the defaults, with ``--max-image-pixels`` if given."""
+    from visprog import InputError, Limits
+
+    pixels = getattr(args, "max_image_pixels", None)
+    if pixels is None:
+        return None
+    if pixels < 1:
+        raise InputError(f"--max-image-pixels {pixels}: give a positive number of pixels")
+    import PIL.Image
+
+    # Pillow's decompression-bomb guard would refuse what the user just allowed: within
+    # this process visprog's own limit (checked before decoding) takes its place.
+    PIL.Image.MAX_IMAGE_PIXELS = max(int(PIL.Image.MAX_IMAGE_PIXELS or 0), pixels)
+    return Limits(max_image_pixels=pixels)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -348,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the trace as JSON on standard output (images downscaled)")
     run.add_argument("--full", action="store_true", help="with --json: every image exact, nothing summarised")
     run.add_argument("--out", metavar="PATH", help="save the image result to PATH (.png, .jpg, ...)")
+    run.add_argument("--max-image-pixels", type=int, metavar="N",
+                     help="pixels any one image may have, inputs included (default 50,000,000)")
     run.set_defaults(handler=cmd_run)
 
     check = sub.add_parser("check", help="check a program without running it (file:line:column: message)")

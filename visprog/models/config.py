@@ -15,6 +15,8 @@ Read from a TOML file, then overridden by environment variables:
 ``VISPROG_MODEL_<KEY>``    model id or local path for a model key, e.g.
                            ``VISPROG_MODEL_DETECTOR=/models/owlv2``
 ``VISPROG_LLM``            planner chat model (see the README)
+``VISPROG_LIBRARY``        a user program library (JSONL) the planner searches beside
+                           the packaged one
 =========================  ==================================================
 
 The file holds the same settings::
@@ -25,6 +27,7 @@ The file holds the same settings::
     cache_max_bytes = "2G"
     cache_max_files = 20000
     llm = "openai:gpt-4o-mini"
+    library = "~/visprog-library.jsonl"
     [models]
     detector = "google/owlvit-base-patch32"
     segmenter = "vit_h:/models/sam_vit_h_4b8939.pth"
@@ -64,6 +67,7 @@ class Config:
     cache_max_files: int = DEFAULT_CACHE_MAX_FILES
     models: Mapping[str, str] = field(default_factory=dict)
     llm: str | None = None
+    library: str | None = None
 
     def model(self, key: str, default: str) -> str:
         return self.models.get(key, default)
@@ -121,6 +125,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         cache_max_files=cache_max_files,
         models=models,
         llm=env.get("VISPROG_LLM") or data.get("llm"),
+        library=str(Path(str(env.get("VISPROG_LIBRARY") or data["library"])).expanduser())
+        if env.get("VISPROG_LIBRARY") or data.get("library") else None,
     )
 
 

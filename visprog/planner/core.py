@@ -18,18 +18,20 @@ missing model and how to get it, and no LLM call is made.
 
 from __future__ import annotations
 
-import ast
+import dataclasses
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from visprog.checker.core import check_program
 from visprog.errors import ErrorRecord, PlannerError
 from visprog.language.limits import Limits
-from visprog.models.manager import Availability, model_manager, tool_availability
+from visprog.models.manager import Availability
+from visprog.planner.availability import ToolsHere
 from visprog.planner.examples import Example, ExampleSelector
 from visprog.planner.grammar import normalise_program
+from visprog.planner.models import ConstrainedChatModel, SmallModel
 from visprog.planner.prompting import (
     STYLES,
     build_messages,
@@ -52,19 +54,14 @@ __all__ = ["PlanResult", "Planner"]
 #: Runtime errors that a different program cannot fix (the environment lacks something).
 _NOT_REPAIRABLE = {"ModelUnavailable", "ToolUnavailable", "InputError"}
 
-#: How much more similar (MiniLM cosine, or lexical score) the closest example that needs
-#: a missing tool must be than the closest example that can run, for the request to be
-#: answered with "this needs model X" instead of a program.
-NEEDS_MARGIN = 0.1
-#: The same for lexical selection (no MiniLM): how many times higher its score must be.
-NEEDS_RATIO_LEXICAL = 1.3
-#: A word of a request at least this similar (MiniLM) to a word of the requests that the
-#: runnable examples answer counts as something the runnable tools deal with.
-COVERED_SIMILARITY = 0.55
-#: Below these similarities no example is close enough to say what a request needs
-#: (vague requests are planned over the tools that can run).
-NEEDS_FLOOR = 0.45
-NEEDS_FLOOR_LEXICAL = 1.0
+#: A library entry is adapted to a request only when its score (closest wording's
+#: similarity plus agreement of form) reaches this (MiniLM cosine, or lexical).
+LIBRARY_FLOOR = 0.5
+LIBRARY_FLOOR_LEXICAL = 0.3
+#: A library entry that needs a tool that cannot run must beat the best runnable
+#: entry by this much for the request to be refused as needing that tool.
+LIBRARY_MARGIN = 0.03
+
 
 
 @dataclass
@@ -85,7 +82,39 @@ class PlanResult:
     missing: str | None = None
 
 
-class Planner:
+@dataclass(frozen=True)
+class LibraryChoice:
+    """What the program library offers a request.
+
+    Attributes:
+        entry: the id of the entry adapted.
+        program: its program with the request's slot values (None when ``missing``).
+        slots: the slot values taken from the request.
+        similarity: the similarity of the entry's closest wording.
+        score: the similarity plus agreement of form.
+        wording: that closest wording.
+        missing: when the closest fitting entry needs a tool that cannot run here (and
+            no runnable entry is nearly as close), the one-line answer naming it.
+    """
+
+    entry: str
+    program: str | None
+    slots: dict[str, Any]
+    similarity: float
+    score: float
+    wording: str
+    missing: str | None = None
+
+    def describe(self) -> str:
+        """One line for the trace: which entry, how close, which slot values."""
+        slots = ", ".join(f"{k}={v}" for k, v in self.slots.items())
+        return (
+            f"planned from library entry '{self.entry}' (closest wording {self.wording!r}, similarity "
+            f"{self.similarity:.2f}, score {self.score:.2f})" + (f"; slots from the request: {slots}" if slots else "")
+        )
+
+
+class Planner(ToolsHere):
     """Writes programs for requests with any langchain-core chat model.
 
     Args:
@@ -104,6 +133,11 @@ class Planner:
         selection: example selection, ``"auto"``, ``"minilm"`` or ``"lexical"``.
         allow_downloads: also plan over tools whose weights are not here but can be
             downloaded now (a connected machine); by default only ready tools are used.
+        library: the program library (a :class:`visprog.planner.library.Library`, or
+            paths of user library JSONL files searched beside the packaged one; default:
+            the packaged library and the configured ``library`` file).
+        use_library: plan by adapting library entries first (default); False plans
+            with the chat model only.
         style: ``"visprog"`` (default: the registry's tools, VisProg's line form or
             Python) or ``"viper"``: ViperGPT's ``def execute_command(image)`` over the
             ImagePatch API, with the API as stubs and the examples of ``prompts/viper``;
@@ -123,6 +157,8 @@ class Planner:
         selection: str = "auto",
         allow_downloads: bool = False,
         style: str = "visprog",
+        library: Any = None,
+        use_library: bool = True,
     ) -> None:
         if max_attempts < 1:
             raise PlannerError("max_attempts must be at least 1")
@@ -132,7 +168,7 @@ class Planner:
             from visprog.toolkit.llm import chat_model_from_spec
 
             chat_model = chat_model_from_spec()
-        if style == "viper" and getattr(chat_model, "with_grammar", None) is not None:
+        if style == "viper" and isinstance(chat_model, ConstrainedChatModel):
             raise PlannerError(
                 "the viper style needs a chat model that writes free Python (hf:PATH_OR_ID or openai:MODEL); "
                 "the offline constrained model writes VisProg's line form only"
@@ -146,7 +182,7 @@ class Planner:
         self.registry = with_core(registry if registry is not None else default_registry())
         self.selector = ExampleSelector(examples, method=selection)  # type: ignore[arg-type]
         self.max_attempts = max_attempts
-        small = bool(getattr(chat_model, "is_small_local_model", False))
+        small = isinstance(chat_model, SmallModel) and bool(chat_model.is_small_local_model)
         self.small = small
         self.prompt_budget_chars = prompt_budget_chars if prompt_budget_chars is not None else (1500 if small else 3000)
         self.compact_tools = compact_tools if compact_tools is not None else small
@@ -157,164 +193,77 @@ class Planner:
         self._blocked: dict[str, Availability] = {}
         self._example_tools: dict[int, frozenset[str]] = {}
         self._coverage: tuple[list[str], Any] | None = None
+        self.use_library = use_library and style == "visprog"
+        self._library_arg = library
+        self._library: Any = None
 
-    # -- what can run here ----------------------------------------------------------
-    def _sort_tools(self) -> Registry:
-        usable = []
-        blocked: dict[str, Availability] = {}
-        for t in self.registry.tools:
-            if t.family == "viper" and self.style != "viper":
-                continue  # ViperGPT's API (ImagePatch & co.) is shown in the viper style only
-            reason = t.unavailable_reason()
-            if reason is not None:
-                blocked[t.name] = Availability("missing-library", reason.removeprefix("not available: "))
-                continue
-            availability = tool_availability(t.requires, t.models, probe=self.allow_downloads)
-            if availability.can_run(self.allow_downloads):
-                usable.append(t)
-            else:
-                blocked[t.name] = availability
-        names = {t.name for t in usable}
-        aliases = [a for a in self.registry.aliases if a.target in names]
-        self._usable = Registry(usable, aliases)
-        self._blocked = blocked
-        return self._usable
-
+    # -- the program library ---------------------------------------------------------
     @property
-    def usable(self) -> Registry:
-        """The tools programs are planned over: those that can run here now."""
-        return self._usable if self._usable is not None else self._sort_tools()
+    def library(self) -> Any:
+        """The program library (:class:`visprog.planner.library.Library`), built on first use."""
+        if self._library is None:
+            from visprog.planner.library import Library, load_library
 
-    @property
-    def blocked(self) -> dict[str, Availability]:
-        """Tools that cannot run here now, with why."""
-        if self._usable is None:
-            self._sort_tools()
-        return self._blocked
-
-    def _tools_of(self, index: int) -> frozenset[str]:
-        """Canonical names of the tools an example's program calls."""
-        if index not in self._example_tools:
-            names: set[str] = set()
-            try:
-                tree = ast.parse(self.selector.examples[index].program)
-            except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
-                tree = ast.Module(body=[], type_ignores=[])
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Call):
-                    called = node.func.id if isinstance(node.func, ast.Name) else node.func.attr if isinstance(node.func, ast.Attribute) else None
-                    resolved = self.registry.resolve(called) if called else None
-                    if resolved is not None:
-                        names.add(resolved.tool.name)
-            self._example_tools[index] = frozenset(names)
-        return self._example_tools[index]
-
-    def missing_for(self, question: str, inputs: Sequence[str] = ("IMAGE",)) -> str | None:
-        """When ``question`` needs a tool that cannot run here, one line saying which
-        model is missing and how to get it; else None.
-
-        Judged from the in-context examples: when the example most like the request
-        uses a tool that cannot run, and no example that can run is nearly as close
-        (within ``NEEDS_MARGIN`` of MiniLM similarity, or within a factor
-        ``NEEDS_RATIO_LEXICAL`` of the lexical score), the request needs that tool. And
-        when a request that is not about text names things no runnable example deals
-        with (see :meth:`_uncovered`), it needs the tool of the closest example that
-        cannot run.
-        Names the request picks from a tool's catalogue (the emoji in "put a cat emoji on
-        each face") are argument values, not things to find: they are left out of the
-        comparison.
-        """
-        if not self.blocked:
-            return None
-        pair = set(inputs) >= {"LEFT", "RIGHT"}
-        plain = self._without_catalogue_names(question)
-        scores = self.selector.scores(plain)
-        candidates = [i for i, e in enumerate(self.selector.examples) if (set(e.inputs) >= {"LEFT", "RIGHT"}) == pair]
-        if not candidates:
-            return None
-        best = max(candidates, key=lambda i: float(scores[i]))
-        needed = [name for name in sorted(self._tools_of(best)) if name in self.blocked]
-        if needed:
-            runnable = [i for i in candidates if not (self._tools_of(i) & set(self.blocked))]
-            best_runnable = max((float(scores[i]) for i in runnable), default=float("-inf"))
-            closest = float(scores[best])
-            if self.selector.method == "minilm":
-                confident = closest >= NEEDS_FLOOR and closest - best_runnable >= NEEDS_MARGIN
+            if isinstance(self._library_arg, Library):
+                self._library = self._library_arg
             else:
-                confident = closest >= NEEDS_FLOOR_LEXICAL and closest >= NEEDS_RATIO_LEXICAL * best_runnable
-            if confident:
-                return self._missing_line(needed[0])
-        uncovered = self._uncovered(plain)
-        blocked_examples = [i for i in candidates if self._tools_of(i) & set(self.blocked)]
-        if not uncovered or not blocked_examples:
-            return None
-        nearest = max(blocked_examples, key=lambda i: float(scores[i]))
-        tool = sorted(self._tools_of(nearest) & set(self.blocked))[0]
-        return f"'{uncovered[0]}' is nothing the tools that can run here find; " + self._missing_line(tool)
+                paths = list(self._library_arg or ())
+                configured = _configured_library()
+                if configured is not None and configured not in paths:
+                    paths.append(configured)
+                self._library = Library(load_library(paths), method="lexical" if self.selector.method == "lexical" else "auto")
+        return self._library
 
-    def _uncovered(self, question: str) -> list[str]:
-        """Words of a request that names no text (not a search term then) that are like
-        no word of the requests the runnable examples answer (MiniLM similarity below
-        ``COVERED_SIMILARITY``): things only a tool that cannot run could find ("hats" in
-        "How many people are wearing hats?"). Empty with lexical selection."""
-        from visprog.planner.request import about_text, content_words
-
-        if self.selector.method != "minilm" or about_text(question):
-            return []
-        words = content_words(question)
-        if not words:
-            return []
-        from visprog.planner.examples import embed_sentences
-
-        if self._coverage is None:
-            blocked = set(self.blocked)
-            vocabulary = sorted(
-                {w for i, e in enumerate(self.selector.examples) if not (self._tools_of(i) & blocked)
-                 for w in content_words(self._without_catalogue_names(e.question))}
-            )
-            self._coverage = (vocabulary, embed_sentences(vocabulary) if vocabulary else None)
-        vocabulary, vectors = self._coverage
-        if vectors is None:
-            return words
-        similarity = embed_sentences(words) @ vectors.T
-        return [w for w, row in zip(words, similarity) if float(row.max()) < COVERED_SIMILARITY]
-
-    def _without_catalogue_names(self, question: str) -> str:
-        """``question`` without the catalogue names it places as arguments (see
-        :func:`visprog.planner.request.without_mentions`)."""
-        from visprog.planner.grammar import catalogue_names
-        from visprog.planner.request import without_mentions
+    def _emoji_names(self) -> tuple[list[str], tuple[str, ...]]:
+        from visprog.planner.grammar import _GENERIC_NAMES, catalogue_names
 
         for t in self.usable.tools:
             for param in t.params:
-                names = catalogue_names(t.func, param.name)
-                if names:
-                    question = without_mentions(question, names)
-        return question
+                if param.name == "emoji":
+                    return catalogue_names(t.func, "emoji") or [], _GENERIC_NAMES
+        return [], _GENERIC_NAMES
 
-    def _missing_line(self, tool_name: str) -> str:
-        availability = self.blocked[tool_name]
-        tool = self.registry[tool_name]
-        aliases = [a.name for a in self.registry.aliases_of(tool_name)]
-        shown = f"{tool_name} ({', '.join(aliases)})" if aliases else tool_name
-        manager = model_manager()
-        if availability.state == "missing-library":
-            return f"this request needs the {shown} tool, which cannot run here: it needs {availability.detail}"
-        for spec in tool.models:
-            model = manager.availability(spec, probe=False)
-            if model.ready:
+    def library_candidates(
+        self, question: str, inputs: Sequence[str] = ("IMAGE",), limit: int = 12, floor: float | None = None
+    ) -> list[LibraryChoice]:
+        """Library entries the request can fill, adapted to it, best first (score at
+        least ``floor``, default ``LIBRARY_FLOOR``); those that need a tool that cannot
+        run here carry the one-line ``missing`` answer instead of a program."""
+        from visprog.planner.adapt import adapt
+
+        library = self.library
+        if floor is None:
+            floor = LIBRARY_FLOOR if library.method == "minilm" else LIBRARY_FLOOR_LEXICAL
+        names, generic = self._emoji_names()
+        out: list[LibraryChoice] = []
+        for match in library.rank(question, inputs, limit=limit):
+            if match.score < floor:
+                break
+            adapted = adapt(match.entry, question, emoji_names=names, generic=generic)
+            if adapted is None:
                 continue
-            size = f", ~{spec.size_mb:.0f} MB" if spec.size_mb else ""
-            if model.state == "missing-library":
-                return f"this request needs the {shown} tool, whose model '{manager.model_id(spec)}' needs {model.detail}"
-            how = spec.hint or f"on a connected machine run `visprog models pull {spec.key}`" + (
-                " (or ask with --allow-downloads)" if model.state == "needs-download" else ""
-            )
-            return (
-                f"this request needs the {shown} tool, whose model '{manager.model_id(spec)}' ({spec.library}{size}) "
-                f"is not here: {how}, or point VISPROG_MODEL_{spec.key.upper()} at a local copy"
-            )
-        return f"this request needs the {shown} tool, which cannot run here: {availability.label()}"
+            program, used = adapted
+            blocked = self._blocked_tools(program)
+            if blocked:
+                out.append(LibraryChoice(match.entry.id, None, used, match.similarity, match.score, match.wording,
+                                         self._missing_line(blocked[0])))
+            elif not any(d.severity == "error" for d in check_program(program, self.registry, inputs=inputs)):
+                out.append(LibraryChoice(match.entry.id, program, used, match.similarity, match.score, match.wording))
+        return out
+
+    def from_library(self, question: str, inputs: Sequence[str] = ("IMAGE",)) -> LibraryChoice | None:
+        """The closest library entry that the request can fill, adapted to it; or, when
+        the closest fitting entry needs a tool that cannot run here (and no runnable
+        entry is within ``LIBRARY_MARGIN``), a choice whose ``missing`` says so. None
+        when no entry reaches ``LIBRARY_FLOOR``."""
+        candidates = self.library_candidates(question, inputs)
+        needs = next((c for c in candidates if c.missing is not None), None)
+        runnable = next((c for c in candidates if c.missing is None), None)
+        if runnable is None:
+            return needs
+        if needs is not None and needs.score - runnable.score > LIBRARY_MARGIN:
+            return needs
+        return runnable
 
     # -- planning -------------------------------------------------------------------
     def _grammar(self, question: str, inputs: Sequence[str], forbidden: Sequence[str] = (), examples: Sequence[Example] = ()) -> Any:
@@ -327,10 +276,9 @@ class Planner:
 
     def _model_for(self, question: str, inputs: Sequence[str], forbidden: Sequence[str], examples: Sequence[Example]) -> Any:
         """The chat model, constrained to the program grammar when it supports that."""
-        constrain = getattr(self.chat_model, "with_grammar", None)
-        if constrain is None:
+        if not isinstance(self.chat_model, ConstrainedChatModel):
             return self.chat_model
-        return constrain(self._grammar(question, inputs, forbidden, examples))
+        return self.chat_model.with_grammar(self._grammar(question, inputs, forbidden, examples))
 
     def examples_for(self, question: str, inputs: Sequence[str]) -> list[Example]:
         """The in-context examples for a request, most similar last (next to the request).
@@ -398,47 +346,109 @@ class Planner:
         attempts.append(attempt)
         return attempt
 
-    def _unusable_calls(self, program: str) -> list[str]:
-        """Diagnostics for calls of tools that cannot run here (the checker accepts them)."""
-        try:
-            tree = ast.parse(program)
-        except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
-            return []
-        out = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                resolved = self.registry.resolve(node.func.id)
-                if resolved is not None and resolved.tool.name in self.blocked:
-                    out.append(
-                        f"{node.lineno}:{node.col_offset + 1}: not-ready: {node.func.id} cannot run here "
-                        f"({self.blocked[resolved.tool.name].label()}); use the tools listed"
-                    )
-        return out
+    def refusal(self, question: str) -> str | None:
+        """One line when ``question`` cannot be planned at all: it is blank, or (for the
+        small offline model, which reads English only) not English; else None.
+
+        Raises:
+            InputError: the question is not text.
+        """
+        from visprog.errors import InputError
+        from visprog.planner.request import blank_or_unreadable
+
+        if not isinstance(question, str):
+            raise InputError(f"a question is text, got {type(question).__name__}")
+        why = blank_or_unreadable(question)
+        if why is None or (not why.startswith("the question") and not (self.small or self._constrained)):
+            return None
+        return why
+
+    def _library_attempt(self, choice: LibraryChoice, inputs: Sequence[str], attempts: list[PlannerAttempt], started: float) -> PlannerAttempt:
+        """The library's program as an attempt on the trace (no chat model call)."""
+        program = choice.program or ""
+        diagnostics = [str(d) for d in check_program(program, self.registry, inputs=inputs) if d.severity == "error"]
+        attempt = PlannerAttempt(
+            index=len(attempts), prompt=f"library: {choice.describe()}", reply=program, program=program,
+            diagnostics=diagnostics, duration_s=time.perf_counter() - started,
+        )
+        attempts.append(attempt)
+        return attempt
 
     def plan(self, question: str, inputs: Sequence[str] = ("IMAGE",)) -> PlanResult:
-        """A program for ``question`` that passes the checker, repairing up to ``max_attempts``."""
+        """A program for ``question`` that passes the checker: adapted from the program
+        library when an entry fits, else written by the chat model (repairing up to
+        ``max_attempts``). ``missing`` holds the one-line answer when the request
+        cannot be planned here (blank, not readable, or needs a missing model).
+
+        Raises:
+            InputError: ``question`` is not text.
+        """
+        refusal = self.refusal(question)
+        if refusal is not None:
+            return PlanResult(None, False, [], refusal)
+        attempts: list[PlannerAttempt] = []
+        if self.use_library:
+            started = time.perf_counter()
+            choice = self.from_library(question, inputs)
+            if choice is not None and choice.missing is not None:
+                return PlanResult(None, False, [], choice.missing)
+            if choice is not None:
+                attempt = self._library_attempt(choice, inputs, attempts, started)
+                if not attempt.diagnostics:
+                    return PlanResult(attempt.program, True, attempts)
         missing = self.missing_for(question, inputs)
         if missing is not None:
-            return PlanResult(None, False, [], missing)
+            return PlanResult(None, False, attempts, missing)
+        return self._plan_with_model(question, inputs, attempts)
+
+    def _plan_with_model(self, question: str, inputs: Sequence[str], attempts: list[PlannerAttempt]) -> PlanResult:
+        self._model_loop(question, inputs, attempts, [a.program or "" for a in attempts], execute=None)
+        last = attempts[-1] if attempts else None
+        ok = last is not None and not last.diagnostics
+        return PlanResult(last.program if last else None, ok, attempts)
+
+    def _model_loop(
+        self,
+        question: str,
+        inputs: Sequence[str],
+        attempts: list[PlannerAttempt],
+        failed: list[str],
+        execute: Callable[[str], RunResult] | None,
+    ) -> RunResult | None:
+        """The one attempt loop of ``plan`` and ``run``: ask the chat model, check its
+        program, and (with ``execute``) run it; on diagnostics or a repairable runtime
+        error, ask for a fix, until ``max_attempts``. A program that already failed is
+        never checked or run again: a constrained model cannot offer another (the loop
+        stops), any other model is told so. Without ``execute`` the loop stops at the
+        first program that passes the checker. Returns the last run's result (None when
+        nothing ran)."""
         examples = self.examples_for(question, inputs)
         messages = self.start_messages(question, inputs, examples)
-        attempts: list[PlannerAttempt] = []
-        failed: list[str] = []
+        result: RunResult | None = None
         while len(attempts) < self.max_attempts:
             attempt = self._attempt(self._model_for(question, inputs, failed, examples), messages, inputs, attempts)
-            if not attempt.diagnostics:
-                return PlanResult(attempt.program, True, attempts)
-            repeated = self._repeated(attempt, failed, attempts)
-            if repeated and self._constrained:
+            if self._repeated(attempt, failed, attempts):
+                if self._constrained:
+                    break  # the grammar had no other program to offer
+                messages = self._with_repair(messages, attempt, question, inputs, True)
+                continue
+            if attempt.diagnostics:
+                failed.append(attempt.program or "")
+                messages = self._with_repair(messages, attempt, question, inputs, False)
+                continue
+            if execute is None:
                 break
+            result = execute(attempt.program or "")
+            if result.error is None or result.error.kind in _NOT_REPAIRABLE:
+                break
+            attempt.runtime_error = str(result.error)
             failed.append(attempt.program or "")
-            messages = self._with_repair(messages, attempt, question, inputs, repeated)
-        last = attempts[-1] if attempts else None
-        return PlanResult(last.program if last else None, False, attempts)
+            messages = self._with_repair(messages, attempt, question, inputs, False, error=result.error)
+        return result
 
     @property
     def _constrained(self) -> bool:
-        return getattr(self.chat_model, "with_grammar", None) is not None
+        return isinstance(self.chat_model, ConstrainedChatModel)
 
     @staticmethod
     def _repeated(attempt: PlannerAttempt, failed: Sequence[str], attempts: Sequence[PlannerAttempt]) -> bool:
@@ -480,35 +490,51 @@ class Planner:
         if context is None:
             context = default_context(limits, chat_model=self.chat_model)
         elif context.chat_model is None:
-            context.chat_model = self.chat_model
+            context = dataclasses.replace(context, chat_model=self.chat_model)  # the caller's context is left alone
         attempts: list[PlannerAttempt] = []
+        notes: list[str] = []
+
+        def refused(line: str, kind: str = "ModelUnavailable") -> RunResult:
+            error = ErrorRecord(kind, line)
+            trace = Trace(program="", error=error, request=question, attempts=attempts, notes=notes)
+            return RunResult(None, trace, {}, error)
+
+        refusal = self.refusal(question)
+        if refusal is not None:
+            return refused(refusal, "PlannerError")
+        failed: list[str] = []
+        if self.use_library:
+            started = time.perf_counter()
+            choice = self.from_library(question, names)
+            if choice is not None and choice.missing is not None:
+                notes.append(choice.describe())
+                return refused(choice.missing)
+            if choice is not None:
+                attempt = self._library_attempt(choice, names, attempts, started)
+                notes.append(choice.describe())
+                if not attempt.diagnostics:
+                    ran = run_program(choice.program or "", inputs=prepared, registry=self.registry, limits=limits,
+                                      context=context, listeners=listeners)
+                    if ran.error is None or ran.error.kind in _NOT_REPAIRABLE:
+                        ran.trace.request = question
+                        ran.trace.attempts = attempts
+                        ran.trace.notes = [*notes, *ran.trace.notes]
+                        return ran
+                    attempt.runtime_error = str(ran.error)
+                failed.append(choice.program or "")
+                notes.append(f"the library's program failed ({attempt.runtime_error or '; '.join(attempt.diagnostics)}); "
+                             "the chat model composes one")
+            else:
+                notes.append("no library entry fits this request: the chat model composes the program freely")
         missing = self.missing_for(question, names)
         if missing is not None:
-            error = ErrorRecord("ModelUnavailable", missing)
-            trace = Trace(program="", error=error, request=question, attempts=attempts)
-            return RunResult(None, trace, {}, error)
-        examples = self.examples_for(question, names)
-        messages = self.start_messages(question, names, examples)
-        result: RunResult | None = None
-        failed: list[str] = []
-        while len(attempts) < self.max_attempts:
-            attempt = self._attempt(self._model_for(question, names, failed, examples), messages, names, attempts)
-            repeated = self._repeated(attempt, failed, attempts)
-            if repeated:
-                if self._constrained:
-                    break  # the grammar had no other program to offer
-                messages = self._with_repair(messages, attempt, question, names, True)
-                continue
-            if attempt.diagnostics:
-                failed.append(attempt.program or "")
-                messages = self._with_repair(messages, attempt, question, names, False)
-                continue
-            result = run_program(attempt.program or "", inputs=prepared, registry=self.registry, limits=limits, context=context, listeners=listeners)
-            if result.error is None or result.error.kind in _NOT_REPAIRABLE:
-                break
-            attempt.runtime_error = str(result.error)
-            failed.append(attempt.program or "")
-            messages = self._with_repair(messages, attempt, question, names, False, error=result.error)
+            return refused(missing)
+        result = self._model_loop(
+            question, names, attempts, failed,
+            execute=lambda program: run_program(
+                program, inputs=prepared, registry=self.registry, limits=limits, context=context, listeners=listeners
+            ),
+        )
         if result is None:  # nothing ran: no attempt passed the checker
             last = attempts[-1]
             detail = "; ".join(last.diagnostics) or "no program"
@@ -516,6 +542,7 @@ class Planner:
             result = RunResult(None, Trace(program=last.program or "", error=error), {}, error)
         result.trace.request = question
         result.trace.attempts = attempts
+        result.trace.notes = [*notes, *result.trace.notes]
         return result
 
     def _with_repair(
@@ -544,3 +571,11 @@ class Planner:
         else:
             fix = repair_message(program, diagnostics=attempt.diagnostics)
         return [*messages, AIMessage(content=attempt.reply), fix]
+
+
+def _configured_library() -> str | None:
+    """The user library the configuration names (``VISPROG_LIBRARY``, the config
+    file's ``library``), or None."""
+    from visprog.models.config import load_config
+
+    return load_config().library

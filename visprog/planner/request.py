@@ -353,3 +353,35 @@ def without_mentions(text: str, names: Iterable[str]) -> str:
     words, spans = _mention_spans(text, names)
     drop = {i for start, end, _, marked in spans if marked for i in range(start, end)}
     return " ".join(w for i, w in enumerate(words) if i not in drop)
+
+
+#: Common words of other languages that English requests do not use ("¿Cuántas caras hay
+#: en la foto?", "Combien de visages", "Wie viele Gesichter gibt es").
+_FOREIGN = frozenset(
+    """el los las una unos del en hay es son está están qué que cuántos cuántas cuantas cuantos cuál dónde por para con
+    sin foto imagen caras personas le les des une est sont dans sur avec combien quel quelle visages y il
+    der die das ein eine ist sind gibt wie viele welche mit auf im bild gesichter und nicht
+    di della delle sono quanti quante immagine volti uma umas quantos quantas rostos não""".split()
+)
+_ENGLISH = _STOP | _VERBS | frozenset(
+    """face faces person people sign text word left right top bottom half side say count many much""".split()
+)
+
+
+def blank_or_unreadable(text: str) -> str | None:
+    """Why the offline planner cannot read ``text``, in one line, or None: it is empty
+    or blank, or it is not in English (the library and the offline model are English)."""
+    if not text or not text.strip():
+        return "the question is empty: say what to do with the image, e.g. \"How many faces are there?\""
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", text)]
+    if not words:
+        return f"the question {text.strip()!r} has no words in it"
+    non_latin = sum(1 for w in words if any(ord(c) > 0x24F for c in w))
+    foreign = sum(1 for w in words if w in _FOREIGN)
+    english = sum(1 for w in words if w in _ENGLISH)
+    if non_latin * 2 >= len(words) or (foreign >= 2 and foreign > english) or (foreign >= 1 and english == 0 and len(words) >= 2):
+        return (
+            f"the offline planner reads English only, and {text.strip()!r} does not look English: ask in English, "
+            "or use a chat model that reads your language (--model hf:PATH_OR_ID or openai:MODEL)"
+        )
+    return None

@@ -369,11 +369,24 @@ def _summary_html(trace: Trace, title: str, pictures: _Pictures) -> str:
     )
     stats = f"{len(trace.steps)} step(s), {trace.duration_s:.3f} s"
     notes = "".join(f'<div class="note">note: {html.escape(printable(n))}</div>' for n in getattr(trace, "notes", ()))
+    program = _program_html(trace) if trace.program.strip() else f'<p class="meta">{html.escape(_no_program(trace))}</p>'
     return (
         f"<h1>{html.escape(title)}</h1>"
         f'<section class="summary"><div class="answer">{request}{answer}{notes}<p class="meta">{stats}</p></div>'
-        f'<div class="source"><div class="label">Program</div>{_program_html(trace)}</div></section>'
+        f'<div class="source"><div class="label">Program</div>{program}</div></section>'
     )
+
+
+def _refused(trace: Trace) -> bool:
+    """A planned request answered before any chat-model call (e.g. a needed model is
+    missing): no program, no attempt, an error."""
+    return bool(trace.request) and not trace.attempts and not trace.program.strip() and trace.error is not None
+
+
+def _no_program(trace: Trace) -> str:
+    if _refused(trace):
+        return "None: the request was refused before planning (the reason is above)."
+    return "None was written."
 
 
 def trace_to_html(trace: Trace, *, title: str = "visprog trace", standalone: bool = True) -> str:
@@ -401,7 +414,10 @@ def trace_to_html(trace: Trace, *, title: str = "visprog trace", standalone: boo
             for a in trace.attempts
         )
         parts.append(f'<h2>Planner attempts</h2><table class="args">{rows}</table>')
-    parts.append(f"<h2>Steps ({len(trace.steps)})</h2>")
+    elif _refused(trace):
+        parts.append('<h2>Planner attempts</h2><p class="meta">None: the chat model was not asked.</p>')
+    if trace.steps or trace.program.strip():
+        parts.append(f"<h2>Steps ({len(trace.steps)})</h2>")
     for step in trace.steps:
         base = base_image(step, trace.inputs)
         calls = "".join(_call_html(call, base, pictures) for call in step.calls)
@@ -418,7 +434,9 @@ def trace_to_html(trace: Trace, *, title: str = "visprog trace", standalone: boo
             f"{' · assigns ' + html.escape(targets) if targets else ''}</div>"
             f"<pre>{html.escape(printable(step.source, newlines=True))}</pre>{calls}{value}{error}</div>"
         )
-    if trace.error is not None and not any(s.error for s in trace.steps):
+    if trace.error is not None and trace.steps and not any(s.error for s in trace.steps):
+        # The run stopped between steps (a budget, Ctrl-C): say where, after the steps.
+        # Without steps the summary above is the only place the error needs to be.
         parts.append(f'<div class="step error">{_error_html(trace.error, "Run stopped: ")}</div>')
     if pictures.omitted:
         parts.append(
@@ -438,9 +456,11 @@ def trace_to_html(trace: Trace, *, title: str = "visprog trace", standalone: boo
 # -- terminal -------------------------------------------------------------------------
 
 
-def trace_to_rich(trace: Trace) -> Any:
+def trace_to_rich(trace: Trace, *, show_error: bool = True) -> Any:
     """A rich renderable: the steps as a table (when any ran), then the result or the
-    error. Every program-controlled string has its control characters escaped."""
+    error (without the error line when ``show_error`` is false: the command line says
+    it once, in its own ``visprog: program failed: ...`` line). Every program-controlled
+    string has its control characters escaped."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -454,15 +474,18 @@ def trace_to_rich(trace: Trace) -> Any:
         table.add_column("output")
         table.add_column("ms", justify="right")
         for step in trace.steps:
-            output = Text(printable(str(step.error)), style="red") if step.error else Text(summarize(step.output, 60))
+            if step.error is None:
+                output = Text(summarize(step.output, 60))
+            elif not show_error and step.error == trace.error:
+                output = Text(f"{step.error.kind} (the error below)", style="red")
+            else:
+                output = Text(printable(str(step.error)), style="red")
             source = printable(step.source.splitlines()[0] if step.source else "")
             table.add_row(str(step.index + 1), str(step.line), Text(source[:70]), output, f"{step.duration_s * 1000:.1f}")
         parts.append(table)
-    footer = (
-        Text(f"error: {printable(str(trace.error))}", style="bold red")
-        if trace.error
-        else Text(f"result: {summarize(trace.result, 200)}", style="bold green")
-    )
-    parts.append(footer)
+    if trace.error is None:
+        parts.append(Text(f"result: {summarize(trace.result, 200)}", style="bold green"))
+    elif show_error:
+        parts.append(Text(f"error: {printable(str(trace.error))}", style="bold red"))
     parts.extend(Text(f"note: {printable(n)}", style="yellow") for n in getattr(trace, "notes", ()))
     return Group(*parts)

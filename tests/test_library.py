@@ -1,0 +1,223 @@
+"""The program library (issue 17): every entry is well formed and passes the checker;
+every entry whose tools can run here gives its answers on its check pictures; retrieval
+picks the right entry for paraphrases; fillers never become objects; blank and
+non-English questions are refused, and refusals do not load the chat model."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from visprog import check_program, default_registry
+from visprog.errors import InputError
+from visprog.planner.adapt import adapt, object_phrase, word_to_find
+from visprog.planner.library import Library, judge, load_library, read_entries, verify
+
+ENTRIES = load_library()
+REGISTRY = default_registry()
+#: The people models set-up fetched (read before the per-test cache folder replaces the
+#: cache variable), so that the people entries are verified too.
+PEOPLE = Path(os.environ.get("VISPROG_CACHE_DIR") or Path.home() / ".cache" / "visprog") / "people"
+
+
+@pytest.fixture(autouse=True)
+def _real_people_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    try:
+        from visprog_tools.people import weights
+    except ImportError:
+        return
+    real = PEOPLE / weights.DEFAULT_ID
+    if not weights.missing_files(str(real), real.parent):
+        monkeypatch.setenv("VISPROG_MODEL_PEOPLE", str(real))
+
+
+_PLANNER: list = []
+
+
+def _blocked_planner():
+    """One planner (no chat model is ever called) whose availability says what runs here."""
+    if not _PLANNER:
+        from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+        from visprog.planner.core import Planner
+
+        class Refuse(FakeListChatModel):
+            def invoke(self, *args, **kwargs):
+                raise AssertionError("the chat model was asked")
+
+        _PLANNER.append(Planner(Refuse(responses=["x"])))
+    return _PLANNER[0]
+
+
+def test_the_library_is_large_and_varied():
+    assert len(ENTRIES) >= 45
+    assert sum(len(e.requests) for e in ENTRIES) >= 240
+    assert len({e.id for e in ENTRIES}) == len(ENTRIES)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+def test_every_entry_passes_the_checker_and_declares_its_slots(entry):
+    problems = [str(d) for d in check_program(entry.program, REGISTRY, inputs=entry.inputs)
+                if d.severity == "error" and d.code != "tool-unavailable"]  # a library not installed here
+    assert problems == []
+    for kind, value in entry.slots.items():
+        if kind == "compare":
+            assert value in entry.program
+        elif kind == "sides":
+            assert all(f"'{v}'" in entry.program for v in value)
+        else:
+            assert f"'{value}'" in entry.program, (kind, value)
+    # Its own wordings adapt (every slot finds a value in each of them).
+    for request in entry.requests:
+        assert adapt(entry, request, emoji_names=["smiley", "cat", "heart", "smiling_face_with_sunglasses"]) is not None, request
+
+
+def test_every_runnable_entry_has_checks():
+    planner = _blocked_planner()
+    unchecked = [e.id for e in ENTRIES if not planner._blocked_tools(e.program) and not e.checks]
+    assert unchecked == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+def test_every_entry_gives_its_answers(entry):
+    """Runs each entry's program on its check pictures (faces, signs, prices; pairs)."""
+    if _blocked_planner()._blocked_tools(entry.program):
+        pytest.skip(f"needs {', '.join(_blocked_planner()._blocked_tools(entry.program))}, which cannot run here")
+    assert verify(entry, registry=REGISTRY) == []
+
+
+def test_a_wrong_program_fails_its_entrys_checks():
+    """The checks can fail: blurring the background is not hiding the faces, and a
+    count of the right half is not a count of the left."""
+    hide = next(e for e in ENTRIES if e.id == "hide-faces-emoji")
+    assert verify(hide, registry=REGISTRY, program="faces = detect_faces(IMAGE)\nresult(bg_blur(IMAGE, faces))")
+    half = next(e for e in ENTRIES if e.id == "count-faces-half")
+    assert judge(half.checks[0], 0, {"IMAGE": half.checks[0]["picture"]}) is not None
+    assert judge({"answer": "yes"}, "no", {}) is not None and judge({"contains": ["EXIT"]}, "PUSH", {}) is not None
+
+
+PARAPHRASES = [
+    ("how many people are looking at the camera?", "count-faces", {}),
+    ("what's the price on the tag?", "number-in-text", {}),
+    ("What price is shown?", "number-in-text", {}),
+    ("Is the face on the left or on the right side?", "face-side", {}),
+    ("Are there more faces on the right half than on the left half?", "more-faces-side", {"sides": ["RIGHT", "LEFT"]}),
+    ("Is the word EXIT written anywhere?", "word-present", {"word": "EXIT"}),
+    ("Does the sign read 'Open'?", "word-present", {"word": "OPEN"}),
+    ("Count the people standing in the right half", "count-faces-half", {"side": "RIGHT"}),
+    ("Are there at least three faces?", "compare-face-count", {"compare": ">= 3"}),
+    ("Are there fewer than 4 people in the photo?", "compare-face-count", {"compare": "< 4"}),
+    ("Put a heart emoji over every face", "hide-faces-emoji", {"emoji": "heart"}),
+    ("What is written in the bottom half?", "read-text-half", {"side": "BOTTOM"}),
+    ("Is anybody in the picture at all?", "any-face", {}),
+]
+
+
+@pytest.mark.parametrize(("request_text", "entry_id", "slots"), PARAPHRASES)
+def test_retrieval_picks_the_right_entry_for_paraphrases(request_text, entry_id, slots):
+    choice = _blocked_planner().from_library(request_text)
+    assert choice is not None and choice.missing is None, choice
+    assert choice.entry == entry_id, choice.describe()
+    assert choice.slots == slots
+
+
+PAIR_PARAPHRASES = [
+    ("Do both pictures contain a face?", "both-images-face"),
+    ("Is there a person in either of the two photos?", "either-image-face"),
+    ("Do the two pictures show equally many faces?", "same-faces-images"),
+]
+
+
+@pytest.mark.parametrize(("request_text", "entry_id"), PAIR_PARAPHRASES)
+def test_pairs_retrieve_pair_entries(request_text, entry_id):
+    choice = _blocked_planner().from_library(request_text, ("LEFT", "RIGHT"))
+    assert choice is not None and choice.entry == entry_id, choice
+
+
+@pytest.mark.parametrize("request_text", [
+    "how many people are looking at the camera?", "what's the price on the tag?", "What price is shown?",
+    "How many dogs are shown?", "Which cars are visible here?", "What is there?", "Count what you see anywhere",
+])
+def test_fillers_never_become_objects(request_text):
+    thing = object_phrase(request_text)
+    fillers = {"looking", "whats", "what's", "shown", "visible", "there", "here", "anywhere", "see", "what"}
+    assert thing is None or not (set(thing.split()) & fillers), thing
+    assert word_to_find("What price is shown?") is None
+
+
+def test_objects_come_from_the_request():
+    assert object_phrase("How many dogs are shown?") == "dog"
+    assert object_phrase("Is there a red car anywhere?") == "red car"
+
+
+def test_a_request_about_things_is_not_a_face_count():
+    planner = _blocked_planner()
+    if "detect" not in planner.blocked:
+        pytest.skip("the detector can run here")
+    for request_text in ("How many people are wearing hats?", "Is there a cat?", "How many dogs are there?"):
+        choice = planner.from_library(request_text)
+        assert choice is not None and choice.missing is not None and "detect" in choice.missing, request_text
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_blank_questions_are_refused_in_one_line(question):
+    result = _blocked_planner().plan(question)
+    assert result.program is None and result.attempts == []
+    assert result.missing is not None and "empty" in result.missing and "\n" not in result.missing
+
+
+def test_other_languages_are_named():
+    for question in ("¿Cuántas caras hay en la foto?", "Combien de visages y a-t-il sur la photo ?", "Wie viele Gesichter sind im Bild?"):
+        planner = _blocked_planner()
+        planner.small = True
+        result = planner.plan(question)
+        assert result.program is None and result.missing is not None and "English" in result.missing, question
+
+
+def test_refusals_do_not_load_the_chat_model():
+    """A request that needs a missing model is refused from the library alone: the chat
+    model (which raises if asked) is never called, and it answers quickly."""
+    planner = _blocked_planner()
+    if "caption" not in planner.blocked:
+        pytest.skip("the captioner can run here")
+    planner.from_library("warm up")
+    started = time.perf_counter()
+    result = planner.plan("Describe the picture.")
+    assert result.missing is not None and "caption" in result.missing and result.attempts == []
+    assert time.perf_counter() - started < 30  # generous: a busy machine; the benchmark measures speed
+
+
+def test_a_flag_already_given_is_not_offered():
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from visprog.planner.core import Planner
+
+    planner = Planner(FakeListChatModel(responses=["x"]), allow_downloads=True)
+    planner._sort_tools()
+    if "caption" not in planner.blocked:
+        pytest.skip("the captioner can run here (or be downloaded)")
+    assert "--allow-downloads" not in planner._missing_line("caption")
+
+
+def test_bad_library_lines_name_the_file_and_line(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    path.write_text(json.dumps({"id": "x", "program": "result(1)", "requests": ["one"]}) + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"mine.jsonl:2"):
+        read_entries(path)
+    path.write_text(json.dumps({"id": "x", "program": "result(1)", "requests": []}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"mine.jsonl:1: 'requests'"):
+        read_entries(path)
+
+
+def test_a_user_library_is_searched_beside_the_packaged_one(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    entry = {"id": "mine-any-text", "program": "texts = read_text(IMAGE)\nresult('yes' if len(texts) > 0 else 'no')",
+             "requests": ["Has somebody scribbled on this?"], "checks": [{"picture": "text:HI", "answer": "yes"}]}
+    path.write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    library = Library(load_library([path]))
+    assert library.rank("Has somebody scribbled on this?", ["IMAGE"])[0].entry.id == "mine-any-text"

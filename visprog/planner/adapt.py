@@ -1,0 +1,310 @@
+"""Adapting a library entry to a request: re-binding its slots from the request's words.
+
+A library program is written with concrete slot values (``'LEFT'``, ``'EXIT'``,
+``> 1``, ``'smiley'``, ``'dog'``); adapting it puts in the request's own: the sides it
+names, the word it asks about, the comparison it states, the emoji it mentions, the
+object it names. When the request does not offer a value a slot needs (no side for a
+per-half entry, no word for a word-search entry), the entry does not fit and the
+planner tries the next one. Question words, fillers and verbs never become objects or
+words to find.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from visprog.planner.request import _NUMBER_WORDS, _STOP, _VERBS, _WORD, analyse, answer_kind, catalogue_mentions
+
+__all__ = ["adapt", "agreement", "comparison", "object_phrase", "other_things", "people_mentioned", "sides", "word_to_find"]
+
+#: Words that never name a thing to detect or a word to find: question words, fillers,
+#: participles and adverbs that requests are full of.
+FILLERS = frozenset(
+    """what whats what's which who whom whose where when why how there here anywhere somewhere everywhere
+    shown show showing displayed display visible seen see seeing pictured present appear appears appearing
+    looking look looks standing sitting written write writing say says saying said read reads reading
+    tell kindly please thanks thank photo photograph picture pic image images pictures photos shot frame
+    scene view lens side sides half halves part left right top bottom upper lower middle centre center
+    number amount total count counting word words text letters sign signs tag tags label labels price cost
+    costs thing things something anything stuff kind type exactly least most more less fewer many much
+    yes no true false okay ok really actually currently also too either neither both each every whole
+    turn swap change replace make keep cover hide blur put draw mark crop zoom cut colour color pop highlight
+    censor anonymize anonymise mask remove erase paint pixelate find spot detect locate identify""".split()
+)
+_PEOPLE = frozenset(
+    """face faces person persons people anyone anybody someone somebody everyone everybody nobody man men woman women
+    child children kid kids boy boys girl girls head heads human humans individual individuals adult adults""".split()
+)
+#: Words about text and what holds it: never a thing a detector must find.
+_TEXT_THINGS = frozenset(
+    """text texts writing word words letter letters sign signs poster posters label labels board tag tags price prices
+    number numbers note card banner page caption title""".split()
+)
+#: Words after which a request about people names a thing they have ("wearing hats").
+_ATTRIBUTE = frozenset({"wearing", "holding", "carrying", "with", "riding", "eating", "drinking", "playing", "using", "has", "have", "having"})
+_SIDE_WORDS = {"left": "LEFT", "right": "RIGHT", "top": "TOP", "bottom": "BOTTOM", "upper": "TOP", "lower": "BOTTOM",
+               "first": "LEFT", "second": "RIGHT", "leftmost": "LEFT", "rightmost": "RIGHT", "topmost": "TOP", "bottommost": "BOTTOM"}
+#: Words after which a request names the word it asks about ("the word EXIT", "say open").
+_WORD_MARKERS = frozenset({"word", "words", "say", "says", "saying", "read", "reads", "spell", "spells", "mention", "mentions", "text"})
+_OPERATORS = {">", ">=", "<", "<=", "=="}
+_INPUT_COUNTS = re.compile(
+    r"\b(?:two|2|both)\s+(?:of the\s+)?(?:pictures?|images?|photos?|photographs?|halves|sides|panels?)\b", re.IGNORECASE
+)
+_EMOJI_CLAUSE = re.compile(
+    r"\b(?:with|using|by|into|for)\b[^.,;!?]*?\b(?:emojis?|emoticons?|smileys?|stickers?|icons?)\b", re.IGNORECASE
+)
+_MORE = re.compile(r"\b(?:more|greater|larger|bigger|busier|most)\b", re.IGNORECASE)
+_FEWER = re.compile(r"\b(?:fewer|less|smaller|lower|least)\b", re.IGNORECASE)
+_SAME = re.compile(r"\b(?:same|equal|equally|as many)\b", re.IGNORECASE)
+_BOTH_HALVES = re.compile(r"\b(?:both|each|two) (?:halves|sides)\b|\bhalves\b", re.IGNORECASE)
+
+
+def sides(request: str) -> list[str]:
+    """The image halves a request names, in order of mention (``LEFT``, ``TOP``...)."""
+    out: list[str] = []
+    for word in (w.lower() for w in _WORD.findall(request)):
+        side = _SIDE_WORDS.get(word.removesuffix("-hand"))
+        if word in ("first", "second"):
+            continue  # only for two-image requests (handled by the entry's inputs)
+        if side and side not in out:
+            out.append(side)
+    return out
+
+
+def word_to_find(request: str) -> str | None:
+    """The word a request asks to find in text: a quoted word, a word in capitals, or
+    the word after "the word"/"say"/"read"; upper case. None when there is none."""
+    facts = analyse(request)
+    if facts.quoted:
+        return facts.quoted[0].upper()
+    tokens: list[str] = _WORD.findall(request)
+    for token in tokens[1:]:
+        if len(token) >= 2 and token.isupper() and token.isalpha():
+            return str(token)
+    lowered = [t.lower() for t in tokens]
+    for k, word in enumerate(lowered[:-1]):
+        if word in _WORD_MARKERS:
+            for following in lowered[k + 1:k + 3]:
+                if following in _STOP or following in FILLERS or following in _VERBS or following in _PEOPLE:
+                    continue
+                return str(following).upper()
+    return None
+
+
+def comparison(request: str) -> tuple[str, int] | None:
+    """The comparison a request states ("more than two" -> ``(">", 2)``; a bare number
+    -> ``("==", n)``), or None."""
+    facts = analyse(request)
+    if facts.comparisons:
+        return facts.comparisons[0]
+    lowered = request.lower()
+    cheaper = re.search(r"\b(?:cheaper|less|lower) than \$?(\d+)", lowered)
+    if cheaper:
+        return ("<", int(cheaper.group(1)))
+    # A bare number is a count to compare with, unless it counts the pictures or halves
+    # themselves ("the two pictures", "both 2 halves").
+    lowered = _INPUT_COUNTS.sub(" ", lowered)
+    numbers = [n for n in analyse(lowered).numbers if isinstance(n, int)]
+    if numbers:
+        return ("==", numbers[0])
+    return None
+
+
+def direction(request: str) -> str | None:
+    """The comparison a request makes between two counts: ``more``, ``fewer``,
+    ``same``, or None (a comparison with a stated number is :func:`comparison`'s)."""
+    if comparison(request) is not None and not re.search(r"\bthan (?:on|in|at|the)\b", request, re.IGNORECASE):
+        return None
+    if _SAME.search(request):
+        return "same"
+    if _FEWER.search(request):
+        return "fewer"
+    if _MORE.search(request):
+        return "more"
+    return None
+
+
+def quantifier(request: str) -> str | None:
+    """The quantifier a request uses over images or halves: ``both``, ``either``
+    (at least one), ``neither`` (none), or None."""
+    lowered = request.lower()
+    if re.search(r"\b(?:neither|none of|no face in either|without)\b", lowered):
+        return "neither"
+    if re.search(r"\b(?:either|at least one of|one of the|any of)\b", lowered):
+        return "either"
+    if re.search(r"\b(?:both|each|all)\b", lowered):
+        return "both"
+    return None
+
+
+def object_phrase(request: str) -> str | None:
+    """What a request asks a detector to find, singular ("How many dogs are there?" ->
+    ``dog``): its first phrase with no question word, filler, verb or number in it,
+    preferring things over people. None when it names nothing."""
+    facts = analyse(request)
+    candidates = []
+    for phrase in facts.phrases:
+        words = phrase.split()
+        if len(words) > 2 or any(w in FILLERS or w in _STOP or w in _VERBS or w in _NUMBER_WORDS or w.endswith("ing") for w in words):
+            continue
+        candidates.append(phrase)
+    if not candidates:
+        return None
+    things = [c for c in candidates if not any(w in _PEOPLE for w in c.split())] or candidates
+    first = things[0].split()[0]
+    chosen = max((c for c in things if c.split()[0] == first), key=lambda c: len(c.split()))
+    from visprog.planner.request import _singular
+
+    last = chosen.split()[-1]
+    single = _singular(last)
+    return " ".join([*chosen.split()[:-1], single]) if single else chosen
+
+
+def people_mentioned(request: str) -> bool:
+    """Does the request speak of people or faces?"""
+    return any(w.lower() in _PEOPLE for w in _WORD.findall(request))
+
+
+def other_things(request: str) -> list[str]:
+    """Things a request names that a face detector cannot find: with people named,
+    what they wear, hold or carry ("How many people are wearing hats?" -> ``hats``);
+    without, any thing it names that is not text or a filler ("Is there a cat?")."""
+    request = _EMOJI_CLAUSE.sub(" ", request)  # "with a winking face emoji" names the emoji, not a thing
+    words = [w.lower() for w in _WORD.findall(request)]
+    found: list[str] = []
+    if people_mentioned(request):
+        for k, word in enumerate(words[:-1]):
+            if word in _ATTRIBUTE:
+                for following in words[k + 1:k + 3]:
+                    if following in _STOP or following in FILLERS or following in _NUMBER_WORDS:
+                        continue
+                    if following not in _PEOPLE and following not in _TEXT_THINGS and following not in _VERBS and not following.endswith("ing"):
+                        found.append(following)
+                    break
+        return found
+    thing = object_phrase(request)
+    if thing is not None and not any(w in _TEXT_THINGS or w in _PEOPLE for w in thing.split()):
+        found.append(thing)
+    return found
+
+
+def agreement(request: str, entry: Any) -> float:
+    """Bonus (or malus) to an entry's similarity from the request's form: the same kind
+    of answer, sides named when the entry re-binds sides (and not otherwise), a word to
+    find when the entry searches for one, a comparison when the entry states one."""
+    bonus = 0.0
+    kind = answer_kind(request)
+    entry_kind = answer_kind(entry.requests[0])
+    if kind is not None and entry_kind is not None:
+        bonus += 0.06 if kind == entry_kind else -0.15
+    wanted = quantifier(request)
+    offered = quantifier(entry.requests[0])
+    if wanted is not None and offered is not None and len(entry.inputs) > 1:
+        bonus += 0.04 if wanted == offered else -0.1
+    wanted_direction = direction(request)
+    offered_direction = direction(entry.requests[0])
+    if wanted_direction is not None and offered_direction is not None:
+        bonus += 0.04 if wanted_direction == offered_direction else -0.15
+    named = sides(request)
+    slots = entry.slots
+    if "sides" in slots:
+        bonus += 0.06 if len(named) >= 2 else -0.1
+    elif "side" in slots:
+        bonus += 0.06 if len(named) == 1 else -0.1
+    elif len(named) == 1 and entry.inputs == ("IMAGE",):
+        bonus -= 0.2  # "What text is at the bottom?": not the whole image's text
+    if "word" in slots:
+        bonus += 0.04 if word_to_find(request) else -0.1
+    faces = "detect_faces(" in entry.program or "FACEDET(" in entry.program
+    if faces or "object" in slots:
+        others = other_things(request)
+        if faces and others:
+            bonus -= 0.3  # "How many people wear hats?", "Is there a cat?": not a face count
+        elif "object" in slots:
+            bonus += 0.05 if others else -0.3
+    if "compare" in slots:
+        bonus += 0.06 if comparison(request) else -0.12
+    elif comparison(request) is not None and kind == "yesno":
+        bonus -= 0.06
+    return bonus
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("\\", "").replace("'", "") + "'"
+
+
+def adapt(entry: Any, request: str, *, emoji_names: Iterable[str] = (), generic: Sequence[str] = ()) -> tuple[str, dict[str, Any]] | None:
+    """The entry's program with its slots re-bound from ``request``, and the values
+    used; None when the request lacks a value a slot needs.
+
+    Args:
+        entry: a :class:`visprog.planner.library.Entry`.
+        request: the user's words.
+        emoji_names: the emoji catalogue (names in underscore form), for ``emoji`` slots.
+        generic: catalogue names that count only where placed as an emoji ("face").
+    """
+    program: str = entry.program
+    used: dict[str, Any] = {}
+    for kind, value in entry.slots.items():
+        if kind == "side":
+            named = sides(request)
+            if len(named) != 1:
+                return None
+            program = program.replace(_quoted(value), _quoted(named[0]))
+            used[kind] = named[0]
+        elif kind == "sides":
+            named = sides(request)
+            if not named and _BOTH_HALVES.search(request):
+                named = list(value)  # "both halves": the entry's own pair of sides
+            if len(named) < 2 or not isinstance(value, list) or len(value) != 2:
+                return None
+            marker = ["\0a\0", "\0b\0"]
+            for old, tmp in zip(value, marker):
+                program = program.replace(_quoted(old), tmp)
+            for tmp, new in zip(marker, named[:2]):
+                program = program.replace(tmp, _quoted(new))
+            used[kind] = named[:2]
+        elif kind == "word":
+            word = word_to_find(request)
+            if word is None:
+                return None
+            program = program.replace(_quoted(str(value)), _quoted(word))
+            used[kind] = word
+        elif kind == "compare":
+            stated = comparison(request)
+            if stated is None or not isinstance(value, str):
+                return None
+            operator, number = stated
+            if operator not in _OPERATORS:
+                return None
+            pattern = re.compile(r"(?<![<>=!])" + re.escape(value) + r"(?![\d.])")
+            program, hits = pattern.subn(f"{operator} {number}", program, count=1)
+            if not hits:
+                return None
+            used[kind] = f"{operator} {number}"
+        elif kind == "emoji":
+            mentioned = catalogue_mentions(request, emoji_names, generic=generic)
+            if mentioned:
+                program = program.replace(_quoted(str(value)), _quoted(mentioned[0]))
+                used[kind] = mentioned[0]
+        elif kind == "object":
+            thing = object_phrase(request)
+            if thing is None:
+                return None
+            program = program.replace(_quoted(str(value)), _quoted(thing))
+            used[kind] = thing
+        elif kind in ("question", "prompt"):
+            text = " ".join(request.split())
+            if kind == "prompt":
+                match = re.search(r"\b(?:with|for|into)\s+(.+?)[.?!]*$", text, flags=re.IGNORECASE)
+                if match is None:
+                    return None
+                text = match.group(1)
+            safe = re.sub(r"[^A-Za-z0-9 .,?!-]", "", text).strip()
+            if not safe:
+                return None
+            program = program.replace(_quoted(str(value)), _quoted(safe))
+            used[kind] = safe
+    return program, used

@@ -178,7 +178,7 @@ def test_ctrl_c_exits_130_with_one_line(folder, capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("visprog.run_program", interrupted)
+    monkeypatch.setattr("visprog.start_program", interrupted)
     code, out, err = run(capsys, "run", str(folder / "count.vp"), "--image", str(folder / "img.png"))
     assert code == 130 and out == "" and err == ["visprog: interrupted"]
 

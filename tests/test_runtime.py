@@ -4,6 +4,11 @@ call path, and reuse of checked programs."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -77,6 +82,25 @@ def test_deadline_stops_a_slow_tool_call_and_names_its_line():
     assert result.error is not None and result.error.budget == "max_wall_time_s"
     assert result.error.line == 2 and result.error.tool == "sleepy"
     assert "abandoned" in result.error.message
+
+
+def test_a_call_abandoned_at_the_deadline_is_waited_for_before_exit():
+    # A call left running at the deadline may be in native code (onnxruntime, torch) that a
+    # finalising process aborts under (exit 134): it is remembered, and can be waited for.
+    result = run_program("b = sleepy(1.5)\nresult(b)", registry=REG, limits=Limits(max_wall_time_s=0.3))
+    assert result.error is not None and result.error.budget == "max_wall_time_s"
+    assert "visprog-sleepy" in calls.abandoned_calls()
+    assert calls.settle_abandoned(30.0)
+    assert calls.abandoned_calls() == []
+
+
+def test_settling_is_bounded_by_its_timeout():
+    result = run_program("b = sleepy(3)\nresult(b)", registry=REG, limits=Limits(max_wall_time_s=0.2))
+    assert result.error is not None
+    started = time.monotonic()
+    assert not calls.settle_abandoned(0.2)  # still running: not waited for past the bound
+    assert time.monotonic() - started < 2.5
+    assert calls.settle_abandoned(30.0)
 
 
 def test_time_between_steps_does_not_count():
@@ -216,3 +240,60 @@ def test_the_checked_program_cache_keeps_few_long_programs():
     huge = line * 6_000 + "result(len(xs))"
     assert run_program(huge, registry=registry, limits=Limits(max_source_chars=200_000, max_statements=10_000)).ok
     assert all(entry[1].source != huge for entry in run_module._CHECKED.values())
+
+
+def _tasks(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
+
+
+@pytest.mark.skipif(importlib.util.find_spec("rapidocr_onnxruntime") is None or not os.path.isdir("/proc"),
+                    reason="needs rapidocr_onnxruntime and /proc")
+def test_ctrl_c_during_read_text_exits_130_not_134(tmp_path):
+    # onnxruntime's threads were still running when the interrupted command exited:
+    # `terminate called without an active exception`, SIGABRT, exit 134.
+    import numpy as np
+    import PIL.Image
+
+    PIL.Image.fromarray(np.random.default_rng(0).integers(0, 255, (1024, 1024, 3), dtype=np.uint8)).save(tmp_path / "i.png")
+    (tmp_path / "p.vp").write_text("T = read_text(image=IMAGE)\nresult(T)\n")
+    (tmp_path / "none.toml").write_text("")
+    env = {**os.environ, "VISPROG_CACHE_DIR": str(tmp_path / "cache"), "VISPROG_CONFIG": str(tmp_path / "none.toml"),
+           "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "visprog", "run", "p.vp", "--image", "i.png"],
+                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    lines: list[bytes] = []
+    ready = threading.Event()
+
+    def drain() -> None:
+        assert process.stderr is not None
+        for line in iter(process.stderr.readline, b""):
+            if line.startswith(b"import time:"):
+                if line.rsplit(b"|", 1)[-1].strip() == b"visprog.models.chat":  # imported just before the run
+                    ready.set()
+            else:
+                lines.append(line)
+        ready.set()
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        assert ready.wait(120), "the run did not start"
+        before = _tasks(process.pid)
+        waited = time.monotonic()
+        while process.poll() is None and _tasks(process.pid) < before + 2 and time.monotonic() - waited < 120:
+            time.sleep(0.02)  # until onnxruntime's threads run (the worker, then its pool)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        code = process.wait(60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    reader.join(5)
+    text = b"".join(lines).decode(errors="replace")
+    assert "terminate called" not in text, text
+    assert code == 130, (code, text)
+    assert text.strip().splitlines()[-1:] == ["visprog: interrupted"], text

@@ -526,6 +526,11 @@ _add(
          {"facts": {"exit_code": 130, "traceback": False}}),
     Case("host", "cli-ctrl-c-during-start-up", "cli", {"args": ["run", "{PROGRAM}", "--image", "{IMAGE}"], "interrupt_after": 0.15},
          {"facts": {"exit_code": 130, "traceback": False}}),
+    Case("host", "cli-ctrl-c-with-html-still-writes-the-trace", "cli",
+         {"args": ["run", "{PROGRAM}", "--image", "{IMAGE}", "--html", "{TMP}/T.html"], "interrupt_after": 1.0,
+          "marker": "visprog.models.chat",  # imported just before the run starts
+          "file_contains": ["{TMP}/T.html", "stopped by the user (Ctrl-C)"]},
+         {"facts": {"exit_code": 130, "traceback": False, "file_contains": True}}),
     Case("host", "cli-out-to-missing-folder-checked-before-run", "cli",
          {"args": ["run", "{PROGRAM}", "--image", "{IMAGE}", "--out", "{TMP}/no/such/dir/x.png"]},
          {"facts": {"traceback": False, "internal_error": False}, "max_s": 4.0}),

@@ -1199,8 +1199,9 @@ def sc_wall(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 
 # -- CLI and rendering ----------------------------------------------------------------------
 
-def _cli(args: list[str], tmp: Path, *, interrupt_after: float | None = None, timeout: float = 12.0) -> dict[str, Any]:
-    observed = _cli_once(args, tmp, interrupt_after=interrupt_after, timeout=timeout)
+def _cli(args: list[str], tmp: Path, *, interrupt_after: float | None = None, timeout: float = 12.0,
+         marker: str = "visprog.fronts") -> dict[str, Any]:
+    observed = _cli_once(args, tmp, interrupt_after=interrupt_after, timeout=timeout, marker=marker)
     tries = 1
     # The interrupt is timed from a readiness marker (see _cli_once), so it lands inside
     # the command's main(). Should the marker never come (a change of Python's import
@@ -1211,13 +1212,14 @@ def _cli(args: list[str], tmp: Path, *, interrupt_after: float | None = None, ti
     while interrupt_after is not None and observed.pop("before_visprog") and tries < 4:
         interrupt_after *= 2
         tries += 1
-        observed = _cli_once(args, tmp, interrupt_after=interrupt_after, timeout=timeout)
+        observed = _cli_once(args, tmp, interrupt_after=interrupt_after, timeout=timeout, marker=marker)
     observed.pop("before_visprog", None)
     observed["tries"] = tries
     return observed
 
 
-def _cli_once(args: list[str], tmp: Path, *, interrupt_after: float | None, timeout: float) -> dict[str, Any]:
+def _cli_once(args: list[str], tmp: Path, *, interrupt_after: float | None, timeout: float,
+              marker: str = "visprog.fronts") -> dict[str, Any]:
     env = {**os.environ, "VISPROG_CACHE_DIR": str(tmp / "cache"), "VISPROG_CONFIG": str(tmp / "none.toml"),
            "HF_HUB_OFFLINE": "1", "TERM": "xterm", "COLUMNS": "120"}
     started = time.monotonic()
@@ -1225,7 +1227,8 @@ def _cli_once(args: list[str], tmp: Path, *, interrupt_after: float | None, time
     # the first module that the command's main() imports, the `visprog.fronts` package,
     # marks the moment main() runs. Timed from there, the SIGINT lands in visprog's own
     # start-up whatever the machine's load (timed from the spawn, it fell in CPython's
-    # start-up on a busy machine: -2 and no output, or CPython's traceback).
+    # start-up on a busy machine: -2 and no output, or CPython's traceback). A case may
+    # name a later module as its marker (one imported just before the run starts).
     python = [sys.executable, "-X", "importtime"] if interrupt_after is not None else [sys.executable]
     process = subprocess.Popen([*python, "-m", "visprog", *args], cwd=tmp, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -1235,7 +1238,7 @@ def _cli_once(args: list[str], tmp: Path, *, interrupt_after: float | None, time
     def drain(name: str, stream: Any) -> None:
         for line in iter(stream.readline, b""):
             streams[name].append(line)
-            if name == "err" and line.startswith(b"import time:") and line.rsplit(b"|", 1)[-1].strip() == b"visprog.fronts":
+            if name == "err" and line.startswith(b"import time:") and line.rsplit(b"|", 1)[-1].strip() == marker.encode():
                 ready.set()
         if name == "err":
             ready.set()  # the process ended: nothing more to wait for
@@ -1292,7 +1295,7 @@ def sc_cli(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
     program = tmp / "program.vp"
     program.write_text(data.get("program", _SLOW_PROGRAM).replace("{TMP}", str(tmp)))
     args = [a.replace("{TMP}", str(tmp)).replace("{PROGRAM}", str(program)).replace("{IMAGE}", str(image)) for a in data["args"]]
-    observed = _cli(args, tmp, interrupt_after=data.get("interrupt_after"))
+    observed = _cli(args, tmp, interrupt_after=data.get("interrupt_after"), marker=data.get("marker", "visprog.fronts"))
     if data.get("json_stdout"):
         try:
             json.loads(observed["stdout"] if len(observed["stdout"]) < 400 else "")
@@ -1301,6 +1304,10 @@ def sc_cli(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
             observed["json_ok"] = False
     if "stdout_contains" in data:
         observed["stdout_contains"] = data["stdout_contains"] in observed["stdout"]
+    if "file_contains" in data:
+        path, text = data["file_contains"]
+        written = Path(path.replace("{TMP}", str(tmp)))
+        observed["file_contains"] = written.is_file() and text in written.read_text(errors="replace")
     return observed
 
 

@@ -269,7 +269,8 @@ def _report_check_failure(source: str, program: str, diagnostics: list[Any]) -> 
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from visprog import InputError, check_program, default_registry, run_program
+    from visprog import InputError, check_program, default_registry, start_program
+    from visprog.runtime import RunResult
 
     program = _read_program(args.program)
     source = "<stdin>" if args.program == "-" else args.program
@@ -291,8 +292,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             shown = article(" or ".join(sorted(kinds)))
             raise InputError(f"--out {args.out}: the program's result is {shown}, not an image; drop --out, or return an image")
     with watch_interrupts() as interrupted:
-        result = run_program(program, inputs=inputs, registry=registry, limits=limits)
+        execution = start_program(program, inputs=inputs, registry=registry, limits=limits)
+        try:
+            result = execution.run()
+        except KeyboardInterrupt:
+            # The trace records the Ctrl-C (README): --html still gets it.
+            save_outputs(RunResult(None, execution.trace, {}, execution.trace.error), args.html, None)
+            raise
     if interrupted.hit:
+        save_outputs(result, args.html, None)
         raise KeyboardInterrupt
     return _print_result(result, args)
 

@@ -298,13 +298,22 @@ _REAL_STDERR: list[Any] = []
 
 
 class _Discard:
-    """A text stream that drops what is written (library progress bars, in quiet mode)."""
+    """A text stream that drops what the thread that made it writes (library progress
+    bars, in quiet mode); other threads' writes go to the stream it replaced (the
+    command's "visprog: interrupted", said while a model loads on a worker thread)."""
+
+    def __init__(self, replaced: Any) -> None:
+        self._owner = threading.get_ident()
+        self._replaced = replaced
 
     def write(self, text: str) -> int:
+        if threading.get_ident() != self._owner:
+            return int(self._replaced.write(text))
         return len(text)
 
     def flush(self) -> None:
-        return None
+        if threading.get_ident() != self._owner:
+            self._replaced.flush()
 
     def isatty(self) -> bool:
         return False
@@ -351,7 +360,7 @@ def quiet_libraries() -> Iterator[None]:
         if bars:
             restore.append(tf_logging.enable_progress_bar)
     _REAL_STDERR.append(sys.stderr)
-    sys.stderr = _Discard()
+    sys.stderr = _Discard(sys.stderr)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -6,10 +6,19 @@ past its wall-time budget. Handing a call to a thread costs tens of microseconds
 tools choose (``@tool(preempt=...)``): model tools and anything that can take long run
 on a worker; cheap operations bounded by their arguments run inline; ``"auto"`` tools
 run on a worker until their calls have proved fast, then inline.
+
+An abandoned call (its deadline passed, or Ctrl-C broke off the wait) keeps running on
+its thread, often in native code (onnxruntime, torch) that does not stop for Python. A
+process that exits while such code runs can abort in the C++ runtime (``terminate called
+without an active exception``, SIGABRT, exit 134), so abandoned calls are remembered:
+:func:`settle_abandoned` waits for them (bounded), and the command line ends the process
+without finalisation when they are still running (:mod:`visprog.__main__`); for other
+programs, an ``atexit`` hook waits for them, at most :data:`EXIT_WAIT_S`.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import threading
 import time
@@ -21,7 +30,7 @@ from visprog.runtime.budgets import Budget
 from visprog.toolkit.context import RunContext
 from visprog.toolkit.tool import Alias, Invocation, Tool
 
-__all__ = ["run_call"]
+__all__ = ["abandoned_calls", "run_call", "settle_abandoned"]
 
 #: An "auto" tool runs inline while its last PROVEN_CALLS calls each took less than
 #: FAST_S (timed inside the call, without the thread hand-off); a slow call sends it
@@ -31,7 +40,46 @@ FAST_S = 0.005
 #: ... and only while more than this much of the budget remains.
 INLINE_MARGIN_S = 1.0
 
+#: How long the ``atexit`` hook waits for abandoned calls before Python finalises.
+EXIT_WAIT_S = 10.0
+
 _clock = time.perf_counter
+_workers: set[threading.Thread] = set()  # worker threads whose call has not returned
+_workers_lock = threading.Lock()
+_exit_hook_registered = False
+
+
+def _started(worker: threading.Thread) -> None:
+    global _exit_hook_registered
+    with _workers_lock:
+        _workers.add(worker)
+        if not _exit_hook_registered:
+            atexit.register(settle_abandoned, EXIT_WAIT_S)
+            _exit_hook_registered = True
+
+
+def _ended(worker: threading.Thread) -> None:
+    with _workers_lock:
+        _workers.discard(worker)
+
+
+def abandoned_calls() -> list[str]:
+    """The threads (named ``visprog-TOOL``) of tool calls still running on a worker
+    after their caller stopped waiting (deadline or Ctrl-C), or still being waited for."""
+    with _workers_lock:
+        return sorted(t.name for t in _workers if t.is_alive())
+
+
+def settle_abandoned(timeout_s: float) -> bool:
+    """Wait up to ``timeout_s`` seconds in all for calls still running on worker threads
+    to return; True when none is left."""
+    deadline = time.monotonic() + max(0.0, timeout_s)
+    with _workers_lock:
+        waiting = list(_workers)
+    for worker in waiting:
+        if worker.ident is not None:  # started
+            worker.join(max(0.0, deadline - time.monotonic()))
+    return not abandoned_calls()
 
 
 def run_call(tool: Tool, arguments: dict[str, Any], alias: Alias | None, context: RunContext, budget: Budget) -> Invocation:
@@ -92,10 +140,13 @@ def _on_worker(tool: Tool, call: Callable[[], Invocation], timeout: float) -> In
             outcome["value"] = context.run(call)
         except BaseException as exc:  # noqa: BLE001 - handed to the interpreter's thread
             outcome["error"] = exc
+        finally:
+            _ended(worker)
 
     worker = threading.Thread(target=target, name=f"visprog-{tool.name}", daemon=True)
+    _started(worker)
     worker.start()
-    worker.join(timeout)
+    worker.join(timeout)  # Ctrl-C here leaves the call running: settle_abandoned waits for it
     if worker.is_alive():
         raise BudgetExceeded(
             "max_wall_time_s",

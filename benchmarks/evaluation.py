@@ -1,4 +1,4 @@
-"""Evaluation throughput: items per second on the local backend and on Ray with 2
+"""Evaluation throughput: items per second on the local backend and on Ray with 1 and 2
 workers, and framework time as a share of model time, through the public API
 (``visprog.evaluation.load_dataset`` + ``evaluate``) on a generated JSONL dataset the
 offline tools answer:
@@ -103,7 +103,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     quick = os.environ.get("VISPROG_BENCH_QUICK") == "1"
     parser.add_argument("--items", type=int, default=7 if quick else 210, help="dataset size (at least 200 for the reported figures)")
-    parser.add_argument("--workers", type=int, default=2, help="Ray workers (default 2)")
+    parser.add_argument(
+        "--workers", type=lambda t: [int(v) for v in t.split(",")], default=[2] if quick else [1, 2],
+        help="Ray pool sizes to time, comma-separated (default 1,2; quick: 2)",
+    )
     parser.add_argument("--no-ray", action="store_true", help="local backend only")
     args = parser.parse_args()
 
@@ -130,16 +133,19 @@ def main() -> int:
             return 0
         from visprog.evaluation.ray_cluster import connect, start_head
 
-        start = time.perf_counter()
-        with start_head(args.workers) as node, connect(node):
-            started = time.perf_counter() - start
+        for workers in args.workers:
             start = time.perf_counter()
-            on_ray = evaluate(dataset, folder / "ray.jsonl", result_cache=False, traces="none", progress=False, backend="ray", workers=args.workers)
-            wall = time.perf_counter() - start
-        ray_fig = figures(f"ray ({args.workers} workers, model loading in each actor included)", on_ray, wall)
-        print(f"  ray start-up (a local node, connected): {started:.1f} s, not included above")
-        same = {r["id"]: (r["answer"], r["correct"]) for r in local.records} == {r["id"]: (r["answer"], r["correct"]) for r in on_ray.records}
-        print(f"ray / local throughput: {ray_fig['items_per_s'] / local_fig['items_per_s']:.2f}x on {os.cpu_count()} CPU cores; same answers: {same}")
+            with start_head(workers) as node, connect(node):
+                started = time.perf_counter() - start
+                start = time.perf_counter()
+                on_ray = evaluate(
+                    dataset, folder / f"ray{workers}.jsonl", result_cache=False, traces="none", progress=False, backend="ray", workers=workers,
+                )
+                wall = time.perf_counter() - start
+            ray_fig = figures(f"ray ({workers} workers, model loading in each actor included)", on_ray, wall)
+            print(f"  ray start-up (a local node, connected): {started:.1f} s, not included above")
+            same = {r["id"]: (r["answer"], r["correct"]) for r in local.records} == {r["id"]: (r["answer"], r["correct"]) for r in on_ray.records}
+            print(f"ray {workers} / local throughput: {ray_fig['items_per_s'] / local_fig['items_per_s']:.2f}x on {os.cpu_count()} CPU cores; same answers: {same}")
     return 0
 
 

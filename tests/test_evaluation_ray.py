@@ -4,15 +4,19 @@ streamed to the same results file (resuming a local run included)."""
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 from pathlib import Path
 
+import PIL.Image
 import pytest
 
 from tests import eval_data
+from visprog import InputError
 from visprog.evaluation import evaluate, load_dataset, read_results
 from visprog.evaluation.cli import add_commands
-from visprog.evaluation.ray_backend import pool_size
-from visprog.evaluation.ray_cluster import connect, start_head
+from visprog.evaluation.ray_backend import pool_size, preflight_check
+from visprog.evaluation.ray_cluster import connect, start_head, start_worker_node
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("answer", "score", "correct", "error_kind", "extra", "program", "result", "check", "attempts", "note")
@@ -85,3 +89,54 @@ def test_cli_batch_on_ray(local_ray, tmp_path, capsys, monkeypatch):
     assert args.handler(args) == 0, capsys.readouterr().err
     header, records, _ = read_results("b.jsonl")
     assert header["backend"] == "ray" and sorted(r["answer"] for r in records) == ["112"] * 3
+
+
+def test_pool_size_with_gpus():
+    assert pool_size({"CPU": 4.0, "GPU": 2.0}, None, gpu_share=0.5) == (4, {"num_gpus": 0.5, "num_cpus": 1.0})
+    assert pool_size({"CPU": 4.0, "GPU": 1.0}, None, gpu_share=2.0) == (4, {"num_cpus": 1.0})  # does not fit: CPUs
+    with pytest.raises(InputError, match="gpu_share"):
+        pool_size({"GPU": 1.0}, None, gpu_share=1.5)
+
+
+def test_preflight_names_what_a_node_cannot_see(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"x")
+    assert preflight_check([str(tmp_path / "a.png")], str(tmp_path / "out")) == []
+    (tmp_path / "file").write_text("")
+    problems = preflight_check([str(tmp_path / "a.png"), str(tmp_path / "gone.png")], str(tmp_path / "file" / "out"))
+    assert len(problems) == 2
+    assert "cannot read 1 of 2 input files (first: " in problems[0] and problems[0].endswith("gone.png)")
+    assert "cannot write the output folder" in problems[1]
+
+
+@pytest.mark.slow
+def test_two_node_cluster_joined_by_address(tmp_path):
+    """A head and a second node started with `ray start` (own temp folders, CPUs and
+    logical GPUs), `visprog batch --ray HOST:PORT` joining them from another process:
+    the local answers, work on both nodes, one GPU per actor, clean shutdown."""
+    pytest.importorskip("ray.data")
+    sizes = [(40 + 8 * i, 30 + 4 * i) for i in range(12)]
+    for i, (w, h) in enumerate(sizes):
+        PIL.Image.new("RGB", (w, h), (i * 20, 90, 200)).save(tmp_path / f"p{i:02d}.png")
+    program = tmp_path / "size.vp"
+    program.write_text("result(IMAGE.width * 1000 + IMAGE.height)\n")
+
+    def batch(*extra, env=None):
+        command = [str(ROOT / ".venv" / "bin" / "visprog"), "batch", str(program), "--images", str(tmp_path / "*.png"), "--quiet", *extra]
+        done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return {r["id"]: r for r in read_results(tmp_path / extra[extra.index("--out") + 1])[1]}
+
+    local = batch("--out", "local.jsonl")
+    assert sorted(r["answer"] for r in local.values()) == sorted(str(w * 1000 + h) for w, h in sizes)
+    with start_head(1, num_gpus=1) as head, start_worker_node(head, 2, num_gpus=2) as second:
+        env = os.environ | head.auth_environment()
+        on_ray = batch("--out", "ray.jsonl", "--ray", head.address, env=env)
+        processes = [head.process, second.process]
+    assert {k: r["answer"] for k, r in on_ray.items()} == {k: r["answer"] for k, r in local.items()}
+    workers = {(r["worker"]["node"], r["worker"]["cuda_visible_devices"]) for r in on_ray.values()}
+    nodes = {node for node, _ in workers}
+    assert len(nodes) == 2, workers  # both nodes answered items
+    assert len(workers) == 3 and {d for _, d in workers} == {"0", "1"}, workers  # 3 actors: one GPU each
+    assert all(r["worker"]["threads"] == 1 for r in on_ray.values())
+    assert all(p.poll() is not None for p in processes)
+    assert not head.temp_dir.exists() and not second.temp_dir.exists()

@@ -38,7 +38,7 @@ from typing import Any
 
 from visprog import InputError
 
-__all__ = ["RayNode", "connect", "ray_environment", "start_head", "start_worker_node"]
+__all__ = ["RayNode", "connect", "refresh_auth", "ray_environment", "start_head", "start_worker_node"]
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 240.0  # one attempt; a busy 2-core machine took up to ~60 s
@@ -131,6 +131,10 @@ class RayNode:
     token_file: Path
     owns_temp_dir: bool = True
     stopped: bool = field(default=False, init=False)
+
+    def auth_environment(self) -> dict[str, str]:
+        """The environment variables a driver needs to join this cluster (its token)."""
+        return _auth_environment(self.token_file)
 
     def stop(self, timeout: float = 60.0) -> None:
         """End the node's processes (and their workers) and remove its temp folder.
@@ -278,6 +282,12 @@ def _set_environment(values: Mapping[str, str | None]) -> None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+    refresh_auth()
+
+
+def refresh_auth() -> None:
+    """Make Ray's cached configuration and token in this process follow the
+    environment's ``RAY_AUTH_*`` now (Ray reads them once)."""
     raylet = importlib.import_module("ray._raylet")
     if hasattr(raylet, "AuthenticationTokenLoader"):  # Ray with token authentication (2.5x on)
         raylet.Config.initialize("")

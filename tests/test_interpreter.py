@@ -214,3 +214,44 @@ def test_unreadable_image_input_raises_input_error(tmp_path):
     bad.write_bytes(b"not an image")
     with pytest.raises(InputError, match="not a readable image"):
         run_program("result(1)", bad)
+
+
+def _returning(annotation, value):
+    from visprog import tool
+
+    def t(n: int):
+        """Returns what it was made with.
+
+        Args:
+            n: ignored.
+
+        Returns:
+            The value.
+        """
+        return value
+
+    t.__annotations__["return"] = annotation
+    return tool(t)
+
+
+@pytest.mark.parametrize(("annotation", "value", "said"), [
+    (int, "7", "returned a str"), (int, float("nan"), "returned a float"), (int, True, "returned a bool"),
+    (float, float("inf"), "the float inf"), (float, float("nan"), "the float nan"), (str, 5, "returned an int"),
+    ("list[int]", [1, "a"], "a str at index 1"), ("list[float]", [1.0, float("-inf")], "the float -inf at index 1"),
+    ("Detections", 3, "returned an int"), ("bool", 0, "returned an int"),
+])
+def test_a_tool_output_must_match_its_declared_return_type(annotation, value, said):
+    from visprog import Detections, Registry, run_program
+
+    annotation = {"list[int]": list[int], "list[float]": list[float], "Detections": Detections, "bool": bool}.get(annotation, annotation)
+    result = run_program("x = t(1)\nresult(x)", registry=Registry([_returning(annotation, value)]))
+    assert result.error is not None and result.error.kind == "ToolError", result.result
+    assert said in result.error.message and "declares ->" in result.error.message
+
+
+@pytest.mark.parametrize(("annotation", "value"), [(float, 3), (int | None, None), (str, "ok"), (list[float], [1, 2.5])])
+def test_outputs_that_match_their_declared_type_pass(annotation, value):
+    from visprog import Registry, run_program
+
+    result = run_program("x = t(1)\nresult(x)", registry=Registry([_returning(annotation, value)]))
+    assert result.error is None and result.result == value

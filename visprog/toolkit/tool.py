@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import textwrap
 import types
 import typing
@@ -415,6 +416,9 @@ class Tool:
         immutable = type(output) in IMMUTABLE_TYPES
         if not immutable and not is_sandbox_value(output):
             raise ToolError(f"returned a value of unsupported type {type(output).__name__}")
+        problem = _return_problem(output, self._return_annotation)
+        if problem:
+            raise ToolError(f"returned {problem}, but it declares -> {self.returns}")
         if key is not None and cache is not None:
             cache.put(key, output, self, notes.items)
         return Invocation(output if immutable else copy_out(output), False, tuple(notes.items) if notes.items else ())
@@ -422,6 +426,13 @@ class Tool:
     def __call__(self, **kwargs: Any) -> Any:
         """``tool(**kwargs)``: :meth:`invoke` in the current context, returning the value."""
         return self.invoke(kwargs).value
+
+    @cached_property
+    def _return_annotation(self) -> Any:
+        try:
+            return typing.get_type_hints(self.func).get("return", Any)
+        except Exception:  # noqa: BLE001 - resolved once at registration already
+            return Any
 
     @cached_property
     def input_schema(self) -> dict[str, Any]:
@@ -502,6 +513,58 @@ def _jsonable(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool)) or (
         isinstance(value, (list, tuple)) and all(_jsonable(v) for v in value)
     )
+
+
+#: Elements of a returned list or tuple checked against the declared element type.
+_RETURN_CHECK_ITEMS = 10_000
+
+
+def _return_problem(value: Any, annotation: Any) -> str | None:
+    """Why ``value`` does not match the declared return ``annotation`` (None when it does,
+    or when the annotation is not one this checks: Any, generic containers of unknown
+    element type). Numbers must be finite; ``bool`` is not an ``int`` here."""
+    if annotation is Any or annotation is None and value is None:
+        return None
+    origin = get_origin(annotation)
+    if origin is Union or origin is types.UnionType:
+        options = get_args(annotation)
+        problems = [_return_problem(value, option) for option in options]
+        return None if any(p is None for p in problems) else next(p for p in problems if p)
+    if origin is Literal:
+        return None if value in get_args(annotation) else f"{value!r}, not one of {get_args(annotation)!r}"
+    if annotation is type(None):
+        return None if value is None else _a(value)
+    if annotation is bool:
+        return None if isinstance(value, bool) else _a(value)
+    if annotation is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else _a(value)
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return _a(value)
+        return None if isinstance(value, int) or math.isfinite(value) else f"the float {value!r}"
+    if annotation is str:
+        return None if isinstance(value, str) else _a(value)
+    if origin in (list, tuple) or annotation in (list, tuple):
+        container = origin or annotation
+        if not isinstance(value, container):
+            return _a(value)
+        args = [a for a in get_args(annotation) if a is not Ellipsis]
+        if len(args) == 1:
+            for index, item in enumerate(value[:_RETURN_CHECK_ITEMS]):
+                problem = _return_problem(item, args[0])
+                if problem:
+                    return f"{problem} at index {index}"
+        return None
+    if origin is dict or annotation is dict:
+        return None if isinstance(value, dict) else _a(value)
+    if isinstance(annotation, type) and _is_value_class(annotation):
+        return None if isinstance(value, annotation) else _a(value)
+    return None
+
+
+def _a(value: Any) -> str:
+    noun = type(value).__name__
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
 def _describe(func: Callable[..., Any], name: str) -> tuple[str, list[ParamSpec], str, str, frozenset[str]]:

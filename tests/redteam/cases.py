@@ -164,6 +164,14 @@ _add(
     Case("bad-programs", "checker-1500-undefined-names", "program",
          {"source": "\n".join(f"v{i} = u{i} + w{i}" for i in range(1500)), "registry": "both"},
          {"error": "CheckFailed", "max_s": 5.0}),
+    *[Case("bad-programs", f"tool-declared-int-returns-{kind}", "program",
+           {"source": f"x = rt_declared('{kind}')\nresult(x)", "registry": "test"},
+           {"error": "ToolError", "message": f"returned {said}, but it declares -> int"})
+      for kind, said in (("str", "a str"), ("nan", "a float"), ("inf", "a float"), ("bool", "a bool"))],
+    *[Case("bad-programs", f"tool-declared-list-of-float-returns-{kind}", "program",
+           {"source": f"s = rt_scores('{kind}')\nresult(s)", "registry": "test"},
+           {"error": "ToolError", "message": f"{said} at index 1, but it declares -> list[float]"})
+      for kind, said in (("str", "a str"), ("nan", "the float nan"))],
     Case("bad-programs", "empty-program", "program", {"source": "", "registry": "test"},
          {"error": "CheckFailed", "message": "the program is empty"}),
     Case("bad-programs", "only-comments-program", "program", {"source": "# nothing\n# but comments\n", "registry": "test"},

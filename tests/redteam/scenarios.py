@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import typing
 import warnings
 import zlib
 from collections.abc import Callable
@@ -347,8 +348,35 @@ def rt_big_image(side: int) -> Image:
     return Image(PIL.Image.new("RGB", (side, side), (10, 20, 30)))
 
 
+@tool
+def rt_declared(kind: str) -> int:
+    """Returns something other than the int it declares: a string, NaN, infinity or a bool.
+
+    Args:
+        kind: "str", "nan", "inf" or "bool".
+
+    Returns:
+        A count (declared; not what comes back).
+    """
+    wrong: Any = {"str": "7", "nan": float("nan"), "inf": float("inf"), "bool": True}[kind]
+    return typing.cast(int, wrong)
+
+
+@tool
+def rt_scores(kind: str) -> list[float]:
+    """Returns scores with a bad element: a string or a non-finite float.
+
+    Args:
+        kind: "str" or "nan".
+
+    Returns:
+        Scores (declared; not what comes back).
+    """
+    return typing.cast(list[float], [0.5, "high" if kind == "str" else float("nan")])
+
+
 TEST_TOOLS = [
-    rt_sleep, rt_spin, rt_words, rt_table, rt_find, rt_big_number, rt_echo, rt_module_label, rt_numpy_box,
+    rt_declared, rt_scores, rt_sleep, rt_spin, rt_words, rt_table, rt_find, rt_big_number, rt_echo, rt_module_label, rt_numpy_box,
     rt_subclass_boxes, rt_nan_box, rt_float_mask, rt_leak_module, rt_generator, rt_interrupt, rt_exit,
     rt_long_error, rt_bad_str_error, rt_boxes, rt_escape_text, rt_script_label, rt_big_image,
 ]

@@ -1,3 +1,5 @@
+import pytest
+
 from tests.helpers import make_registry
 from visprog import check_program
 from visprog.checker.core import Diagnostic
@@ -140,3 +142,14 @@ def test_the_checkers_own_work_is_bounded():
     assert diagnostics[-1].code == "too-many-problems" or any(d.code == "too-many-problems" for d in diagnostics)
     with_hints = [d for d in diagnostics if d.suggestion and d.suggestion.startswith("did you mean")]
     assert len(with_hints) <= 25
+
+
+@pytest.mark.parametrize("source", ['x = os.listdir("/")\nresult(x)', "x = sys.argv\nresult(x)", "y = np.zeros(3)\nresult(y)",
+                                    "result(subprocess)"])
+def test_a_python_module_is_named_as_a_module_not_a_missing_input_or_a_typo(source):
+    from visprog import check_program
+
+    diagnostics = check_program(source)
+    assert [d.code for d in diagnostics] == ["module-not-available"], diagnostics
+    assert "is a Python module" in diagnostics[0].message
+    assert "lstrip" not in str(diagnostics) and "input" not in str(diagnostics)

@@ -1,6 +1,6 @@
 import pytest
 
-from visprog import InputError, ProgramSyntaxError, parse_program
+from visprog import ProgramSyntaxError, parse_program
 from visprog.language.syntax import translate_eval_expression
 
 
@@ -18,9 +18,15 @@ def test_syntax_error_has_position():
     assert info.value.line is not None and info.value.line >= 2
 
 
-def test_empty_program_is_an_input_error():
-    with pytest.raises(InputError):
+def test_empty_program_is_an_empty_program_syntax_error():
+    # Not InputError: run_program turns syntax errors into a CheckFailed result, and an
+    # empty program is a problem *in the program* (it promises not to raise for those).
+    from visprog.errors import EmptyProgram
+
+    with pytest.raises(EmptyProgram):
         parse_program("   \n  ")
+    with pytest.raises(EmptyProgram, match="only comments"):
+        parse_program("# nothing but a comment\n")
 
 
 def test_source_length_budget():
@@ -58,3 +64,57 @@ def test_a_null_byte_is_a_syntax_error_with_its_place_on_every_python():
     assert (caught.value.line, caught.value.column) == (2, 8)
     with pytest.raises(ProgramSyntaxError, match="EVAL expression holds a null byte"):
         translate_eval_expression("{X} == 'a\x00'")
+
+
+@pytest.mark.parametrize("source", ["# only a comment\n", "# a\n\n# b\n", "   \n# c", "", " \n\t\n"])
+def test_programs_without_a_statement_are_one_empty_program_diagnostic_and_never_raise(source):
+    from visprog import check_program, run_program
+
+    assert [d.code for d in check_program(source)] == ["empty-program"]
+    result = run_program(source)  # promises never to raise for problems in the program
+    assert result.error is not None and result.error.kind == "CheckFailed" and "empty" in result.error.message
+
+
+@pytest.mark.parametrize(("source", "line", "column"), [("x = '\udce9'\nresult(x)", 1, 6), ("x = 1\n# \udcff\nresult(x)", 2, 3),
+                                                        ("result('\ud800')", 1, 9)])
+def test_lone_surrogates_are_a_syntax_error_with_their_place(source, line, column):
+    from visprog import check_program, run_program
+
+    [diagnostic] = check_program(source)
+    assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("syntax-error", line, column)
+    assert "not valid text" in diagnostic.message
+    assert run_program(source).error.kind == "CheckFailed"
+
+
+def test_an_error_record_prints_on_one_line_whatever_it_wraps():
+    from visprog import Registry, ToolError, run_program, tool
+
+    @tool
+    def noisy(n: int) -> int:
+        """Fails with a message of several lines.
+
+        Args:
+            n: ignored.
+
+        Returns:
+            never.
+        """
+        raise ToolError("first\nsecond\r\x1b[2J")
+
+    @tool
+    def crashing(n: int) -> int:
+        """Fails with a foreign exception of several lines.
+
+        Args:
+            n: ignored.
+
+        Returns:
+            never.
+        """
+        raise RuntimeError("one\ntwo")
+
+    registry = Registry([noisy, crashing])
+    for name in ("noisy", "crashing"):
+        text = str(run_program(f"x = {name}(1)\nresult(x)", registry=registry).error)
+        assert "\n" not in text and "\r" not in text and "\x1b" not in text, text
+        assert "\\n" in text

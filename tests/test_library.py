@@ -172,7 +172,7 @@ def test_blank_questions_are_refused_in_one_line(question):
 
 
 def test_other_languages_are_named():
-    for question in ("¿Cuántas caras hay en la foto?", "Combien de visages y a-t-il sur la photo ?", "Wie viele Gesichter sind im Bild?"):
+    for question in ("¿Cuántas caras hay en la foto?", "Combien de visages y a-t-il sur la photo ?", "Wie viele Gesichter sind im Bild?", "Wo steht hier der Name?"):
         planner = _blocked_planner()
         planner.small = True
         result = planner.plan(question)
@@ -221,3 +221,23 @@ def test_a_user_library_is_searched_beside_the_packaged_one(tmp_path):
     path.write_text(json.dumps(entry) + "\n", encoding="utf-8")
     library = Library(load_library([path]))
     assert library.rank("Has somebody scribbled on this?", ["IMAGE"])[0].entry.id == "mine-any-text"
+
+
+def test_a_question_of_punctuation_says_why_in_one_line():
+    why = _blocked_planner().plan("???").missing
+    assert why is not None and "no words" in why and "cannot" in why and "\n" not in why
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_ask_refuses_a_blank_question_before_planning(question, tmp_path, capsys, monkeypatch):
+    import PIL.Image
+
+    import visprog.planner
+    from visprog.fronts import cli
+
+    monkeypatch.setattr(visprog.planner, "Planner", lambda *a, **k: pytest.fail("planned a blank question"))
+    PIL.Image.new("RGB", (8, 8)).save(tmp_path / "img.png")
+    code = cli.main(["ask", question, "--image", str(tmp_path / "img.png")])
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert code != 0 and captured.out == "" and len(lines) == 1 and "empty" in lines[0]

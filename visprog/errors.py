@@ -13,6 +13,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: newlines, other control characters and lone surrogates
+    written as Python escapes (``\\n``, ``\\x1b``, ``\\udce9``), as a message that
+    wraps another exception's text must be."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 @dataclass(frozen=True)
 class ErrorRecord:
     """What went wrong in a program, where, and in which tool.
@@ -44,7 +53,7 @@ class ErrorRecord:
         elif self.argument:
             where.append(f"argument '{self.argument}'")
         prefix = f"{self.kind} ({'; '.join(where)})" if where else self.kind
-        return f"{prefix}: {self.message}"
+        return f"{prefix}: {one_line(self.message)}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,6 +94,10 @@ class ProgramSyntaxError(VisprogError):
         self.message = message
         self.line = line
         self.column = column
+
+
+class EmptyProgram(ProgramSyntaxError):
+    """The program has no statement: no text, only blank lines, or only comments."""
 
 
 class CheckFailed(VisprogError):

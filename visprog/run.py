@@ -10,6 +10,7 @@ from typing import Any
 from visprog.checker.core import Diagnostic, check_program
 from visprog.errors import (
     CheckFailed,
+    EmptyProgram,
     ErrorRecord,
     InputError,
     ProgramSyntaxError,
@@ -187,7 +188,8 @@ def checked_program(program: str | Program, registry: Registry, inputs: tuple[tu
         try:
             parsed = parse_program(program, max_source_chars=limits.max_source_chars)
         except ProgramSyntaxError as exc:
-            raise CheckFailed([Diagnostic(exc.line or 1, exc.column or 1, "syntax-error", exc.message)]) from None
+            code = "empty-program" if isinstance(exc, EmptyProgram) else "syntax-error"
+            raise CheckFailed([Diagnostic(exc.line or 1, exc.column or 1, code, exc.message)]) from None
     else:
         parsed = program
     errors = tuple(d for d in check_program(parsed, registry, inputs=dict(inputs), limits=limits) if d.severity == "error")

@@ -15,10 +15,11 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from visprog.errors import InputError, ProgramSyntaxError
+from visprog.errors import EmptyProgram, InputError, ProgramSyntaxError
 from visprog.language.limits import Limits
 from visprog.language.rules import (
     BUILTIN_KEYWORDS,
@@ -120,10 +121,12 @@ def check_program(
     if isinstance(program, str):
         try:
             program = parse_program(program, max_source_chars=limits.max_source_chars)
+        except EmptyProgram as exc:
+            return [Diagnostic(1, 1, "empty-program", exc.message, "write at least one statement")]
         except ProgramSyntaxError as exc:
             return [Diagnostic(exc.line or 1, exc.column or 1, "syntax-error", exc.message)]
         except InputError as exc:
-            return [Diagnostic(1, 1, "empty-program", str(exc), "write at least one statement")]
+            return [Diagnostic(1, 1, "not-a-program", str(exc))]
     kinds: dict[str, str] = {}
     if isinstance(inputs, Mapping):
         kinds = {str(k): str(v) for k, v in inputs.items()}
@@ -281,6 +284,11 @@ class _Checker:
         if name in BUILTIN_KEYWORDS or name in self.registry:
             self.report(node, "not-a-value", f"'{name}' can only be called, not used as a value")
             return
+        if _is_module_name(name):
+            self.report(node, "module-not-available",
+                        f"'{name}' is a Python module; programs cannot use modules, only the tools and a few built-ins",
+                        "`visprog tools` lists the tools")
+            return
         close = self.closest(name, defined)
         hint = f"did you mean '{close}'?" if close else "assign it before this line"
         self.report(node, "undefined-variable", f"variable '{name}' is used before it is assigned", hint)
@@ -375,6 +383,8 @@ class _Checker:
             return None  # reported by the scan
         known = _known(base)
         if not known:
+            if isinstance(node.value, ast.Name) and _is_module_name(node.value.id):
+                return None  # the module itself is the error (use_name); no member to suggest
             # Nothing is known about the base: only names no type has are errors.
             if attr not in self._every_member():
                 close = self.closest(attr, self._every_member())
@@ -637,3 +647,12 @@ def _item_kind(kinds: frozenset[str] | None) -> str | None:
         return None
     spec = value_type_named(next(iter(kinds)))
     return spec.item_kind if spec is not None else None
+
+
+#: Modules a program may reach for besides the standard library's.
+_OTHER_MODULES = frozenset({"np", "numpy", "cv2", "torch", "PIL", "scipy", "skimage", "requests", "pd", "pandas"})
+
+
+def _is_module_name(name: str) -> bool:
+    """Is ``name`` a Python module's usual name (``os``, ``sys``, ``np`` ...)?"""
+    return name in sys.stdlib_module_names or name in _OTHER_MODULES

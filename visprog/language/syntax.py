@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from visprog.errors import InputError, ProgramSyntaxError
+from visprog.errors import EmptyProgram, InputError, ProgramSyntaxError
 from visprog.language.rules import ALLOWED_NODES, ENTRY_FUNCTION, Scan, scan
 
 __all__ = ["ALLOWED_NODES", "ENTRY_FUNCTION", "Program", "parse_program", "translate_eval_expression", "visprog_value"]
@@ -73,14 +73,14 @@ def parse_program(source: str, *, max_source_chars: int = 50_000) -> Program:
     """Parse program text.
 
     Raises:
-        InputError: the program is empty.
-        ProgramSyntaxError: it is too long, does not parse, or nests too deeply for the
+        EmptyProgram: the program has no statement (empty, blank or only comments).
+        ProgramSyntaxError: it is not valid text (a lone surrogate), it is too long, does not parse, or nests too deeply for the
             parser; ``line`` and ``column`` say where.
     """
     if not isinstance(source, str):
         raise InputError(f"a program is text, got {type(source).__name__}")
     if not source.strip():
-        raise InputError("the program is empty")
+        raise EmptyProgram("the program is empty", 1, 1)
     if len(source) > max_source_chars:
         raise ProgramSyntaxError(
             f"program is {len(source)} characters long; the limit (budget max_source_chars) is {max_source_chars}"
@@ -89,12 +89,15 @@ def parse_program(source: str, *, max_source_chars: int = 50_000) -> Program:
     # them would change string literals that hold a tab.
     source = source.replace("\r\n", "\n")
     _refuse_null_bytes(source, "program")
+    _refuse_surrogates(source, "program")
     try:
         tree = ast.parse(source, mode="exec")
     except SyntaxError as exc:
         raise ProgramSyntaxError(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
     except (RecursionError, MemoryError):
         raise ProgramSyntaxError("program nests too deeply to parse") from None
+    if not tree.body:
+        raise EmptyProgram("the program is empty: it has only comments", 1, 1)
     entry = next(
         (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY_FUNCTION), None
     )
@@ -116,6 +119,22 @@ def _refuse_null_bytes(text: str, what: str) -> None:
         line = text.count("\n", 0, at) + 1
         column = at - (text.rfind("\n", 0, at) + 1) + 1
         raise ProgramSyntaxError(f"syntax error: the {what} holds a null byte", line, column)
+
+
+def _refuse_surrogates(text: str, what: str) -> None:
+    """A lone surrogate (``'\\udce9'``: undecodable bytes read with ``surrogateescape``)
+    is not Unicode text, and Python's parser fails on it with UnicodeEncodeError: refuse
+    it here, saying where it is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        at = exc.start
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise ProgramSyntaxError(
+            f"syntax error: the {what} is not valid text (a lone surrogate {ascii(text[at])}: bytes that are not UTF-8?)",
+            line, column,
+        ) from None
 
 
 def _is_step_line(node: ast.stmt) -> bool:

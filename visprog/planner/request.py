@@ -360,7 +360,7 @@ def without_mentions(text: str, names: Iterable[str]) -> str:
 _FOREIGN = frozenset(
     """el los las una unos del en hay es son está están qué que cuántos cuántas cuantas cuantos cuál dónde por para con
     sin foto imagen caras personas le les des une est sont dans sur avec combien quel quelle visages y il
-    der die das ein eine ist sind gibt wie viele welche mit auf im bild gesichter und nicht
+    der die das dem den ein eine ist sind gibt wie viele welche mit auf im bild gesichter und nicht steht hier wo zu
     di della delle sono quanti quante immagine volti uma umas quantos quantas rostos não""".split()
 )
 _ENGLISH = _STOP | _VERBS | frozenset(
@@ -375,7 +375,7 @@ def blank_or_unreadable(text: str) -> str | None:
         return "the question is empty: say what to do with the image, e.g. \"How many faces are there?\""
     words = [w.lower() for w in re.findall(r"[^\W\d_]+", text)]
     if not words:
-        return f"the question {text.strip()!r} has no words in it"
+        return f"the question {text.strip()!r} has no words in it: cannot plan it; say what to do with the image, e.g. \"How many faces are there?\""
     non_latin = sum(1 for w in words if any(ord(c) > 0x24F for c in w))
     foreign = sum(1 for w in words if w in _FOREIGN)
     english = sum(1 for w in words if w in _ENGLISH)

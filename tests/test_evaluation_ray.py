@@ -106,6 +106,7 @@ def test_preflight_names_what_a_node_cannot_see(tmp_path):
     assert len(problems) == 2
     assert "cannot read 1 of 2 input files (first: " in problems[0] and problems[0].endswith("gone.png)")
     assert "cannot write the output folder" in problems[1]
+    assert preflight_check([str(tmp_path / "a.png")], None) == []  # no traces to write
 
 
 @pytest.mark.slow

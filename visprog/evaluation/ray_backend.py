@@ -73,9 +73,9 @@ def thread_settings(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
-def preflight_check(paths: Sequence[str], folder: str) -> list[str]:
+def preflight_check(paths: Sequence[str], folder: str | None) -> list[str]:
     """On one node: the input files it cannot read and whether it can write ``folder``
-    (problems as text, none when all is well)."""
+    (the trace folder; None: nothing to write) (problems as text, none when all is well)."""
     import socket
     import tempfile
 
@@ -83,6 +83,8 @@ def preflight_check(paths: Sequence[str], folder: str) -> list[str]:
     unreadable = [p for p in paths if not os.access(p, os.R_OK)]
     if unreadable:
         problems.append(f"cannot read {len(unreadable)} of {len(paths)} input files (first: {unreadable[0]})")
+    if folder is None:
+        return [f"{socket.gethostname()}: {p}" for p in problems]
     try:
         os.makedirs(folder, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".visprog-preflight-"):
@@ -92,7 +94,7 @@ def preflight_check(paths: Sequence[str], folder: str) -> list[str]:
     return [f"{socket.gethostname()}: {p}" for p in problems]
 
 
-def _preflight(ray: Any, items: Sequence[Item], folder: str) -> None:
+def _preflight(ray: Any, items: Sequence[Item], folder: str | None) -> None:
     """Run :func:`preflight_check` on every alive node of the cluster (pinned there),
     so that a worker that cannot see the inputs or the output folder is found before
     the evaluation starts.
@@ -191,7 +193,7 @@ def _run_pool(
     ray: Any, spec: EvalSpec, items: Sequence[Item], write: Callable[[dict[str, Any]], None], *,
     workers: int | None, progress: bool,
 ) -> None:
-    _preflight(ray, items, str(spec.trace_dir or os.getcwd()))
+    _preflight(ray, items, spec.trace_dir if spec.traces != "none" else None)
     size, resources = pool_size(ray.cluster_resources(), workers)
     context = ray.data.DataContext.get_current()
     bars, wait = context.enable_progress_bars, context.wait_for_min_actors_s

@@ -228,6 +228,48 @@ BUDGETS = [
     ("k = (1,)\nfor i in range(40):\n    k = (k,)\ns = {k}\nresult(1)", "max_container_depth", Limits()),
 ]
 
+# One C-level operation that no deadline can stop once it runs (issue: a list
+# comparison of a million 1 MB strings ran 41 s under a 10 s budget; one set() of
+# 90,000 keys that all hash alike ran past 90 s). Each is refused before it starts.
+_BIG = "s = 'x' * 1000000\nt = 'x' * 999999 + 'x'\n"
+_COLLIDING = "m = 2 ** 61 - 1\nkeys = [i * m for i in range(90000)]\n"
+WORK = [
+    (_BIG + "a = [s] * 1000000\nb = [t] * 1000000\nresult(a == b)", "list equality"),
+    (_BIG + "a = [s] * 1000000\nb = [t] * 1000000\nresult(a != b)", "list inequality"),
+    (_BIG + "a = ([s] * 1000000,)\nb = ([t] * 1000000,)\nresult(a < b)", "ordering of nested tuples"),
+    (_BIG + "a = {1: [s] * 1000000}\nb = {1: [t] * 1000000}\nresult(a == b)", "dict equality"),
+    (_BIG + "a = [s] * 1000000\nresult(t[:-1] + 'y' in a)", "containment in a list"),
+    (_BIG + "a = [s] * 1000\nresult(len(sorted(a)))", "sorted()"),
+    (_BIG + "a = [s] * 1000\na.sort()\nresult(1)", "list.sort"),
+    (_BIG + "a = [s] * 1000000\nresult(len(max(a)))", "max()"),
+    (_COLLIDING + "result(len(set(keys)))", "set() of colliding keys"),
+    (_COLLIDING + "u = set()\nu.update(keys)\nresult(len(u))", "set.update of colliding keys"),
+    (_COLLIDING + "result(len(set([1]).union(keys)))", "set.union of colliding keys"),
+    # Building the colliding dict is itself quadratic, one insertion a step (bounded by
+    # the deadline); a smaller budget keeps that part short.
+    ("m = 2 ** 61 - 1\nd = {i * m: 1 for i in range(3000)}\nx = {}\nx.update(d)\nresult(len(x))", "dict.update of colliding keys"),
+]
+
+
+@pytest.mark.parametrize(("program", "what"), WORK, ids=[w for _, w in WORK])
+def test_c_level_work_is_estimated_and_refused_before_it_starts(program, what):
+    work = 5_000_000 if what.startswith("dict.update") else Limits().max_operation_work
+    result = run_unchecked(program, Limits(max_wall_time_s=60, max_operation_work=work))
+    assert result.error is not None, f"{what}: ran to the end"
+    assert result.error.kind == "BudgetExceeded" and result.error.budget == "max_operation_work", result.error
+    assert "max_operation_work" in result.error.message
+
+
+@pytest.mark.parametrize("program", [
+    "a = list(range(200000))\nresult(sorted(a, reverse=True)[0] + max(a) + len(set(a)))",
+    "a = [str(i) for i in range(50000)]\nresult(a == list(a) and '49999' in a and len(sorted(a)) == 50000)",
+    "d = {i: i for i in range(50000)}\ne = {}\ne.update(d)\nresult(d == e)",
+    "keys = [i * (2 ** 61 - 1) for i in range(60)]\nresult(len(set(keys)))",
+])
+def test_ordinary_work_passes_the_work_estimate(program):
+    result = run_unchecked(program, Limits())
+    assert result.ok, result.error
+
 
 @pytest.mark.parametrize(("program", "budget", "limits"), BUDGETS)
 def test_budgets_stop_the_run_and_name_the_budget(program, budget, limits):

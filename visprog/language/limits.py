@@ -35,6 +35,11 @@ class Limits:
         max_container_depth: nesting of tuples used as dict keys (hashing very deep
             tuples would exhaust the C stack).
         max_items_per_call: items in any list or Detections argument of one tool call.
+        max_operation_work: items visited plus characters compared by one C-level
+            operation (a comparison or containment test of containers, a sort, min/max,
+            a set or dict built from many keys, counting the keys whose hashes collide).
+            Such an operation cannot be stopped once it runs, so its work is estimated
+            from the operands and refused before it starts.
         max_llm_calls: chat-model calls tools may estimate for the run (e.g. CuPL
             descriptions: one per new class).
         max_diagnostics: problems the checker reports before it stops looking.
@@ -55,6 +60,7 @@ class Limits:
     max_trace_steps: int = 20_000
     max_container_depth: int = 32
     max_items_per_call: int = 10_000
+    max_operation_work: int = 100_000_000
     max_llm_calls: int = 200
     max_diagnostics: int = 100
 

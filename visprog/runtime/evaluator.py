@@ -25,6 +25,7 @@ from visprog.runtime.sandbox import (
     format_value,
     get_attribute,
     guard_binop,
+    guard_compare,
     to_text,
 )
 from visprog.toolkit.tool import describe_exception
@@ -46,6 +47,8 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b,
     ast.NotIn: lambda a, b: a not in b, ast.Is: operator.is_, ast.IsNot: operator.is_not,
 }
+# Comparisons whose C-level work is estimated first (runtime/sandbox.py, guard_compare).
+_WORK_GUARDED = (list, tuple, dict, set)
 # Value types that are sequences (Detections) say so through the protocol (item_kind).
 _INDEXABLE = (list, tuple, str, dict, range)
 _ITERABLE = (list, tuple, str, dict, range, set)
@@ -152,6 +155,8 @@ class Evaluator:
             right = self.eval(comparator)
             if (type(right) is dict or type(right) is set) and type(op) in (ast.In, ast.NotIn):
                 check_key(left, self.budget)
+            elif type(right) in _WORK_GUARDED or type(left) in _WORK_GUARDED:
+                guard_compare(type(op).__name__, left, right, self.budget)
             if not _COMPARE[type(op)](left, right):
                 return False
             left = right

@@ -9,7 +9,9 @@ so that each sequence built also counts towards the run's cumulative totals.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +22,7 @@ from visprog.values.protocol import SCALAR_TYPES
 
 __all__ = [
     "BUILTINS", "KeyFunction", "call_method", "check_key", "check_set_items", "format_string", "format_value", "get_attribute",
-    "guard_binop",
+    "guard_binop", "guard_compare",
 ]
 
 
@@ -80,6 +82,7 @@ def call_method(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any], bu
             if args or kwargs.keys() - {"reverse", "key"}:
                 raise SandboxViolation("list.sort only takes key= and reverse=")
             _key_argument("list.sort", kwargs)
+            guard_sort(obj, budget, "list.sort")
         elif name == "copy":
             budget.length(len(obj))
     elif cls is set:
@@ -89,6 +92,7 @@ def call_method(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any], bu
             budget.length(len(obj) + len(args[0]))
             for key in args[0]:
                 check_key(key, budget)
+            guard_hashing(list(args[0]), budget, "dict.update")
         elif name in ("get", "pop") and args:
             check_key(args[0], budget)
     result = getattr(obj, name)(*args, **kwargs)
@@ -111,6 +115,7 @@ def _guard_set_method(items: set[Any], name: str, args: list[Any], budget: Budge
             raise ProgramRuntimeError(f"set.{name}() takes lists, tuples, sets or strings, not {type(other).__name__}")
         if type(other) is not set:
             check_set_items(other, budget)
+        guard_hashing(other, budget, f"set.{name}")
         total += len(other)
     if growing or name == "copy":
         budget.length(total)
@@ -240,6 +245,94 @@ def guard_binop(op: str, left: Any, right: Any, budget: Budget) -> None:
         budget.length(len(left) + len(right))
 
 
+# ---------------------------------------------------------------------------
+# Work guards. One C-level operation (comparing two containers, a containment test,
+# a sort, min/max, a set built from many keys) runs to its end once started: no
+# deadline can stop it. Its work is estimated from the operands and refused before it
+# starts (budget max_operation_work): items visited plus characters compared.
+
+_CONTAINERS = (list, tuple, dict, set)
+_ORDERED_COMPARISONS = frozenset({"Eq", "NotEq", "Lt", "LtE", "Gt", "GtE"})
+
+
+def work_size(value: Any, cap: int) -> int:
+    """Items a walk of ``value`` visits plus the characters of its strings, counted
+    until the total passes ``cap`` (then that partial total is returned). Repeated
+    references count each time, since comparisons visit them each time."""
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            total += len(item) + 1
+        elif kind is list or kind is tuple or kind is set:
+            total += len(item) + 1
+            stack.extend(sub for sub in item if type(sub) is not int and type(sub) is not float)
+        elif kind is dict:
+            total += 2 * len(item) + 1
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        else:
+            total += 1
+        if total > cap:
+            return total
+    return total
+
+
+def _refuse_work(what: str, work: str, budget: Budget) -> BudgetExceeded:
+    limit = budget.limits.max_operation_work
+    return BudgetExceeded(
+        "max_operation_work",
+        f"{what} would do {work} units of work (items visited plus characters compared); "
+        f"the limit for one operation (max_operation_work) is {limit:,}",
+    )
+
+
+def guard_work(value: Any, budget: Budget, what: str, factor: int = 1) -> None:
+    """Refuse one pass over ``value`` (times ``factor``) that would exceed the budget."""
+    if type(value) not in _CONTAINERS:
+        return
+    cap = budget.limits.max_operation_work // max(factor, 1)
+    if work_size(value, cap) > cap:
+        raise _refuse_work(what, f"more than {cap * max(factor, 1):,}", budget)
+
+
+def guard_sort(items: Any, budget: Budget, what: str) -> None:
+    """A sort compares about n·log2(n) times, each up to an item's size."""
+    if type(items) in _CONTAINERS and len(items) > 1:
+        guard_work(items, budget, what, factor=max(1, math.ceil(math.log2(len(items)))))
+
+
+def guard_hashing(keys: Any, budget: Budget, what: str) -> None:
+    """Refuse building a set or dict from ``keys`` when hashing them, or the keys whose
+    hashes collide (each insertion compares with every earlier key of the same hash),
+    would exceed the budget. Only the full hash matters: equal hashes are what make
+    CPython's probing compare key by key."""
+    if type(keys) not in _CONTAINERS or len(keys) < 64:
+        return
+    guard_work(keys, budget, what)
+    limit = budget.limits.max_operation_work
+    counts = Counter(hash(key) for key in keys)
+    colliding = sum(n * n for n in counts.values() if n > 1)
+    if colliding > limit:
+        raise _refuse_work(f"{what} ({len(keys):,} keys, {len(keys) - len(counts):,} sharing a hash)", f"about {colliding:,}", budget)
+
+
+def guard_compare(op: str, left: Any, right: Any, budget: Budget) -> None:
+    """Refuse a comparison (``op`` names the ast operator) whose C-level work would
+    exceed the budget: equality and ordering of two containers walk both at most as far
+    as the smaller; ``in`` over a list or tuple compares with every item."""
+    if op in _ORDERED_COMPARISONS:
+        if type(left) in _CONTAINERS and type(right) in _CONTAINERS:
+            cap = budget.limits.max_operation_work
+            if work_size(left, cap) > cap and work_size(right, cap) > cap:
+                raise _refuse_work(f"comparing two {type(left).__name__}s", f"more than {cap:,}", budget)
+    elif (op == "In" or op == "NotIn") and (type(right) is list or type(right) is tuple):
+        if type(left) in _CONTAINERS or type(left) is str:
+            guard_work(right, budget, "an 'in' test")
+
+
 _FORMAT_SPEC = re.compile(r"^(?:.?[<>=^])?[+\- ]?z?#?0?(\d*)[,_]?(?:\.(\d+))?[bcdeEfFgGnosxX%]?$")
 _REPR_SAFE = (str, int, float, bool, type(None))
 
@@ -352,12 +445,15 @@ def _sum(budget: Budget, *args: Any) -> Any:
 def _sorted(budget: Budget, *args: Any, **kwargs: Any) -> Any:
     _key_argument("sorted()", kwargs)
     _sized(budget, args)
+    if args:
+        guard_sort(args[0], budget, "sorted()")
     return sorted(*args, **kwargs)
 
 
 def _extreme(fn: Callable[..., Any]) -> Callable[..., Any]:
     def call(budget: Budget, *args: Any, **kwargs: Any) -> Any:
         _key_argument(f"{fn.__name__}()", kwargs)
+        guard_work(args[0] if len(args) == 1 else args, budget, f"{fn.__name__}()")
         return fn(*args, **kwargs)
 
     return call
@@ -373,6 +469,7 @@ def _set(budget: Budget, *args: Any) -> set[Any]:
         raise ProgramRuntimeError(f"set() takes a list, tuple, set, range or string, not {type(items).__name__}")
     check_set_items(items, budget)
     budget.length(len(items))
+    guard_hashing(items, budget, "set()")
     return set(items)
 
 

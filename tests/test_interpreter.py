@@ -1,7 +1,7 @@
 import pytest
 
 from tests.helpers import make_registry
-from visprog import Execution, Image, Limits, RunContext, parse_program, run_program, start_program
+from visprog import Execution, Image, Limits, Registry, RunContext, default_registry, parse_program, run_program, start_program, tool
 from visprog.toolkit.intrinsics import with_core
 
 REG = make_registry()
@@ -255,3 +255,67 @@ def test_outputs_that_match_their_declared_type_pass(annotation, value):
 
     result = run_program("x = t(1)\nresult(x)", registry=Registry([_returning(annotation, value)]))
     assert result.error is None and result.result == value
+
+
+def _painting_tools() -> Registry:
+    import PIL.ImageDraw
+
+    @tool(preempt="inline")
+    def scribble(image: Image, how: str) -> int:
+        """Paint into the image's pixels in place.
+
+        Args:
+            image: the image.
+            how: 'draw', 'paste' or 'putpixel'.
+
+        Returns:
+            1.
+        """
+        if how == "draw":
+            PIL.ImageDraw.Draw(image.pil).rectangle((0, 0, 20, 20), fill=(255, 0, 0))
+        elif how == "paste":
+            image.pil.paste((255, 0, 0), (0, 0, 20, 20))
+        else:
+            image.pil.putpixel((0, 0), (255, 0, 0))
+        return 1
+
+    @tool(preempt="inline")
+    def scribble_all(images: list[Image]) -> int:
+        """Paint into every image of a list in place.
+
+        Args:
+            images: the images.
+
+        Returns:
+            How many were painted.
+        """
+        for image in images:
+            PIL.ImageDraw.Draw(image.pil).rectangle((0, 0, 20, 20), fill=(255, 0, 0))
+        return len(images)
+
+    @tool(preempt="inline")
+    def red(image: Image) -> bool:
+        """Whether the top-left pixel is red.
+
+        Args:
+            image: the image.
+
+        Returns:
+            True when it is pure red.
+        """
+        return image.pil.getpixel((0, 0)) == (255, 0, 0)
+
+    return default_registry() | Registry([scribble, scribble_all, red])
+
+
+@pytest.mark.parametrize("how", ["draw", "paste", "putpixel"])
+def test_a_tool_painting_into_its_input_changes_neither_the_caller_nor_later_steps(how):
+    import PIL.Image
+
+    registry = _painting_tools()
+    program = f"a = red(IMAGE)\nx = scribble(IMAGE, '{how}')\ny = scribble_all([IMAGE, IMAGE])\nb = red(IMAGE)\nresult([a, b])"
+    result = run_program(program, Image(PIL.Image.new("RGB", (32, 32), (10, 10, 10))), registry=registry)
+    assert result.ok and result.result == [False, False], result.error
+    mine = Image(PIL.Image.new("RGB", (32, 32), (10, 10, 10)))
+    registry["scribble"](image=mine, how=how)
+    assert mine.pil.getpixel((0, 0)) == (10, 10, 10)

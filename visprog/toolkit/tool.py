@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from visprog.errors import RegistryError, RunError, ToolError, ToolUnavailable
 from visprog.toolkit.context import CallNotes, current_context, reset_context, set_context
+from visprog.values.core import Image
 from visprog.values.protocol import COPY_DEPTH, IMMUTABLE_TYPES, copy_value, is_sandbox_value, value_type
 
 __all__ = [
@@ -406,7 +407,7 @@ class Tool:
         notes = CallNotes()
         token = set_context(context, notes)
         try:
-            output = self.func(**bound)
+            output = self.func(**_images_copy_on_write(bound))
         except (RunError, KeyboardInterrupt):
             raise
         except BaseException as exc:  # noqa: BLE001 - SystemExit and anything else a tool raises
@@ -496,6 +497,25 @@ class Invocation(NamedTuple):
 #: The one copy at the sandbox boundary, in traces and in the result cache (the
 #: value-type protocol's :func:`~visprog.values.protocol.copy_value`).
 copy_out = copy_value
+
+
+def _images_copy_on_write(bound: dict[str, Any]) -> dict[str, Any]:
+    """``bound`` with each Image argument (alone or in a list) as a copy-on-write view
+    (:meth:`Image.copy_on_write`): values are immutable, their pixels too, even for a tool
+    that paints into ``image.pil``."""
+    out = bound
+    for name, value in bound.items():
+        kind = type(value)
+        if kind is Image:
+            new: Any = value.copy_on_write()
+        elif kind is list and any(type(item) is Image for item in value):
+            new = [item.copy_on_write() if type(item) is Image else item for item in value]
+        else:
+            continue
+        if out is bound:
+            out = dict(bound)
+        out[name] = new
+    return out
 
 
 def describe_exception(exc: BaseException) -> str:

@@ -179,6 +179,23 @@ class Image:
     def __reduce__(self) -> tuple[Any, ...]:
         return (Image, (self.pil, self.offset, self.root_size, self.notes))
 
+    def copy_on_write(self) -> Image:
+        """The same pixels, offset and notes in a new Image whose PIL image copies itself
+        before any in-place change (``ImageDraw``, ``paste``, ``putpixel``; writes through
+        ``load()``'s pixel access are refused by Pillow). Tools receive their images this
+        way, so a tool that paints into ``.pil`` changes neither the caller's image nor the
+        trace's record of its input. Costs no pixel copy until something writes."""
+        source = self.pil
+        source.load()
+        view = source._new(source.im)  # shares the pixel core; readonly makes Pillow copy on write
+        view.readonly = 1
+        clone = Image.__new__(Image)
+        object.__setattr__(clone, "pil", view)
+        object.__setattr__(clone, "offset", self.offset)
+        object.__setattr__(clone, "root_size", self.root_size)
+        object.__setattr__(clone, "notes", self.notes)
+        return clone
+
     @property
     def width(self) -> int:
         return self.pil.width

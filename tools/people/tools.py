@@ -62,20 +62,12 @@ def _rgb(image: Image) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(image.pil.convert("RGB")))
 
 
-def _root_mask(local: np.ndarray, image: Image) -> np.ndarray:
-    width, height = image.root_size
-    out = np.zeros((height, width), dtype=bool)
-    x, y = image.offset
-    out[y : y + local.shape[0], x : x + local.shape[1]] = local
-    return out
-
-
 def _person_box(found: PoseFound, image: Image) -> Box | None:
     """The person's box (its mask's extent, else its seen joints'), with its root mask;
     None when neither lies inside the image."""
     local = found.mask >= MASK_THRESHOLD
     dx, dy = image.offset
-    mask = Mask(_root_mask(local, image), "person", found.score)
+    mask = Mask(image.mask_to_root(local), "person", found.score)
     extent = mask.box
     if extent is None:
         seen = found.landmarks[found.landmarks[:, 3] >= 0.5]
@@ -266,7 +258,7 @@ def person_masks(image: Image, boxes: Sequence[Box]) -> Detections:
                 found = models.pose_in_rect(rgb, rect, box.score if box.score is not None else 1.0, min_presence=0.5)
         if found is None:
             continue
-        root = _root_mask(found.mask >= MASK_THRESHOLD, image)
+        root = image.mask_to_root(found.mask >= MASK_THRESHOLD)
         inside = np.zeros_like(root)
         inside[max(0, math.floor(box.y1)) : math.ceil(box.y2), max(0, math.floor(box.x1)) : math.ceil(box.x2)] = True
         root &= inside

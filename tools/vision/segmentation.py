@@ -65,15 +65,6 @@ def _session() -> _PredictorSession:
     return session
 
 
-def _to_root(local: np.ndarray, image: Image) -> np.ndarray:
-    """Paste a mask of ``image``'s size into a root-sized array at the image's offset."""
-    width, height = image.root_size
-    out = np.zeros((height, width), dtype=bool)
-    x, y = image.offset
-    out[y : y + local.shape[0], x : x + local.shape[1]] = local
-    return out
-
-
 def _boxed(mask: Mask, label: str | None, score: float | None, fallback: Box | None = None) -> Box | None:
     box = mask.box or fallback
     if box is None:
@@ -117,7 +108,7 @@ def segment(image: Image, objects: Detections | Box | None = None, points: list[
                 masks, scores, _ = predictor.predict_torch(None, None, boxes=transformed, multimask_output=False)
             out = []
             for box, mask, score in zip(boxes, masks[:, 0].cpu().numpy(), scores[:, 0].cpu().tolist()):
-                m = Mask(_to_root(mask, image), box.label, float(score))
+                m = Mask(image.mask_to_root(mask), box.label, float(score))
                 out.append(Box(box.x1, box.y1, box.x2, box.y2, label=box.label, score=float(score), mask=m))
             return Detections(out)
         if not points:
@@ -127,7 +118,7 @@ def segment(image: Image, objects: Detections | Box | None = None, points: list[
         coords = np.array([[x - dx, y - dy] for x, y in points], dtype=np.float32)
         masks, scores, _ = predictor.predict(point_coords=coords, point_labels=np.ones(len(coords)), multimask_output=len(coords) == 1)
         best = int(np.argmax(scores))
-        mask = Mask(_to_root(masks[best], image), None, float(scores[best]))
+        mask = Mask(image.mask_to_root(masks[best]), None, float(scores[best]))
         found = _boxed(mask, None, float(scores[best]))
         return Detections([found] if found else [])
 
@@ -159,7 +150,7 @@ def segment_all(image: Image, points_per_side: int = 16, min_score: float = 0.88
         found = generator.generate(image.to_array())
     out = []
     for item in sorted(found, key=lambda r: -r["area"]):
-        mask = Mask(_to_root(item["segmentation"], image), None, float(item["predicted_iou"]))
+        mask = Mask(image.mask_to_root(item["segmentation"]), None, float(item["predicted_iou"]))
         boxed = _boxed(mask, None, float(item["predicted_iou"]))
         if boxed is not None:
             out.append(boxed)

@@ -224,6 +224,16 @@ class Image:
         x, y = self.offset
         return Box(x, y, x + self.width, y + self.height)
 
+    def mask_to_root(self, local: np.ndarray) -> np.ndarray:
+        """A boolean mask of this image's pixels (``(height, width)``, or smaller from its
+        top-left) placed into a root-sized ``(root_height, root_width)`` array at this
+        image's offset; False elsewhere."""
+        width, height = self.root_size
+        out = np.zeros((height, width), dtype=bool)
+        x, y = self.offset
+        out[y : y + local.shape[0], x : x + local.shape[1]] = local
+        return out
+
     def to_local(self, box: Box) -> tuple[int, int, int, int]:
         """Integer PIL crop box of ``box`` (root coordinates) in this image, clipped."""
         x0, y0 = self.offset

@@ -297,6 +297,7 @@ class Tool:
         version: str = "1",
         preempt: Literal["auto", "inline", "worker"] = "auto",
         cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
+        catalogues: Mapping[str, Callable[[], Iterable[str]]] | None = None,
     ) -> None:
         self.func = func
         self.models = tuple(models)
@@ -316,6 +317,24 @@ class Tool:
         self.fast_streak = 0
         self.description, self.params, self.returns, self.returns_doc, self.return_kinds = _describe(func, self.name)
         self._param_index = {p.name: p for p in self.params}
+        self.catalogues: dict[str, Callable[[], Iterable[str]]] = dict(catalogues or {})
+        for param, provider in self.catalogues.items():
+            if param not in self._param_index:
+                raise RegistryError(f"tool {self.name}: catalogue for {param!r}, which is not one of its parameters")
+            if not callable(provider):
+                raise RegistryError(f"tool {self.name}: the catalogue for {param!r} must be a function returning names")
+
+    def catalogue(self, param: str) -> list[str] | None:
+        """The names the tool's catalogue offers for ``param`` (declared with
+        ``@tool(catalogues={param: function})``), or None when it declares none. A
+        catalogue that cannot load (its library missing) offers nothing: ``[]``."""
+        provider = self.catalogues.get(param)
+        if provider is None:
+            return None
+        try:
+            return [str(name) for name in provider()]
+        except Exception:  # noqa: BLE001 - a catalogue that cannot load offers nothing
+            return []
 
     @cached_property
     def fits_return(self) -> Callable[[Any], bool]:
@@ -644,6 +663,7 @@ def tool(
     version: str = "1",
     preempt: Literal["auto", "inline", "worker"] = "auto",
     cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
+    catalogues: Mapping[str, Callable[[], Iterable[str]]] | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -659,6 +679,7 @@ def tool(
     version: str = "1",
     preempt: Literal["auto", "inline", "worker"] = "auto",
     cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
+    catalogues: Mapping[str, Callable[[], Iterable[str]]] | None = None,
 ) -> Any:
     """Turn a typed, documented function into a :class:`Tool`.
 
@@ -686,12 +707,18 @@ def tool(
             worker until its calls have proved fast (each under 5 ms), then inline.
         cost: estimates a call's cost from its bound arguments, checked against the
             run's budgets *before* the call: ``{"llm_calls": n, "items": n}``.
+        catalogues: for a text parameter that takes one of many names (``emoji``),
+            a function returning the names (underscore form); the planner offers the
+            names a request mentions (:meth:`Tool.catalogue`).
+
+    Raises:
+        RegistryError: a catalogue names a parameter the function does not have.
     """
 
     def wrap(f: Callable[..., Any]) -> Tool:
         return Tool(
             f, name=name, requires=requires, cacheable=cacheable, family=family, models=models, cache_salt=cache_salt,
-            version=version, preempt=preempt, cost=cost,
+            version=version, preempt=preempt, cost=cost, catalogues=catalogues,
         )
 
     return wrap(func) if func is not None else wrap

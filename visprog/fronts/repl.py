@@ -9,7 +9,6 @@ added; text a program produces is shown with its control characters escaped.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import shlex
 import shutil
@@ -19,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from visprog.errors import CheckFailed, VisprogError
+from visprog.errors import CheckFailed, ProgramSyntaxError, VisprogError
+from visprog.language.syntax import parse_tree
 
 COMMANDS: dict[str, str] = {
     "load": "load PATH [NAME]      load an image as IMAGE (or NAME, e.g. LEFT)",
@@ -178,14 +178,13 @@ class Repl:
 
         text = "\n".join(lines)
         try:
-            ast.parse(text)
-        except (SyntaxError, ValueError) as exc:
+            parse_tree(text)
+        except ProgramSyntaxError as exc:
             if _opens_block(lines, changed):
                 self.say("    (block opened: add its body with append, indented)")
                 return True
-            lineno = getattr(exc, "lineno", None)  # a ValueError (NUL, Python < 3.11.4) has no position
-            where = f"line {lineno}, column {getattr(exc, 'offset', None)}" if lineno else "here"
-            self.error(f"{where}: {getattr(exc, 'msg', str(exc))}; the line was not added")
+            where = f"line {exc.line}, column {exc.column}" if exc.line else "here"
+            self.error(f"{where}: {exc.message.removeprefix('syntax error: ')}; the line was not added")
             return False
         names = sorted(DEFAULT_INPUTS | set(self.inputs))
         diagnostics = [d for d in check_program(text, self.registry, inputs=names) if d.code != "missing-result"]
@@ -582,8 +581,8 @@ def _opens_block(lines: list[str], changed: int) -> bool:
     body = " " * (indent + 4) + "pass"
     candidate = [*lines[:changed], body, *lines[changed:]]
     try:
-        ast.parse("\n".join(candidate))
-    except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
+        parse_tree("\n".join(candidate))
+    except ProgramSyntaxError:
         return False
     return True
 

@@ -49,6 +49,7 @@ def _run_options(parser: argparse.ArgumentParser, default_out: str) -> None:
     parser.add_argument("--overwrite", action="store_true", help="start again instead of resuming --out")
     parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help="run on Ray: a local one, or the cluster at ADDRESS (auto, ray://host:10001)")
     parser.add_argument("--workers", type=_positive, metavar="N", help="Ray workers (default: one per GPU, else one per CPU)")
+    parser.add_argument("--block", type=_positive, default=16, metavar="N", help="items run together: each model step (vqa, caption) is called once per block, answers as item by item (default 16; 1: item by item)")
     parser.add_argument("--traces", choices=("all", "failed", "none"), default="all", help="which traces to save as HTML next to the results (default all)")
     parser.add_argument("--max-trace-kb", type=_positive, default=2000, metavar="KB", help="larger traces are saved without images (default 2000)")
     parser.add_argument("--report", metavar="HTML", help="where to write the HTML report (default: --out with .html)")
@@ -94,6 +95,7 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
         "backend": "ray" if args.ray else "local",
         "ray_address": args.ray if args.ray not in (None, "local") else None,
         "workers": args.workers,
+        "block": args.block,
         "traces": args.traces,
         "max_trace_bytes": args.max_trace_kb * 1000,
         "result_cache": not args.no_cache,

@@ -24,7 +24,7 @@ from visprog.evaluation.datasets import Item
 from visprog.evaluation.ray_cluster import connect, refresh_auth, start_head
 from visprog.evaluation.runner import EvalSpec, ItemRunner, write_records
 
-__all__ = ["RayItemRunner", "pool_size", "preflight_check", "run_on_ray", "thread_settings"]
+__all__ = ["RayItemRunner", "block_size", "pool_size", "preflight_check", "run_on_ray", "thread_settings"]
 
 RAY_MISSING = "--ray needs Ray Data: pip install 'visprog[eval]' (or pip install 'ray[data]')"
 
@@ -39,7 +39,9 @@ class RayItemRunner:
         self.runner = ItemRunner(spec)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
-        records = [self.runner.run(Item.from_dict(json.loads(text))) | {"worker": self.worker} for text in batch["item"]]
+        items = [Item.from_dict(json.loads(text)) for text in batch["item"]]
+        # The batch Ray hands over is one lockstep block (its size: see _run_pool).
+        records = [record | {"worker": self.worker} for record in self.runner.run_block(items)]
         return {"record": [json.dumps(r, default=str) for r in records]}
 
 
@@ -141,6 +143,12 @@ def pool_size(resources: dict[str, float], workers: int | None, gpu_share: float
     return workers or max(1, int(resources.get("CPU", 1))), {"num_cpus": 1.0}
 
 
+def block_size(block: int, items: int, actors: int) -> int:
+    """Items per batch handed to an actor (one lockstep block): ``block``, but no more
+    than an even share of the items, so that every actor of the pool gets work."""
+    return max(1, min(block, -(-items // max(1, actors))))
+
+
 def run_on_ray(
     spec: EvalSpec,
     items: Sequence[Item],
@@ -195,6 +203,7 @@ def _run_pool(
 ) -> None:
     _preflight(ray, items, spec.trace_dir if spec.traces != "none" else None)
     size, resources = pool_size(ray.cluster_resources(), workers)
+    block = block_size(spec.block, len(items), size)
     context = ray.data.DataContext.get_current()
     bars, wait = context.enable_progress_bars, context.wait_for_min_actors_s
     context.enable_progress_bars = False
@@ -204,7 +213,7 @@ def _run_pool(
     try:
         dataset = ray.data.from_items([{"item": json.dumps(it.to_dict(), default=str)} for it in items])
         records = dataset.map_batches(
-            RayItemRunner, fn_constructor_kwargs={"spec": spec}, batch_size=1,
+            RayItemRunner, fn_constructor_kwargs={"spec": spec}, batch_size=block,
             compute=ray.data.ActorPoolStrategy(size=size), **resources,
         )
         rows = (json.loads(row["record"]) for row in records.iter_rows())

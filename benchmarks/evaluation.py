@@ -131,11 +131,11 @@ def lockstep(folder: Path, n_items: int, block: int, threads: int | None = None)
     """Item by item against lockstep blocks of ``block`` on a tiny BLIP VQA model, local
     backend, through ``evaluate``; prints the figures, returns the ratio and sameness."""
     sys.path.insert(0, str(ROOT))
+    import torch
+
     from tests.tiny_models import build_blip
     from visprog.evaluation import evaluate, load_dataset
     from visprog.models import Config, ModelManager, set_model_manager
-
-    import torch
 
     if threads:
         torch.set_num_threads(threads)

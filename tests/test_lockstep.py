@@ -283,9 +283,14 @@ def test_cli_block_flag(tmp_path, capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["batch", "p.vp", "--images", "x", "--block", "0"])
     assert "expected at least 1, got 0" in capsys.readouterr().err
-    from visprog.evaluation.ray_backend import block_size
+    from visprog.evaluation.ray_backend import _lockstep_pays, block_size
+    from visprog.evaluation.runner import EvalSpec
 
+    # A Ray actor's batch is one block, no more than an even share of the items (every
+    # actor gets work), and one item when the program calls no batch-path tool.
     assert block_size(16, 8, 2) == 4 and block_size(16, 100, 2) == 16 and block_size(16, 0, 3) == 1
+    assert _lockstep_pays(EvalSpec("exact", program=TWO_STEPS))
+    assert not _lockstep_pays(EvalSpec("exact", program="result(IMAGE.width)")) and not _lockstep_pays(EvalSpec("exact"))
 
 
 @pytest.mark.models

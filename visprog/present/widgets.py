@@ -5,6 +5,14 @@ finish: the program with the current line highlighted, each step with thumbnails
 its images (boxes and masks drawn), its output and time, and the variables; clicking a
 step enlarges its picture. The view is a plain anywidget: it also works in JupyterLab,
 VS Code and Colab.
+
+Once the run has ended, the displayed widget is replaced by the finished trace as static
+HTML (the same as the result's ``_repr_html_``), and the widget is closed. A notebook
+re-run without a browser (``jupyter nbconvert --execute``, papermill, nbclient) saves the
+widgets' state, and nbconvert's HTML exporter then prefers a widget view to every other
+form of the output; with no kernel behind the exported page the widget draws nothing.
+An output that holds only HTML shows the same everywhere: in JupyterLab, in exports and
+on repository pages.
 """
 
 from __future__ import annotations
@@ -130,8 +138,9 @@ class TraceView(anywidget.AnyWidget):
         self._handle: Any = None
 
     def show(self) -> None:
-        """Display the view in a notebook; :meth:`set_trace` refreshes this display, so
-        the static HTML saved with the notebook shows the finished run."""
+        """Display the view in a notebook, live while the program runs; :meth:`set_trace`
+        then replaces this display with the finished trace as static HTML and closes the
+        widget (see the module's docstring for why)."""
         from IPython.display import display
 
         self._handle = display(self, display_id=True)  # type: ignore[no-untyped-call]
@@ -150,12 +159,28 @@ class TraceView(anywidget.AnyWidget):
         if bundle is None:
             return None
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        data = {**data, "text/html": trace_to_html(self.static_trace(), title="visprog trace", standalone=False)}
+        data = {**data, "text/html": self.static_html()}
         return (data, metadata) if isinstance(bundle, tuple) else data
 
-    def _refresh_display(self) -> None:
-        if self._handle is not None:
-            self._handle.update(self)
+    def static_html(self) -> str:
+        """What the view shows, as static HTML (a ``<div>``: no scripts, images inline)."""
+        return trace_to_html(self.static_trace(), title="visprog trace", standalone=False)
+
+    def _finish_display(self) -> None:
+        """Replace the display made by :meth:`show` with the finished trace as static HTML,
+        then close the widget. Its traits are emptied first: a kernel client that saves
+        widget state (nbclient) keeps the last state of every widget it saw, closed or not,
+        and the pictures need not be saved twice."""
+        if self._handle is None:
+            return
+        status = self.status
+        self._handle.update({"text/html": self.static_html(), "text/plain": f"visprog trace: {status}"}, raw=True)
+        self._handle = None
+        with self.hold_sync():
+            self.steps = []
+            self.variables = {}
+            self.program = ""
+        self.close()
 
     def on_event(self, event: StepEvent) -> None:
         """Listener for :func:`visprog.run_program`: updates the view as steps run."""
@@ -195,7 +220,7 @@ class TraceView(anywidget.AnyWidget):
         self.status = f"error: {trace.error}" if trace.error else f"result: {summarize(trace.result, 200)}"
         self._trace = trace
         self._records = list(trace.steps)
-        self._refresh_display()
+        self._finish_display()
 
 
 class BatchProgress:

@@ -309,3 +309,17 @@ def test_benchmark_on_a_tiny_blip_gives_the_answers_item_by_item(tmp_path, capsy
         set_model_manager(before)
     out = capsys.readouterr().out
     assert figures["same"] == 1.0 and "same answers: True" in out and "lockstep (block 4):" in out
+
+
+def test_ctrl_c_stops_the_block_and_leaves_no_threads():
+    import threading
+
+    def interrupted(image: Any, question: Any) -> Any:
+        raise KeyboardInterrupt
+
+    registry = fake_registry(REAL, {"vqa": interrupted})
+    for program in (TWO_STEPS, "c = vqa([IMAGE], 'What color?')\nresult(c)"):  # in the batched call; in a call alone
+        executions = [start_program(program, image, registry=registry) for image in pictures("red", "green", "blue")]
+        with pytest.raises(KeyboardInterrupt):
+            run_block(executions)
+        assert not [t.name for t in threading.enumerate() if t.name.startswith("visprog-lockstep")]

@@ -310,6 +310,8 @@ class _Block:
                 for slot in self.slots:
                     if not slot.done and slot.request is None:
                         self._turn(slot)
+                        if isinstance(slot.raised, KeyboardInterrupt):
+                            raise KeyboardInterrupt  # Ctrl-C inside an item stops the block, as alone
                 parked = [slot for slot in self.slots if slot.request is not None]
                 if not parked:
                     break

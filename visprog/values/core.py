@@ -546,11 +546,11 @@ def load_image(source: Any, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
     image over it is refused with one line: its size, the limit, and how to raise it.
     ``max_pixels`` is what counts, also above Pillow's own decompression-bomb limit
     (``PIL.Image.MAX_IMAGE_PIXELS``, about 89 million pixels; Pillow refuses files of
-    twice that): Pillow has only that module-wide setting, so while a file over it is
-    opened and decoded here, the setting is raised to ``max_pixels`` and then put back
-    (a lock keeps concurrent loads consistent; other threads using Pillow meanwhile
-    see the raised value, never a lower one). A value someone else set meanwhile is
-    left as they set it.
+    twice that): Pillow has only that module-wide setting, so when ``max_pixels`` is
+    above it, the setting is raised to ``max_pixels`` while the file is opened and
+    decoded, then put back (a lock keeps concurrent loads consistent; other threads
+    using Pillow meanwhile see the raised value, never a lower one). A value someone
+    else set meanwhile is left as they set it.
 
     Orientation: an EXIF Orientation tag (2-8, phone photos) is applied, so pixels are
     upright as a viewer shows them; the Image's ``notes`` say so ("rotated by EXIF

@@ -283,6 +283,43 @@ def test_cli_block_flag(tmp_path, capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["batch", "p.vp", "--images", "x", "--block", "0"])
     assert "expected at least 1, got 0" in capsys.readouterr().err
-    from visprog.evaluation.ray_backend import block_size
+    from visprog.evaluation.ray_backend import _lockstep_pays, block_size
+    from visprog.evaluation.runner import EvalSpec
 
+    # A Ray actor's batch is one block, no more than an even share of the items (every
+    # actor gets work), and one item when the program calls no batch-path tool.
     assert block_size(16, 8, 2) == 4 and block_size(16, 100, 2) == 16 and block_size(16, 0, 3) == 1
+    assert _lockstep_pays(EvalSpec("exact", program=TWO_STEPS))
+    assert not _lockstep_pays(EvalSpec("exact", program="result(IMAGE.width)")) and not _lockstep_pays(EvalSpec("exact"))
+
+
+@pytest.mark.models
+@pytest.mark.slow
+def test_benchmark_on_a_tiny_blip_gives_the_answers_item_by_item(tmp_path, capsys):
+    """The real vqa tool's batch path (BLIP through its real loader, tiny random weights):
+    lockstep blocks answer as item by item; runs benchmarks/evaluation.py's comparison."""
+    pytest.importorskip("transformers")
+    from benchmarks.evaluation import lockstep
+    from visprog.models import model_manager, set_model_manager
+
+    before = model_manager()
+    try:
+        figures = lockstep(tmp_path, 6, 4)
+    finally:
+        set_model_manager(before)
+    out = capsys.readouterr().out
+    assert figures["same"] == 1.0 and "same answers: True" in out and "lockstep (block 4):" in out
+
+
+def test_ctrl_c_stops_the_block_and_leaves_no_threads():
+    import threading
+
+    def interrupted(image: Any, question: Any) -> Any:
+        raise KeyboardInterrupt
+
+    registry = fake_registry(REAL, {"vqa": interrupted})
+    for program in (TWO_STEPS, "c = vqa([IMAGE], 'What color?')\nresult(c)"):  # in the batched call; in a call alone
+        executions = [start_program(program, image, registry=registry) for image in pictures("red", "green", "blue")]
+        with pytest.raises(KeyboardInterrupt):
+            run_block(executions)
+        assert not [t.name for t in threading.enumerate() if t.name.startswith("visprog-lockstep")]

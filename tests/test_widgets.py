@@ -114,3 +114,29 @@ def test_a_shown_view_leaves_the_finished_trace_as_static_html_only(small_image)
     assert shown["text/html"].startswith('<div class="visprog-trace">') and 'id="step-3"' in shown["text/html"]
     assert "<img" in shown["text/html"] and shown["text/plain"] == "visprog trace: result: 1"
     assert view.comm is None and view.steps == [] and view.program == ""
+
+
+def test_batch_progress_leaves_one_line_of_text_when_the_batch_ends(monkeypatch):
+    """The ipywidgets bar shows while the batch runs; then static text replaces it (an
+    export of a notebook re-run by nbconvert would show the bar's widget view as a blank)."""
+    import IPython.display
+
+    from visprog.present.widgets import BatchProgress
+
+    updates = []
+
+    class Handle:
+        def update(self, obj, **kwargs):
+            updates.append((obj, kwargs))
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kwargs: shown.append((obj, kwargs)) or Handle())
+    progress = BatchProgress(3)
+    [(bar, kwargs)] = shown
+    assert bar is progress.bar and kwargs == {"display_id": True}
+    for _ in range(3):
+        progress.advance()
+    assert updates == []
+    progress.close()
+    assert updates == [({"text/plain": "images: 3 of 3 done", "text/html": "<pre>images: 3 of 3 done</pre>"}, {"raw": True})]
+    assert progress.bar.comm is None

@@ -66,8 +66,9 @@ def _fit_to_share() -> dict[str, Any]:
 def thread_settings(threads: int) -> None:
     """Set this process's intra-op threads: OpenMP, MKL and OpenBLAS read the variables
     when they start, torch is set now when loaded (and reads ``OMP_NUM_THREADS`` when
-    not). Not covered: onnxruntime sessions (RapidOCR) size their own pool unless the
-    tool passes ``intra_op_num_threads``."""
+    not), and the OCR's onnxruntime sessions (RapidOCR) get ``OMP_NUM_THREADS`` as their
+    ``intra_op_num_threads`` when the model loads (``visprog_tools.vision.specs.ocr_threads``;
+    a model loaded before this call keeps its threads)."""
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = str(threads)
     torch = sys.modules.get("torch")
@@ -143,6 +144,16 @@ def pool_size(resources: dict[str, float], workers: int | None, gpu_share: float
     return workers or max(1, int(resources.get("CPU", 1))), {"num_cpus": 1.0}
 
 
+def _lockstep_pays(spec: EvalSpec) -> bool:
+    """Does the fixed (or default) program call a tool with a batch path? Otherwise (and
+    for planned items) each actor gets one item at a time, as before lockstep."""
+    from visprog import default_registry
+    from visprog.runtime.lockstep import uses_batch_tools
+
+    program = spec.program or spec.default_program
+    return program is not None and uses_batch_tools(program, spec.registry if spec.registry is not None else default_registry())
+
+
 def block_size(block: int, items: int, actors: int) -> int:
     """Items per batch handed to an actor (one lockstep block): ``block``, but no more
     than an even share of the items, so that every actor of the pool gets work."""
@@ -203,7 +214,7 @@ def _run_pool(
 ) -> None:
     _preflight(ray, items, spec.trace_dir if spec.traces != "none" else None)
     size, resources = pool_size(ray.cluster_resources(), workers)
-    block = block_size(spec.block, len(items), size)
+    block = block_size(spec.block if _lockstep_pays(spec) else 1, len(items), size)
     context = ray.data.DataContext.get_current()
     bars, wait = context.enable_progress_bars, context.wait_for_min_actors_s
     context.enable_progress_bars = False

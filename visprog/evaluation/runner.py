@@ -225,7 +225,8 @@ class _ItemState:
 
 
 class ItemRunner:
-    """Answers items one at a time, in this process (the local backend, and each Ray actor).
+    """Answers items in this process (the local backend, and each Ray actor): one at a
+    time (:meth:`run`) or a block in lockstep (:meth:`run_block`).
 
     Args:
         spec: what to run and how.

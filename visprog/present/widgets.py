@@ -17,6 +17,7 @@ on repository pages.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 try:
@@ -224,18 +225,27 @@ class TraceView(anywidget.AnyWidget):
 
 
 class BatchProgress:
-    """Progress of a batch run: an ipywidgets bar in a notebook, a rich bar in a terminal."""
+    """Progress of a batch run in a notebook: an ipywidgets bar while it runs, replaced by
+    one line of static text when it ends (as :class:`TraceView`: an export of a notebook
+    re-run by nbconvert would show the bar's widget view as a blank)."""
 
     def __init__(self, total: int, description: str = "images") -> None:
         import ipywidgets
 
+        self.total = total
+        self.description = description
         self.bar = ipywidgets.IntProgress(value=0, min=0, max=total, description=description)
         from IPython.display import display
 
-        display(self.bar)  # type: ignore[no-untyped-call]
+        self._handle: Any = display(self.bar, display_id=True)  # type: ignore[no-untyped-call]
 
     def advance(self) -> None:
         self.bar.value += 1
 
     def close(self) -> None:
-        self.bar.bar_style = "success"
+        """The run has ended: the bar gives way to ``images: 3 of 3 done`` and is closed."""
+        text = f"{self.description}: {self.bar.value} of {self.total} done"
+        if self._handle is not None:
+            self._handle.update({"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}, raw=True)
+            self._handle = None
+        self.bar.close()

@@ -98,10 +98,11 @@ class BlockRun:
     alone_calls: int = 0
 
 
-def uses_batch_tools(program: Program, registry: Registry) -> bool:
+def uses_batch_tools(program: Program | str, registry: Registry) -> bool:
     """Does ``program``'s text name a tool (or alias) that has a batch path? (A plain
     word match over the source, EVAL expressions included: never misses a call.)"""
-    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", program.source))
+    source = program if isinstance(program, str) else program.source
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))
     for word in words:
         resolved = registry.resolve(word)
         if resolved is not None and resolved.tool.batch:
@@ -309,6 +310,8 @@ class _Block:
                 for slot in self.slots:
                     if not slot.done and slot.request is None:
                         self._turn(slot)
+                        if isinstance(slot.raised, KeyboardInterrupt):
+                            raise KeyboardInterrupt  # Ctrl-C inside an item stops the block, as alone
                 parked = [slot for slot in self.slots if slot.request is not None]
                 if not parked:
                     break

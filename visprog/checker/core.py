@@ -13,6 +13,7 @@ and computes did-you-mean suggestions for a bounded number of them.
 from __future__ import annotations
 
 import ast
+import builtins
 import difflib
 import re
 import sys
@@ -434,8 +435,17 @@ class _Checker:
                         f"'{name}' is a Python module; programs cannot use modules, only the tools and a few built-ins",
                         "`visprog tools` lists the tools")
             return
+        if name == ENTRY_FUNCTION and self.program.entry is not None:
+            self.report(node, "not-a-value", f"'{name}' is the entry function: programs cannot read it or call it (no recursion)",
+                        name=name)
+            return
         close = self.closest(name, defined)
-        hint = f"did you mean '{close}'?" if close else "assign it before this line"
+        if close:
+            hint = f"did you mean '{close}'?"
+        elif name in _PYTHON_BUILTINS:
+            hint = f"'{name}' is a Python built-in, which programs cannot use; the allowed built-ins: {', '.join(sorted(BUILTIN_KEYWORDS))}"
+        else:
+            hint = "assign it before this line"
         self.report(node, "undefined-variable", f"variable '{name}' is used before it is assigned", hint, name=name)
 
     def expr(self, node: ast.expr | None, defined: set[str]) -> Kinds | None:
@@ -479,6 +489,13 @@ class _Checker:
             known = _known(self.expr(node.value, defined))
             if known and not known & {"list"}:
                 self.report(node, "argument-type", f"* unpacks lists and tuples, not {' | '.join(sorted(known))}")
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            left = self.expr(node.left, defined)
+            self.expr(node.right, defined)
+            if left == frozenset({"str"}):
+                # The runtime refuses it too (sandbox.py): said here, before anything runs.
+                self.report(node, "forbidden-format", "'%' formatting of strings is not allowed", "use an f-string")
             return None
         if isinstance(node, ast.Set):
             for element in node.elts:
@@ -610,6 +627,9 @@ class _Checker:
         resolved = self.registry.resolve(name)
         if resolved is not None:
             return self.tool_call(node, resolved, arg_types, kw_types, defined)
+        if name == ENTRY_FUNCTION and self.program.entry is not None:
+            self.report(func, "not-callable", f"'{name}' is the entry function: programs cannot call it (no recursion)")
+            return None
         if name in BUILTIN_KEYWORDS:
             allowed = BUILTIN_KEYWORDS[name]
             for kw in node.keywords:
@@ -820,6 +840,10 @@ def _item_kind(kinds: frozenset[str] | None) -> str | None:
 
 #: Modules a program may reach for besides the standard library's.
 _OTHER_MODULES = frozenset({"np", "numpy", "cv2", "torch", "PIL", "scipy", "skimage", "requests", "pd", "pandas"})
+
+
+#: Python's built-in names (``dict``, ``type``, ``print`` ...): not values in programs.
+_PYTHON_BUILTINS = frozenset(dir(builtins))
 
 
 def _is_module_name(name: str) -> bool:

@@ -153,3 +153,11 @@ def test_a_python_module_is_named_as_a_module_not_a_missing_input_or_a_typo(sour
     assert [d.code for d in diagnostics] == ["module-not-available"], diagnostics
     assert "is a Python module" in diagnostics[0].message
     assert "lstrip" not in str(diagnostics) and "input" not in str(diagnostics)
+
+
+def test_attribute_assignment_is_refused_before_running():
+    # Once accepted by the checker and refused only by the runtime ("cannot assign to Attribute").
+    for source in ("IMAGE.offset = (5, 5)\nresult(IMAGE)", "IMAGE.width += 1\nresult(1)", "for IMAGE.x in [1]:\n    y = 1\nresult(1)"):
+        [d] = check_program(source)
+        assert d.code == "forbidden-syntax" and "assigning to attribute" in d.message and "read-only" in d.message, source
+    assert [d.message for d in check_program("x = {i for i in range(3)}\nresult(x)")] == ["a set comprehension is not allowed"]

@@ -73,7 +73,9 @@ def add_commands(subparsers: Any) -> None:
     ev.add_argument("--metric", choices=METRIC_NAMES, help="jsonl: how to score answers (default exact)")
     ev.add_argument("--skip-missing", action="store_true", help="leave out items whose images are missing (default: refuse)")
     ev.add_argument("--program", metavar="FILE", help="run this program on every item instead of planning one")
-    ev.add_argument("--model", help="planner chat model: local (default), hf:PATH_OR_ID, openai:MODEL")
+    from visprog.models.chat import provider_help
+
+    ev.add_argument("--model", help=f"planner chat model: {provider_help()}")
     ev.add_argument("--attempts", type=_positive, default=3, help="planner LLM calls per item, repairs included (default 3)")
     ev.add_argument("--class-prompts", metavar="templates|llm|FILE", help="imagenet: CLIP class prompts from templates, LLM descriptions (CuPL) or a CuPL JSON file")
     ev.add_argument("--limit", type=_positive, metavar="N", help="only the first N items")

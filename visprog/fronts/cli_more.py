@@ -36,11 +36,13 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
 
 def add_ask(sub: Any) -> None:
+    from visprog.models.chat import provider_help
+
     ask = sub.add_parser("ask", help="plan a program for a request, run it, show the answer and the trace")
     ask.add_argument("question", help="the request, in words")
     ask.add_argument("--image", required=True, help="the image (IMAGE, or LEFT with --image2)")
     ask.add_argument("--image2", help="a second image (RIGHT), for statements about a pair")
-    ask.add_argument("--model", help="chat model: local (default), hf:PATH_OR_ID, openai:MODEL")
+    ask.add_argument("--model", help=f"chat model: {provider_help()}")
     ask.add_argument("--html", metavar="OUT", help="where to write the HTML trace (default: in the cache folder)")
     ask.add_argument("--show-program", action="store_true", help="print the program that ran")
     ask.add_argument("--attempts", type=int, default=3, help="LLM calls at most, repairs included (default 3)")
@@ -61,12 +63,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     from visprog.errors import InputError
     from visprog.fronts.common import answer_text, load_image_argument, save_outputs, say, watch_interrupts
+    from visprog.models.chat import chat_model_name
     from visprog.models.manager import model_manager, progress_line, quiet_libraries, set_verbose
     from visprog.planner import Planner
     from visprog.planner.ask import ask
     from visprog.planner.models import default_chat_model
     from visprog.planner.request import blank_or_unreadable
-    from visprog.toolkit.llm import chat_model_name
     from visprog.trace.files import check_output_path
 
     if not args.question.strip():

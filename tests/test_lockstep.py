@@ -230,6 +230,7 @@ PROGRAMS = {
     "nlvr2": "a = vqa(LEFT, 'What color?')\nb = vqa(RIGHT, 'What color?')\nresult(a == b)",
     "refcoco": "c = vqa(IMAGE, 'What color?')\nboxes = find_color(IMAGE, 'red' if c == 'gray' else c)\nresult(boxes[0])",
     "jsonl": "c = vqa(IMAGE, 'What color is the picture?')\nresult(c)",
+    "imagenet": "c = vqa(IMAGE, 'What color?')\nresult({c: 0.9, 'gray': 0.1})",
 }
 SAME = ("answer", "result", "score", "correct", "extra", "note", "error_kind", "error_tool", "error", "run_error", "tool_notes", "check")
 
@@ -237,16 +238,19 @@ SAME = ("answer", "result", "score", "correct", "extra", "note", "error_kind", "
 def datasets(root: Path) -> dict[str, Any]:
     jsonl = eval_data.make_jsonl(root / "jsonl", n=7)
     (root / "jsonl" / "img" / "5.png").write_bytes(b"not a picture")  # fails alone, as an input error
+    imagenet = eval_data.make_imagenet(root / "imagenet")
     return {
         "gqa": load_dataset("gqa", eval_data.make_gqa(root / "gqa"), split="testdev"),
         "vqav2": load_dataset("vqav2", eval_data.make_vqa(root / "vqa"), split="val"),
         "nlvr2": load_dataset("nlvr2", eval_data.make_nlvr2(root / "nlvr2"), split="dev"),
         "refcoco": load_dataset("refcoco", eval_data.make_refcoco(root / "refer"), split="val"),
         "jsonl": load_dataset("jsonl", jsonl),
+        "imagenet": load_dataset("imagenet", imagenet, split="val", classes=imagenet / "LOC_synset_mapping.txt"),
     }
 
 
 def test_every_dataset_reader_gives_the_same_records_in_blocks(tmp_path):
+    blocks: dict[str, list[dict[str, Any]]] = {}
     for name, dataset in datasets(tmp_path).items():
         out: dict[int, list[dict[str, Any]]] = {}
         calls: dict[int, list[tuple[str, int]]] = {}
@@ -264,7 +268,9 @@ def test_every_dataset_reader_gives_the_same_records_in_blocks(tmp_path):
         # Every step of the first block of 4 is one call (NLVR2: LEFT and RIGHT, two steps).
         assert calls[4][0] == ("vqa", 4), (name, calls[4])
         assert len(calls[4]) < len(calls[1]), name
-    jsonl = out[4]
+        blocks[name] = out[4]
+    assert sum(r["correct"] for r in blocks["imagenet"]) == 5  # the mostly red "green" picture: wrong
+    jsonl = blocks["jsonl"]
     assert [r["error_kind"] for r in jsonl] == ["wrong_answer", None, None, "wrong_answer", None, "input", "wrong_answer"]
     # Times: each item's run time is its share of the block's, and adds up.
     assert all(r["times"]["total_s"] >= r["times"]["run_s"] >= 0 for r in jsonl)
@@ -323,3 +329,47 @@ def test_ctrl_c_stops_the_block_and_leaves_no_threads():
         with pytest.raises(KeyboardInterrupt):
             run_block(executions)
         assert not [t.name for t in threading.enumerate() if t.name.startswith("visprog-lockstep")]
+
+
+@tool(cacheable=True, batch=("image",), preempt="inline")
+def shade(image: Image | list[Image]) -> str | list[str]:
+    """The main colour (a batch path: a list in, a list out), counted per model call.
+
+    Args:
+        image: an image, or a list of images.
+
+    Returns:
+        The colour, or one per image.
+    """
+    SHADE_CALLS.append(len(image) if isinstance(image, list) else 1)
+    if isinstance(image, list):
+        return [eval_data.main_color.func(im) for im in image]
+    return eval_data.main_color.func(image)
+
+
+SHADE_CALLS: list[int] = []
+
+
+def test_result_cache_entries_are_each_items_own(tmp_path):
+    """Each item's call is looked up and stored under its own key; a call whose key an
+    earlier item of the batch has is a cache hit, as one after another."""
+    from visprog import RunContext
+    from visprog.toolkit.result_cache import ResultCache
+
+    registry = Registry([shade])
+    program = "c = shade(IMAGE)\nresult(c)"
+    images = pictures("red", "green", "red", "blue")
+    cached: dict[str, list[bool]] = {}
+    for mode in ("alone", "block"):
+        context = RunContext(cache=ResultCache(tmp_path / mode))
+        SHADE_CALLS.clear()
+        executions = [start_program(program, image, registry=registry, context=context) for image in images]
+        results = [e.run() for e in executions] if mode == "alone" else run_block(executions).results
+        assert [r.result for r in results] == ["red", "green", "red", "blue"]
+        cached[mode] = [r.trace.steps[0].calls[0].cached for r in results]
+        assert SHADE_CALLS == ([1, 1, 1] if mode == "alone" else [3])  # the second red: a hit
+    assert cached["block"] == cached["alone"] == [False, False, True, False]
+    # Run again: every item's own entry is there.
+    SHADE_CALLS.clear()
+    again = run_block([start_program(program, image, registry=registry, context=context) for image in images]).results
+    assert SHADE_CALLS == [] and all(r.trace.steps[0].calls[0].cached for r in again)

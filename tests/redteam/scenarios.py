@@ -1144,27 +1144,24 @@ def sc_batch(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 
 def sc_planner_interrupt(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
     """Ctrl-C while ``ask`` plans or runs: KeyboardInterrupt, and no more LLM calls."""
-    from langchain_core.language_models.fake_chat_models import FakeListChatModel
-
     from visprog import ask
     from visprog.planner import Planner
+    from visprog.testing import FunctionChatModel
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    class Interrupting(FakeListChatModel):
-        def _call(self, *args: Any, **kwargs: Any) -> str:
-            _count("llm")
-            if data["mode"] == "llm-raises":
-                raise KeyboardInterrupt
-            return super()._call(*args, **kwargs)
+    def reply(messages: list[Any]) -> str:
+        if data["mode"] == "llm-raises":
+            raise KeyboardInterrupt
+        return "X = rt_sleep(5)\nFINAL = RESULT(var=X)"
 
-    reply = "X = rt_sleep(5)\nFINAL = RESULT(var=X)"
-    planner = Planner(Interrupting(responses=[reply] * 5), selection="lexical", registry=registry("test"), max_attempts=3)
+    chat = FunctionChatModel(function=reply)
+    planner = Planner(chat, selection="lexical", registry=registry("test"), max_attempts=3)
     timer = _interrupt_after(1.0) if data["mode"] == "during-run" else None
     observed, _ = observe_run(lambda: ask("wait a while", planner=planner, inputs={}))
     if timer is not None:
         timer.cancel()
-    observed["llm_calls"] = CALLS.get("llm", 0)
+    observed["llm_calls"] = len(chat.calls)
     return observed
 
 

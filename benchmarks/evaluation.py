@@ -7,9 +7,17 @@ offline tools answer:
 * faces in the left half (``programs/count_left.vp``: image halves, crop, faces),
 * reading a rendered word (read_text, PP-OCR).
 
+and lockstep execution (``evaluate(..., block=N)``, ``--block N``) against item by item
+on a VQA-per-item program over a tiny random-weight BLIP (built here with
+``tests/tiny_models.py``, loaded through the real loader): items/s, model and framework
+time per item, the ratio, and whether the answers are the same (issue 22's target: at
+least 5x with blocks of 32).
+
 Run: .venv/bin/python benchmarks/evaluation.py [--items 210] [--no-ray]
+[--lockstep-items 96] [--block 32] [--lockstep-only | --no-lockstep]
 (``VISPROG_BENCH_QUICK=1``: 7 items, one round of the dataset's kinds: four face counts,
-one left-half count, two words; on both backends, to check that it runs.)
+one left-half count, two words; on both backends, to check that it runs; the tiny-model
+lockstep part only with ``--lockstep-only``, as it imports torch and builds a model.)
 """
 
 from __future__ import annotations
@@ -99,6 +107,70 @@ def figures(label: str, summary, wall: float) -> dict[str, float]:
     return {"items_per_s": n / wall}
 
 
+LOCKSTEP_PROGRAM = "answer = vqa(IMAGE, 'what color is the sky?')\nresult(answer)"
+
+
+def build_vqa(folder: Path, n_items: int) -> Path:
+    """A JSONL dataset of ``n_items`` random-noise pictures (64x48), each asked the same
+    question (the fixed program's); no gold answer."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    (folder / "img").mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i in range(n_items):
+        name = f"img/{i:04d}.png"
+        PIL.Image.fromarray((rng.random((48, 64, 3)) * 255).astype(np.uint8)).save(folder / name)
+        rows.append({"id": f"v{i:04d}", "image": name, "question": "What color is the sky?", "answer": None})
+    path = folder / "items.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def lockstep(folder: Path, n_items: int, block: int, threads: int | None = None) -> dict[str, float]:
+    """Item by item against lockstep blocks of ``block`` on a tiny BLIP VQA model, local
+    backend, through ``evaluate``; prints the figures, returns the ratio and sameness."""
+    sys.path.insert(0, str(ROOT))
+    import torch
+
+    from tests.tiny_models import build_blip
+    from visprog.evaluation import evaluate, load_dataset
+    from visprog.models import Config, ModelManager, set_model_manager
+
+    if threads:
+        torch.set_num_threads(threads)
+    model = build_blip(folder / "models", "vqa")
+    set_model_manager(ModelManager(Config(device="cpu", cache_dir=folder / "cache", result_cache=False, models={"vqa": str(model)}, llm="none")))
+    dataset = load_dataset("jsonl", build_vqa(folder / "vqa", n_items), metric="none")
+    options: dict[str, object] = {"program": LOCKSTEP_PROGRAM, "result_cache": False, "traces": "none", "progress": False, "report": None}
+    evaluate(dataset.subset(limit=2), folder / "warm.jsonl", block=1, **options)  # load the model outside the timing
+    print(
+        f"lockstep: {n_items} items, one VQA step each, tiny random-weight BLIP on the CPU ({torch.get_num_threads()} torch threads, "
+        f"{os.cpu_count()} cores); result cache off, traces off"
+    )
+    figures_by: dict[int, dict[str, float]] = {}
+    answers: dict[int, list[object]] = {}
+    for size in (1, block):
+        start = time.perf_counter()
+        summary = evaluate(dataset, folder / f"block{size}.jsonl", block=size, **options)
+        wall = time.perf_counter() - start
+        t = summary.times
+        label = "item by item (block 1)" if size == 1 else f"lockstep (block {size})"
+        print(
+            f"  {label}: {n_items / wall:.2f} items/s; per item: model {t['model_s'] * 1000:.2f} ms, "
+            f"framework {t['framework_s'] * 1000:.2f} ms, total {t['total_s'] * 1000:.2f} ms"
+        )
+        figures_by[size] = {"items_per_s": n_items / wall}
+        answers[size] = [r["answer"] for r in summary.records]
+        errors = [r["error"] for r in summary.records if r["error_kind"] not in (None, "wrong_answer")]
+        if errors:
+            print(f"  {len(errors)} items failed, first: {errors[0]}")
+    ratio = figures_by[block]["items_per_s"] / figures_by[1]["items_per_s"]
+    same = answers[1] == answers[block]
+    print(f"lockstep block {block} / item by item: {ratio:.1f}x items/s (target 5x); same answers: {same}")
+    return {"ratio": ratio, "same": float(same)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     quick = os.environ.get("VISPROG_BENCH_QUICK") == "1"
@@ -108,7 +180,20 @@ def main() -> int:
         help="Ray pool sizes to time, comma-separated (default 1,2; quick: 2)",
     )
     parser.add_argument("--no-ray", action="store_true", help="local backend only")
+    parser.add_argument("--lockstep-items", type=int, default=8 if quick else 96, help="items of the tiny-model lockstep comparison (default 96)")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads for the lockstep comparison (default 1, as a Ray actor on one CPU; 0: torch's default)")
+    parser.add_argument("--block", type=int, default=4 if quick else 32, help="lockstep block size compared with item by item (default 32)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--lockstep-only", action="store_true", help="only the tiny-model lockstep comparison")
+    which.add_argument("--no-lockstep", action="store_true", help="leave out the tiny-model lockstep comparison")
     args = parser.parse_args()
+    if args.lockstep_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            lockstep(Path(tmp), args.lockstep_items, args.block, args.threads)
+        return 0
+    if not (args.no_lockstep or quick):
+        with tempfile.TemporaryDirectory() as tmp:
+            lockstep(Path(tmp), args.lockstep_items, args.block, args.threads)
 
     from visprog.evaluation import evaluate, load_dataset
 

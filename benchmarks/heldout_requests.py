@@ -20,12 +20,21 @@ scored:
   background blur / colour pop: the background loses sharpness / colour, the person
   keeps it);
 * ``refuse``: ``result.ok`` is false with an error that names a missing model or says it
-  cannot (or ``ask`` raises a visprog error with such a message).
+  cannot (or ``ask`` raises a visprog error with such a message); with ``mentions_any``
+  the error must instead hold one of those words (case-insensitive), and with
+  ``one_line`` it must be a single line.
 
-Group ``people`` needs person tools that are being built; it is reported apart.
+An item may carry ``reference``: a hand-written program over the offline tools (two
+pictures are ``LEFT`` and ``RIGHT``, the first also ``IMAGE``); ``--verify`` runs it and
+scores its result like an answer, so the item's truth is shown reachable by the tools.
 
-    .venv/bin/python benchmarks/heldout_requests.py [--group G] [--limit N] [--json OUT]
-    .venv/bin/python benchmarks/heldout_requests.py --verify   # ground truth + edit checks
+``--set DIR`` picks the set: ``DIR/pictures.py`` and ``DIR/requests.jsonl`` (default
+``benchmarks/heldout``). A set's ``pictures.py`` may name the groups reported apart
+(``REPORTED_APART``); the first set reports ``people`` apart (its person tools were
+being built when it was written).
+
+    .venv/bin/python benchmarks/heldout_requests.py [--set DIR] [--group G] [--limit N] [--json OUT]
+    .venv/bin/python benchmarks/heldout_requests.py [--set DIR] --verify   # ground truth + edit checks
 
 The exit code is 0 whatever the score (1 only if ``--verify`` finds a mismatch, 2 if the
 runner itself breaks).
@@ -50,20 +59,37 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
 HERE = Path(__file__).resolve().parent
-REQUESTS = HERE / "heldout" / "requests.jsonl"
+DEFAULT_SET = HERE / "heldout"
+REQUESTS = DEFAULT_SET / "requests.jsonl"
 
 
-def _load_pictures() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("heldout_pictures", HERE / "heldout" / "pictures.py")
+def _load_pictures(folder: Path = DEFAULT_SET) -> ModuleType:
+    name = "heldout_pictures" if folder.resolve() == DEFAULT_SET else f"heldout_pictures_{folder.resolve().name}"
+    path = folder / "pictures.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no pictures.py in the set folder")
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise RuntimeError("cannot load benchmarks/heldout/pictures.py")
+        raise RuntimeError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
-    sys.modules["heldout_pictures"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
 pictures = _load_pictures()
+
+
+def use_set(folder: Path) -> Path:
+    """Score the set in ``folder`` from now on (its pictures module); return its requests file."""
+    global pictures
+    pictures = _load_pictures(folder)
+    return folder / "requests.jsonl"
+
+
+def reported_apart() -> tuple[str, ...]:
+    """Groups the current set reports apart from the overall score."""
+    return tuple(getattr(pictures, "REPORTED_APART", ("people",)))
 BoxT = tuple[int, int, int, int]
 
 
@@ -91,6 +117,10 @@ def load_items(path: Path = REQUESTS) -> list[dict[str, Any]]:
             raise ValueError(f"{path.name}:{number}: expect needs exactly one of answer/answer_any/answer_contains/edit/refuse")
         if "edit" in item["expect"] and item["expect"]["edit"] not in EDIT_CHECKS:
             raise ValueError(f"{path.name}:{number}: unknown edit check {item['expect']['edit']!r}")
+        if ({"mentions_any", "one_line"} & set(item["expect"])) and "refuse" not in item["expect"]:
+            raise ValueError(f"{path.name}:{number}: mentions_any / one_line go with refuse only")
+        if "reference" in item and not isinstance(item["reference"], str):
+            raise ValueError(f"{path.name}:{number}: reference must be a program (a string)")
         items.append(item)
     return items
 
@@ -256,6 +286,50 @@ def check_crop_left_person(inp: Image.Image, out: Image.Image, faces: list[BoxT]
     return None
 
 
+def _detail(gray: np.ndarray) -> np.ndarray:
+    """Fine detail: the picture less its 2-pixel Gaussian blur."""
+    import cv2
+
+    return gray - cv2.GaussianBlur(gray, (0, 0), 2.0)
+
+
+def check_obscure_faces(inp: Image.Image, out: Image.Image, faces: list[BoxT], person: BoxT | None) -> str | None:
+    """Each face's fine detail (its central 70 %) is gone or replaced (blurred, pixelated or covered); the rest is unchanged."""
+    if (why := _same_size(inp, out)) is not None:
+        return why
+    gi, go = _gray(inp), _gray(out)
+    di, do = _detail(gi), _detail(go)
+    for box in faces:
+        mx, my = (box[2] - box[0]) * 15 // 100, (box[3] - box[1]) * 15 // 100
+        core = (box[0] + mx, box[1] + my, box[2] - mx, box[3] - my)  # the face, not the edge of a box a tool drew
+        a, b = _region(di, core).ravel(), _region(do, core).ravel()
+        if a.std() == 0:
+            return f"face {box} has no detail to compare"
+        corr = 0.0 if b.std() == 0 else float(np.corrcoef(a, b)[0, 1])
+        if corr > 0.5:
+            return f"face {box} keeps its detail (correlation {corr:.2f} with the input)"
+    diff = np.abs(gi - go)[_outside_mask(gi.shape, faces, 0.6)]
+    if diff.size and diff.mean() > 3:
+        return f"outside the faces changed (mean |diff| {diff.mean():.1f})"
+    return None
+
+
+def check_crop_person(inp: Image.Image, out: Image.Image, faces: list[BoxT], person: BoxT | None,
+                      offset: tuple[int, int] | None = None) -> str | None:
+    """The output is a crop of the input that holds most of the person and little else."""
+    if person is None:
+        return "no person box in the ground truth"
+    where = _locate(inp, out, offset)
+    if where is None:
+        return f"output {out.size} is not a crop of the input {inp.size}"
+    if _covered(person, where) < 0.8:
+        return f"crop {where} misses much of the person {person}"
+    area = (person[2] - person[0]) * (person[3] - person[1])
+    if out.width * out.height > 2.5 * area:  # VisProg's CROP margin 1.5 gives 2.25x
+        return f"crop {out.size} is much larger than the person {person} ({out.width * out.height / area:.1f}x)"
+    return None
+
+
 def check_blur_background(inp: Image.Image, out: Image.Image, faces: list[BoxT], person: BoxT | None) -> str | None:
     if (why := _same_size(inp, out)) is not None:
         return why
@@ -310,8 +384,10 @@ EDIT_CHECKS: dict[str, Callable[..., str | None]] = {
     "crop_left_person": check_crop_left_person,
     "blur_background_keep_person": check_blur_background,
     "color_pop_person": check_color_pop,
+    "obscure_faces": check_obscure_faces,
+    "crop_person": check_crop_person,
 }
-_CROPS = {"crop_face", "crop_left_person"}
+_CROPS = {"crop_face", "crop_left_person", "crop_person"}
 
 _REFUSAL = re.compile(r"model|cannot|can't|can not|unable|not (?:here|available|supported)|no tool|empty|understand|unclear", re.I)
 
@@ -352,6 +428,13 @@ def score(item: dict[str, Any], ok: bool, result: Any, error: str, paths: dict[s
     if "refuse" in expect:
         if ok:
             return False, f"answered {_flatten(result)[:40]!r} instead of refusing"
+        if expect.get("one_line") and "\n" in error.strip():
+            return False, "refused in several lines: " + error[:60]
+        if "mentions_any" in expect:
+            said = [m for m in expect["mentions_any"] if m.lower() in error.lower()]
+            if said:
+                return True, f"refused, naming {said[0]!r}: " + error[:50]
+            return False, f"refused without naming any of {expect['mentions_any'][:4]}: " + error[:50]
         if _REFUSAL.search(error):
             return True, "refused: " + error[:60]
         return False, "failed without saying why: " + error[:60]
@@ -426,6 +509,12 @@ def _synthetic_edits(inp: Image.Image, faces: list[BoxT], person: BoxT | None) -
         "blur_or_hide_faces": (hidden, None),
         "crop_face": (inp.crop(fbox), fbox[:2]),
     }
+    pixelated = inp.copy()
+    for box in faces:
+        region = inp.crop(box)
+        small = region.resize((max(1, region.width // 12), max(1, region.height // 12)), Image.Resampling.BILINEAR)
+        pixelated.paste(small.resize(region.size, Image.Resampling.NEAREST), box[:2])
+    made["obscure_faces"] = (pixelated, None)
     if len(faces) >= 2:
         left = min(faces, key=lambda b: b[0])
         half = (0, 0, inp.width // 2, inp.height)
@@ -437,6 +526,7 @@ def _synthetic_edits(inp: Image.Image, faces: list[BoxT], person: BoxT | None) -
         pop.paste(inp.crop(person), person[:2])
         made["blur_background_keep_person"] = (bg, None)
         made["color_pop_person"] = (pop, None)
+        made["crop_person"] = (inp.crop(person), person[:2])
     return made
 
 
@@ -492,24 +582,50 @@ def verify_truth_by_programs(items: list[dict[str, Any]], paths: dict[str, Path]
     return problems
 
 
+def verify_references(items: list[dict[str, Any]], paths: dict[str, Path]) -> list[str]:
+    """Each item's ``reference`` program, run on the real offline tools, is scored right."""
+    from visprog import run_program
+
+    problems = []
+    for item in items:
+        program = item.get("reference")
+        if program is None:
+            continue
+        images = [str(paths[name]) for name in item["images"]]
+        inputs = {"LEFT": images[0], "RIGHT": images[1]} if len(images) == 2 else None
+        res = run_program(program, images[0], inputs=inputs)
+        err = res.error
+        error = "" if err is None else f"{getattr(err, 'kind', '')}: {getattr(err, 'message', err)}"
+        right, reason = score(item, bool(res.ok), res.result, error, paths)
+        if not right:
+            problems.append(f"{item['id']}: the reference program is scored wrong: {reason}")
+    return problems
+
+
 # ----------------------------------------------------------------------------- main
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, default=None, metavar="DIR",
+                        help="the set's folder, with pictures.py and requests.jsonl (default benchmarks/heldout)")
     parser.add_argument("--group", help="only this group")
     parser.add_argument("--limit", type=int, help="at most N items")
     parser.add_argument("--json", type=Path, help="write one JSON object per item here")
     parser.add_argument("--verify", action="store_true", help="check ground truth with the tools and the edit checks; no asks")
     args = parser.parse_args(argv)
 
-    items = load_items()
+    requests = REQUESTS if args.set is None else use_set(args.set)
+    items = load_items(requests)
     paths = pictures.build_all()
     if args.verify:
-        problems = pictures.verify(paths) + verify_truth_by_programs(items, paths) + verify_edit_checks(items, paths)
+        problems = (pictures.verify(paths) + verify_truth_by_programs(items, paths) + verify_edit_checks(items, paths)
+                    + verify_references(items, paths))
         for line in problems:
             print("MISMATCH", line)
-        print(f"verify: {len(paths)} pictures, {sum('edit' in i['expect'] for i in items)} edit items, {len(problems)} mismatches")
+        references = sum("reference" in i for i in items)
+        print(f"verify: {len(paths)} pictures, {sum('edit' in i['expect'] for i in items)} edit items, "
+              f"{references} reference programs, {len(problems)} mismatches")
         return 1 if problems else 0
 
     if args.group:
@@ -525,17 +641,21 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text("".join(json.dumps(o.__dict__) + "\n" for o in outcomes), encoding="utf-8")
 
     print()
-    groups = sorted({o.group for o in outcomes}, key=lambda g: (g == "people", g))
+    apart = reported_apart()
+    groups = sorted({o.group for o in outcomes}, key=lambda g: (g in apart, g))
     for group in groups:
         rows = [o for o in outcomes if o.group == group]
         right = sum(o.ok for o in rows)
         print(f"{group:10s} {right:3d} / {len(rows):3d}")
-    core = [o for o in outcomes if o.group != "people"]
-    people = [o for o in outcomes if o.group == "people"]
+    core = [o for o in outcomes if o.group not in apart]
     if core:
-        print(f"overall (without people): {sum(o.ok for o in core)} / {len(core)} = {100 * sum(o.ok for o in core) / len(core):.1f}%")
-    if people:
-        print(f"people (tools being built): {sum(o.ok for o in people)} / {len(people)} = {100 * sum(o.ok for o in people) / len(people):.1f}%")
+        without = f" (without {', '.join(apart)})" if apart else ""
+        print(f"overall{without}: {sum(o.ok for o in core)} / {len(core)} = {100 * sum(o.ok for o in core) / len(core):.1f}%")
+    for group in apart:
+        rows = [o for o in outcomes if o.group == group]
+        if rows:
+            note = " (tools being built)" if group == "people" else ""
+            print(f"{group}{note}: {sum(o.ok for o in rows)} / {len(rows)} = {100 * sum(o.ok for o in rows) / len(rows):.1f}%")
     if outcomes:
         print(f"first ask (loads the planner model): {outcomes[0].seconds:.1f} s")
         rest = [o.seconds for o in outcomes[1:]]

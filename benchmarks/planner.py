@@ -120,8 +120,8 @@ def main() -> None:
         held_out(args.limit)
         return
 
+    from visprog.models.chat import runtime
     from visprog.planner import Planner
-    from visprog.toolkit.llm import runtime
 
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
     started = time.perf_counter()

@@ -92,7 +92,7 @@ def oracle() -> None:
                 wrong.append(f"{case.name} [{variant.name}]: {type(exc).__name__}: {exc}")
                 continue
             calls.update(env.calls)
-            prompts += len(env.chat.asked)
+            prompts += len(env.chat.calls)
             problem = matches(result, case.expected, case.scene)
             if problem is not None:
                 wrong.append(f"{case.name} [{variant.name}]: {problem}")

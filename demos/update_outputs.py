@@ -5,9 +5,9 @@ compares a fresh run against). Run it after changing a demo or the renderers:
     .venv/bin/python demos/update_outputs.py 03_editing # some of them
 
 Each notebook runs offline in a fresh kernel, with a fresh cache folder, on the CPU, as
-the test runs it. Widget state is not saved (JupyterLab's default): viewers without a
-kernel (repository pages, nbconvert exports) show the static HTML copy of the trace
-that every trace widget carries; running the notebook brings the live widgets back.
+the test runs it. Widget state is not saved (JupyterLab's default). A ``display=True``
+cell's live trace widget leaves the finished trace as static HTML in its place, which
+viewers without a kernel (repository pages, nbconvert exports) show as it is.
 """
 
 from __future__ import annotations

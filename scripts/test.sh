@@ -10,7 +10,6 @@ typeroot="$(mktemp -d)"
 trap 'rm -rf "$typeroot"' EXIT
 ln -s "$PWD/tools" "$typeroot/visprog_tools"
 MYPYPATH="$typeroot" "$PY" -m mypy -p visprog -p visprog_tools
-# Two workers (this project's machines have 2 cores); a file's tests stay on one worker,
-# so a file's session fixtures (the red-team corpus, the converted offline model) are
-# built once per worker that needs them.
-"$PY" -m pytest -q -n 2 --dist loadfile "$@"
+# Two workers (this project's machines have 2 cores). Tests are shared out by group:
+# a file's tests form one group unless a test names its own (tests/conftest.py).
+"$PY" -m pytest -q -n 2 --dist loadgroup "$@"

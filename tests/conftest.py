@@ -143,6 +143,7 @@ SLOW_FILES = frozenset({
 MODEL_FILES = frozenset({"test_models_tiny.py", "test_real_weights.py"})
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (scripts/test.sh: --dist loadgroup)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     tests = Path(__file__).resolve().parent
     for item in items:
@@ -150,6 +151,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             name = item.path.resolve().relative_to(tests).as_posix()
         except ValueError:
             continue
+        # A file's tests stay on one worker, so its session fixtures (the red-team corpus,
+        # the converted offline model) are built once per worker that needs them; a test
+        # that takes minutes alone (a README benchmark, the two-node Ray cluster) names its
+        # own group, so that the two workers share those out instead of queueing them.
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(name))
         if name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
         if name in MODEL_FILES:

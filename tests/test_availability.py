@@ -30,6 +30,7 @@ from visprog.models.manager import (
     unavailable_reason,
 )
 from visprog.planner import Example, Planner
+from visprog.testing import ScriptedChatModel
 from visprog.values.core import Box
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -337,13 +338,11 @@ def test_a_program_that_calls_a_tool_that_cannot_run_is_sent_back(manager, small
 def test_an_input_error_is_raised_before_any_llm_call(manager, tmp_path):
     from visprog import InputError
 
-    class Never(FakeListChatModel):
-        def invoke(self, *args: Any, **kwargs: Any) -> Any:
-            raise AssertionError("the planner asked the model about a bad input")
-
-    planner = Planner(Never(responses=["x"]), registry=Registry([looker, count_boxes]), examples=EXAMPLES, selection="lexical")
+    never = ScriptedChatModel(replies=[])  # asked at all, it raises
+    planner = Planner(never, registry=Registry([looker, count_boxes]), examples=EXAMPLES, selection="lexical")
     with pytest.raises(InputError):
         ask("How many things are there?", str(tmp_path / "missing.png"), planner=planner)
+    assert never.calls == []
 
 
 def test_string_paths_are_images_for_ask(manager, small_image, tmp_path):

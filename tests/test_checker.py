@@ -153,3 +153,26 @@ def test_a_python_module_is_named_as_a_module_not_a_missing_input_or_a_typo(sour
     assert [d.code for d in diagnostics] == ["module-not-available"], diagnostics
     assert "is a Python module" in diagnostics[0].message
     assert "lstrip" not in str(diagnostics) and "input" not in str(diagnostics)
+
+
+def test_attribute_assignment_is_refused_before_running():
+    # Once accepted by the checker and refused only by the runtime ("cannot assign to Attribute").
+    for source in ("IMAGE.offset = (5, 5)\nresult(IMAGE)", "IMAGE.width += 1\nresult(1)", "for IMAGE.x in [1]:\n    y = 1\nresult(1)"):
+        [d] = check_program(source)
+        assert d.code == "forbidden-syntax" and "assigning to attribute" in d.message and "read-only" in d.message, source
+    assert [d.message for d in check_program("x = {i for i in range(3)}\nresult(x)")] == ["a set comprehension is not allowed"]
+
+
+def test_what_the_runtime_refused_is_said_before_running():
+    # Calling the entry function (recursion) once read "'execute_command' is not a registered tool".
+    [d] = check_program("def execute_command(image):\n    return execute_command(image)\n")
+    assert (d.code, d.line, d.column) == ("not-callable", 2, 12) and "is the entry function" in d.message
+    [d, _] = check_program("def execute_command(image):\n    return execute_command.func_globals\n")
+    assert d.code == "not-a-value" and "is the entry function" in d.message
+    # '%' on a string: refused by the sandbox at run time, and now by the checker.
+    [d] = check_program("y = '%999999999d' % 1\nresult(y)")
+    assert (d.code, d.message, d.suggestion) == ("forbidden-format", "'%' formatting of strings is not allowed", "use an f-string")
+    assert check_program("y = 7 % 3\nz = IMAGE.width % 2\nresult(y + z)") == []
+    # A Python built-in read as a value says so, instead of only "assign it before this line".
+    [d] = check_program("x = '{0}'.format(dict)\nresult(x)")
+    assert d.code == "undefined-variable" and d.suggestion.startswith("'dict' is a Python built-in, which programs cannot use")

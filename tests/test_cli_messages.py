@@ -295,3 +295,28 @@ def test_a_refused_ask_prints_no_blank_line_for_its_missing_program(folder, caps
     err = capsys.readouterr().err
     assert code == 1
     assert err.startswith(f"trace: {html}\nvisprog: ModelUnavailable: ") and "\n\n" not in err
+
+
+def test_model_help_texts_come_from_the_provider_table(monkeypatch):
+    """A provider added to models/chat.py's PROVIDERS shows in both --model help texts."""
+    import argparse
+
+    from visprog.evaluation.cli import add_commands
+    from visprog.models import chat
+
+    extra = chat.ChatProvider("acme", "acme:MODEL", "Acme's chat endpoint", lambda name: pytest.fail("built"))
+    monkeypatch.setitem(chat.PROVIDERS, "acme", extra)
+    helps = []
+    for command, add in (("ask", cli_more_add_ask), ("eval", add_commands)):
+        parser = argparse.ArgumentParser()
+        add(parser.add_subparsers())
+        [model] = [a for a in parser._subparsers._group_actions[0].choices[command]._actions if "--model" in a.option_strings]
+        helps.append(model.help)
+    for text in helps:
+        assert all(p.form in text for p in chat.PROVIDERS.values()) and "acme:MODEL: Acme's chat endpoint" in text
+
+
+def cli_more_add_ask(sub):  # the ask command alone
+    from visprog.fronts.cli_more import add_ask
+
+    add_ask(sub)

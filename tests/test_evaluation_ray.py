@@ -110,6 +110,7 @@ def test_preflight_names_what_a_node_cannot_see(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray-two-nodes")  # a minute alone: not queued behind the session cluster's tests
 def test_two_node_cluster_joined_by_address(tmp_path):
     """A head and a second node started with `ray start` (own temp folders, CPUs and
     logical GPUs), `visprog batch --ray HOST:PORT` joining them from another process:

@@ -250,26 +250,105 @@ def test_pixel_budget_checked_before_decoding(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(InputError, match="larger than the limit"):
         load_image(bomb)
-    with pytest.raises(InputError, match=r"8000x8000 pixels is larger than the limit of 50000000 \(max_image_pixels\)"):
+    with pytest.raises(InputError, match=r"8000x8000 = 64,000,000 pixels, larger than the limit of 50,000,000 pixels \(max_image_pixels\)"):
         load_image(big)
     assert time.monotonic() - started < 1.0
+
+
+RAISE_HINT = (
+    "shrink it, or raise the limit: load_image(..., max_pixels=N), Limits(max_image_pixels=N) for run_program "
+    "and the others, --max-image-pixels N on the command line"
+)
+
+
+def test_an_image_over_the_limit_says_its_size_the_limit_and_how_to_raise_it(tmp_path: Path) -> None:
+    """One line, whatever Pillow thinks of the file: over visprog's limit only (8000^2), over
+    Pillow's warning limit (12000^2: no DecompressionBombWarning besides the line), over
+    twice it (20000^2: Pillow refuses it before it has a size)."""
+    import warnings
+
+    cases = {(8000, 8000): "8000x8000 = 64,000,000 pixels", (12000, 12000): "12000x12000 = 144,000,000 pixels",
+             (20000, 20000): "400,000,000 pixels"}
+    for (width, height), size in cases.items():
+        path = tmp_path / f"{width}.png"
+        path.write_bytes(_png_header(width, height))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(InputError) as refused:
+                load_image(path)
+        assert str(refused.value) == (
+            f"{path}: the image is {size}, larger than the limit of 50,000,000 pixels (max_image_pixels); {RAISE_HINT}"
+        )
+        assert [w.message for w in caught if issubclass(w.category, PIL.Image.DecompressionBombWarning)] == []
+
+
+def test_a_raised_limit_is_honoured_past_pillows_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pillow's decompression-bomb limit (a module global; 89M pixels, files over twice it
+    refused) gives way to the caller's max_pixels / Limits(max_image_pixels) while the
+    image loads, and comes back afterwards. Shown at small scale (Pillow's limit set to
+    1,000 pixels, a real 60x50 picture: over twice it) and at full scale (a 20000x20000
+    header, which then fails only as the truncated file it is)."""
+    path = tmp_path / "small.png"
+    PIL.Image.new("RGB", (60, 50), (10, 200, 30)).save(path)
+    monkeypatch.setattr(PIL.Image, "MAX_IMAGE_PIXELS", 1000)
+    with pytest.raises(InputError, match=r"60x50 = 3,000 pixels, larger than the limit of 2,000 pixels"):
+        load_image(path, max_pixels=2000)
+    image = load_image(path, max_pixels=5000)
+    assert image.size == (60, 50) and image.pil.getpixel((5, 5)) == (10, 200, 30)
+    result = run_program("R = RESULT(var=IMAGE)", path, limits=Limits(max_image_pixels=5000))
+    assert result.error is None and result.result.size == (60, 50)
+    assert load_image(path).size == (60, 50)  # the default limit (50M) is the caller's too
+    assert PIL.Image.MAX_IMAGE_PIXELS == 1000  # put back
+    monkeypatch.undo()
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_png_header(20000, 20000))
+    with pytest.raises(InputError, match="not a readable image .*truncated"):  # past every size check
+        load_image(bomb, max_pixels=400_000_000)
+    assert PIL.Image.MAX_IMAGE_PIXELS == int(1024 * 1024 * 1024 // 4 // 3)
+
+
+def test_pillows_limit_is_put_back_after_concurrent_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loads on many threads with different budgets: each is honoured, Pillow's value comes
+    back after the last one; a value someone else set meanwhile is kept."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from visprog.values import core
+
+    path = tmp_path / "small.png"
+    PIL.Image.new("RGB", (60, 50)).save(path)
+    monkeypatch.setattr(PIL.Image, "MAX_IMAGE_PIXELS", 1000)
+    start = threading.Barrier(8)
+
+    def load(budget: int) -> tuple[int, int]:
+        start.wait(timeout=60)
+        return load_image(path, max_pixels=budget).size
+
+    budgets = [3000, 4000, 5000, 100_000, 3000, 4000, 5000, 100_000] * 4
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(load, budgets)) == [(60, 50)] * len(budgets)
+    assert PIL.Image.MAX_IMAGE_PIXELS == 1000 and core._PILLOW_LIMIT.raises == []
+    with core._PILLOW_LIMIT.allows(5000):
+        assert PIL.Image.MAX_IMAGE_PIXELS == 5000
+        PIL.Image.MAX_IMAGE_PIXELS = 7000  # e.g. the CLI's --max-image-pixels
+    assert PIL.Image.MAX_IMAGE_PIXELS == 7000
 
 
 def test_pixel_budget_on_arrays_pil_images_and_images() -> None:
     huge = np.broadcast_to(np.uint8(0), (20000, 20000, 3))  # no memory behind it: nothing may copy it
     started = time.monotonic()
-    with pytest.raises(InputError, match="20000x20000 pixels is larger than the limit"):
+    with pytest.raises(InputError, match="20000x20000 = 400,000,000 pixels, larger than the limit"):
         load_image(huge)
     assert time.monotonic() - started < 0.5
-    with pytest.raises(InputError, match="larger than the limit of 100"):
+    with pytest.raises(InputError, match="larger than the limit of 100 pixels"):
         load_image(PIL.Image.new("RGB", (20, 10)), max_pixels=100)
-    with pytest.raises(InputError, match="larger than the limit of 100"):
+    with pytest.raises(InputError, match="larger than the limit of 100 pixels"):
         load_image(Image(PIL.Image.new("RGB", (20, 10))), max_pixels=100)
 
 
 def test_huge_array_input_refused_before_any_tool_runs() -> None:
     huge = np.broadcast_to(np.uint8(0), (20000, 20000, 3))
-    with pytest.raises(InputError, match="input 'IMAGE': array: image of 20000x20000"):
+    with pytest.raises(InputError, match="input 'IMAGE': array: the image is 20000x20000"):
         run_program("F = FACEDET(image=IMAGE)\nR = RESULT(var=F)", huge)
     with pytest.raises(InputError, match="max_image_pixels"):
         run_program("R = RESULT(var=IMAGE)", np.zeros((20, 20, 3), np.uint8), limits=Limits(max_image_pixels=100))

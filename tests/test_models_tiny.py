@@ -21,6 +21,7 @@ import pytest
 
 from visprog import Box, Detections, Image, ModelUnavailable, RunContext, load_image, run_program
 from visprog.models import Config, ModelManager, set_model_manager
+from visprog.testing import FunctionChatModel, ScriptedChatModel
 from visprog.toolkit.result_cache import ResultCache
 
 pytestmark = pytest.mark.models
@@ -326,23 +327,6 @@ def test_segment_all_returns_masked_detections(tiny_models: ModelManager, scene:
 
 # -- CLIP ----------------------------------------------------------------------------
 
-class CountingChat:
-    """A scripted langchain-core chat model that counts its calls."""
-
-    def __init__(self) -> None:
-        from langchain_core.language_models.fake_chat_models import FakeListChatModel
-
-        self.model = FakeListChatModel(responses=[f"It has feature {i}. It is seen often." for i in range(100)])
-        self.calls = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.model, name)
-
-    def invoke(self, messages: Any) -> Any:
-        self.calls += 1
-        return self.model.invoke(messages)
-
-
 #: Classes and crops on which the tiny CLIP (templates, no chat model) disagrees: the
 #: red block reads as "sky", the blue and green blocks as "car".
 CLASSES = ["sky", "car", "bird"]
@@ -397,11 +381,11 @@ def test_classify_batched_equals_one_by_one(tiny_models: ModelManager, scene: Im
 def test_cupl_descriptions_from_the_chat_model_are_cached_in_cupl_format(tiny_models: ModelManager) -> None:
     from visprog_tools.vision import clip
 
-    chat = CountingChat()
+    chat = ScriptedChatModel(replies=[f"It has feature {i}. It is seen often." for i in range(100)])
     first = clip.describe_classes(["heron", "egret"], chat_model=chat)
-    calls = chat.calls
+    calls = len(chat.calls)
     again = clip.describe_classes(["heron", "egret"], chat_model=chat)
-    assert calls == 2 * len(clip.CUPL_QUESTIONS) and chat.calls == calls  # second time from disk
+    assert calls == 2 * len(clip.CUPL_QUESTIONS) and len(chat.calls) == calls  # second time from disk
     assert first == again and all(len(v) >= len(clip.CUPL_QUESTIONS) for v in first.values())
     [stored] = list((tiny_models.config.cache_dir / "cupl").glob("*.json"))
     data = json.loads(stored.read_text())
@@ -428,13 +412,8 @@ def test_templates_in_place_of_descriptions_are_noted_on_the_call(tiny_models: M
     plain = clip.classify_image.invoke({"image": scene, "categories": ["heron", "egret"]}, context=RunContext())
     assert any("plain templates" in n and "2 class(es)" in n for n in plain.notes)
 
-    class Silent:  # a chat model that answers nothing usable
-        def invoke(self, messages: Any) -> Any:
-            from langchain_core.messages import AIMessage
-
-            return AIMessage(content="")
-
-    silent = clip.classify_image.invoke({"image": scene, "categories": ["ibis", "stork"]}, context=RunContext(chat_model=Silent()))
+    silent_model = FunctionChatModel(function=lambda messages: "")  # answers nothing usable
+    silent = clip.classify_image.invoke({"image": scene, "categories": ["ibis", "stork"]}, context=RunContext(chat_model=silent_model))
     assert sum("in no usable sentence" in n for n in silent.notes) == 2
     # ... and such classes are not stored as if the model had described them.
     assert not list((tiny_models.config.cache_dir / "cupl").glob("*.json"))

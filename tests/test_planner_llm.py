@@ -11,8 +11,9 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from visprog_tools.knowledge import parse_list
 
 from visprog import RunContext, ToolUnavailable, run_program
+from visprog.models.chat import ConfiguredChatModel, chat_model_name, configured_chat_model
 from visprog.toolkit.context import current_context, default_context
-from visprog.toolkit.llm import ConfiguredChatModel, chat_model_name, complete, configured_chat_model
+from visprog.toolkit.llm import complete
 
 LIST_PROGRAM = "L=LIST(query='primary colors',max=3)\nFINAL=RESULT(var=L)"
 
@@ -64,7 +65,7 @@ def test_run_program_uses_the_configured_chat_model(monkeypatch):
 
 
 def test_the_offline_default_when_nothing_is_configured(monkeypatch):
-    from visprog.toolkit.llm import smollm2_path
+    from visprog.models.chat import smollm2_path
 
     monkeypatch.delenv("VISPROG_LLM", raising=False)
     model = configured_chat_model()
@@ -124,3 +125,21 @@ def test_the_converted_offline_model_is_saved_whole(tmp_path):
     _save_whole(target, Saves({"config.json": "{}", "model.safetensors": "w"}), Saves({"tokenizer.json": "t"}))
     assert _complete(target) and (target / "tokenizer.json").read_text() == "t"
     assert [p.name for p in target.parent.iterdir()] == ["model"]
+
+
+def test_chat_models_are_imported_from_their_home():
+    """visprog.toolkit.llm holds ``complete``; the chat models live in visprog.models.chat.
+    Only visprog/planner still imports them through toolkit.llm (to move with it)."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    wrong = []
+    for folder in ("visprog", "tools", "tests", "benchmarks"):
+        for path in sorted((root / folder).rglob("*.py")):
+            relative = path.relative_to(root).as_posix()
+            if relative.startswith("visprog/planner/") or relative == "visprog/toolkit/llm.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module == "visprog.toolkit.llm":
+                    wrong += [f"{relative}: {a.name}" for a in node.names if a.name != "complete"]
+    assert wrong == []

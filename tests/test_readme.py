@@ -14,8 +14,11 @@ there, not in the checkout). What the README says a command or snippet prints
   ``test_readme_command_prints_what_it_says``, which also checks that their output ends
   with X (in a python snippet, ``print(...)  # prints X`` means its output holds X);
 * benchmark commands run with ``VISPROG_BENCH_QUICK=1``, which each benchmark reads to
-  use small sizes: the test proves the command works and prints its figures; the full
-  figures come from running it by hand.
+  use small sizes: the test proves the command works and prints the figures its README
+  comment names (``BENCHMARK_PRINTS``); the full figures come from running it by hand.
+
+Each command and snippet is its own test group (``xdist_group``), so the suite's two
+workers share the slow ones out (tests/conftest.py groups everything else by file).
 """
 
 from __future__ import annotations
@@ -44,6 +47,20 @@ NOT_RUN = {
     # its answer and that stderr stays quiet, which covers "it runs".
     '.venv/bin/visprog ask "How many faces are there?" --image demos/images/two_people.jpg':
         "run as written, answer and quiet stderr checked, by tests/test_planner_offline.py",
+}
+#: What each benchmark line's README comment says it prints, as words its quick run's
+#: output must hold (a benchmark line missing here fails test_every_benchmark_says_what_it_prints).
+BENCHMARK_PRINTS: dict[str, tuple[str, ...]] = {
+    # quick: Ray with 2 workers only (the full run also times 1)
+    "benchmarks/evaluation.py": ("items/s", "local (", "ray (2 workers", "model", "framework"),
+    "benchmarks/interpreter.py": ("smolagents", "cold:", "warm:"),
+    "benchmarks/reliability.py": ("family", "tried", "handled"),
+    "benchmarks/rendering.py": ("to_html()", "to_json()", "bytes", "seconds"),
+    "benchmarks/viper.py": ("corpus:", "answered right", "cold (", "warm ("),
+    "benchmarks/tools.py": ("cold start", "batching", "result cache"),
+    "benchmarks/faces.py": ("haar", "yunet", "prec", "recall", "FP", "ms"),
+    "benchmarks/offline_requests.py": ("answered right", "attempts", "a program passed the checker", "seconds per request"),
+    "benchmarks/people.py": ("pose px", "mask IoU", "ours ms", "recall"),
 }
 FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.S | re.M)
 
@@ -105,13 +122,28 @@ def test_the_readme_has_commands_and_snippets():
     assert sum(bool(snippet_claims(b)) for b in blocks("python")) >= 2
 
 
+def own_group(values: list[str]) -> list[object]:
+    """Parameters that each form their own xdist group (see the module docstring)."""
+    return [pytest.param(v, marks=pytest.mark.xdist_group(f"readme:{v}")) for v in values]
+
+
+def benchmark_of(command: str) -> str | None:
+    """The benchmark script a README line runs, if it runs one."""
+    return next((word for word in shlex.split(command) if word.startswith("benchmarks/")), None)
+
+
+def test_every_benchmark_says_what_it_prints():
+    lines = [benchmark_of(c) for c in commands() if benchmark_of(c)]
+    assert len(lines) >= 8 and set(lines) == set(BENCHMARK_PRINTS)
+
+
 def test_snippet_claims_are_read_as_written():
     assert snippet_claims("print(v)  # prints Detections(2 boxes); inspect, then run()") == ["Detections(2 boxes)"]
     assert snippet_claims("print(v)  # a comment\nx = 1") == []
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", commands())
+@pytest.mark.parametrize("command", own_group(commands()))
 def test_readme_command_runs(command: str, tmp_path: Path) -> None:
     if command in NOT_RUN:
         pytest.skip(NOT_RUN[command])
@@ -121,9 +153,14 @@ def test_readme_command_runs(command: str, tmp_path: Path) -> None:
     argv = shlex.split(command)
     done = subprocess.run(argv, cwd=folder, env=environment(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{command!r} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    script = benchmark_of(command)
+    if script is not None:
+        missing = [words for words in BENCHMARK_PRINTS[script] if words not in done.stdout]
+        assert not missing, f"{command!r}: the README says it prints these; missing {missing}:\n{done.stdout[-3000:]}"
 
 
-@pytest.mark.parametrize(("command", "printed"), printed_claims())
+@pytest.mark.parametrize(("command", "printed"), [
+    pytest.param(c, p, marks=pytest.mark.xdist_group(f"readme:{c}")) for c, p in printed_claims()])
 def test_readme_command_prints_what_it_says(command: str, printed: str, tmp_path: Path) -> None:
     done = subprocess.run(shlex.split(command), cwd=scratch(tmp_path), env=environment(), capture_output=True,
                           text=True, timeout=600)
@@ -132,7 +169,8 @@ def test_readme_command_prints_what_it_says(command: str, printed: str, tmp_path
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("index", range(len(blocks("python"))))
+@pytest.mark.parametrize("index", [
+    pytest.param(i, marks=pytest.mark.xdist_group(f"readme:snippet {i}")) for i in range(len(blocks("python")))])
 def test_readme_python_snippet_runs(index: int, tmp_path: Path) -> None:
     code = blocks("python")[index]
     folder = scratch(tmp_path)

@@ -244,3 +244,55 @@ def test_python_ask_and_the_repls_ask_are_as_quiet_as_the_cli(tmp_path):
         assert "2" in done.stdout, (name, done.stdout)
         for noise in ("Loading weights", "it/s]", "FutureWarning", "[transformers]", "deprecated"):
             assert noise not in done.stderr, (name, done.stderr)
+
+
+class _CannedPlanner:
+    """Stands in for the chat-model planner: always plans the same program."""
+
+    def __init__(self, program):
+        self.program = program
+        self.questions = []
+
+    def plan(self, question, inputs):
+        from types import SimpleNamespace
+
+        self.questions.append(question)
+        return SimpleNamespace(attempts=[], program=self.program, ok=True)
+
+
+def test_ask_asks_before_replacing_an_unsaved_program(tmp_path, small_image):
+    small_image.save(tmp_path / "small.png")
+    questions, answers = [], []
+
+    def confirm(question):
+        questions.append(question)
+        return answers.pop(0)
+
+    repl = _plain_repl(confirm=confirm)
+    repl.planner = planner = _CannedPlanner("y = inc(1)\nresult(y)")
+    repl.handle(f"load {tmp_path / 'small.png'}")
+    repl.handle("ask add one to one")  # nothing unsaved: no question (answers is empty; a question would fail)
+    assert repl.lines == ["y = inc(1)", "result(y)"] and "result: 2" in repl.console.export_text()
+    repl.handle("edit 1 y = inc(41)")
+    answers.append(False)
+    repl.handle("ask add one to one")
+    assert repl.lines == ["y = inc(41)", "result(y)"] and planner.questions == ["add one to one"]
+    assert questions == ["replace the unsaved program (2 lines) with a planned one? [y/N] "]
+    assert "kept the program" in repl.console.export_text()
+    answers.append(True)
+    repl.handle("ask add one to one")
+    assert repl.lines == ["y = inc(1)", "result(y)"] and len(planner.questions) == 2 and answers == []
+    repl.handle(f"save {tmp_path / 'saved.vp'}")
+    repl.handle("ask add one to one")  # saved: no question
+    assert len(questions) == 2 and len(planner.questions) == 3 and "error:" not in repl.console.export_text()
+
+
+def test_ask_without_a_way_to_ask_keeps_an_unsaved_program(tmp_path, small_image):
+    small_image.save(tmp_path / "small.png")
+    repl = _plain_repl()
+    repl.planner = planner = _CannedPlanner("y = inc(1)\nresult(y)")
+    repl.handle(f"load {tmp_path / 'small.png'}")
+    repl.handle("append x = 1")
+    repl.handle("ask add one to one")
+    assert repl.lines == ["x = 1"] and planner.questions == []
+    assert "ask would discard the unsaved program (1 lines): save it first, or type 'reset yes' and ask again" in repl.console.export_text()

@@ -315,3 +315,65 @@ def test_input_notes_are_shown_in_the_summary_and_the_terminal():
     console = Console(record=True, width=100)
     console.print(trace)
     assert "note: IMAGE: rotated by EXIF orientation 6" in console.export_text()
+
+
+# -- a new value type reaches the trace through the value-type protocol alone --------------
+
+class _Thermal:
+    """A toy picture-valued type: a thermal image (one picture plus a unit)."""
+
+    def __init__(self, pil: PIL.Image.Image, unit: str) -> None:
+        self.pil, self.unit = pil, unit
+
+
+class _Pins:
+    """A toy type holding boxes (map pins)."""
+
+    def __init__(self, boxes: list[Box]) -> None:
+        self.boxes = boxes
+
+
+def _register_toys() -> None:
+    from visprog.values import ValueType, register_value_type, value_type
+    from visprog.values.show import draw_boxes
+
+    if value_type(_Thermal) is None:
+        register_value_type(ValueType(
+            _Thermal, "Thermal", encode=lambda v, nested: {"unit": v.unit},
+            decode=lambda d, nested: _Thermal(PIL.Image.new("RGB", (1, 1)), d["unit"]),
+            raster=lambda v: (v.pil, {"unit": v.unit}), from_raster=lambda pil, meta: _Thermal(pil, meta["unit"]),
+        ))
+        register_value_type(ValueType(
+            _Pins, "Pins", picture=lambda v, base: draw_boxes(base, v.boxes) if base is not None else None,
+            boxes=lambda v: list(v.boxes),
+        ))
+
+
+def test_a_picture_valued_type_is_stored_in_the_image_table_once():
+    _register_toys()
+    pil = PIL.Image.new("RGB", (300, 200), (200, 40, 40))
+    hot = _Thermal(pil, "kelvin")
+    call = ToolCall("thermal", "THERMAL", {"image": hot}, hot)
+    trace = Trace(program="T=THERMAL(image=T0)", steps=[StepRecord(0, 1, 1, 1, "T=THERMAL(image=T0)", [call], ["T"], hot)],
+                  inputs={"T0": hot}, result=hot)
+    data = json.loads(trace.to_json())
+    assert data["inputs"]["T0"] == {"type": "Thermal", "unit": "kelvin", "ref": "i0"} and list(data["images"]) == ["i0"]
+    assert data["images"]["i0"]["scaled"] and data["images"]["i0"]["lossy"]  # 300x200 > EXACT_PIXELS: a small JPEG
+    again = Trace.from_json(trace.to_json(full=True)).result
+    assert type(again) is _Thermal and again.unit == "kelvin" and again.pil.tobytes() == pil.tobytes()
+
+
+def test_a_type_that_draws_boxes_gets_the_legend():
+    from visprog.trace.render import box_rows
+
+    _register_toys()
+    image = Image(PIL.Image.new("RGB", (200, 100), "white"))
+    pins = _Pins([Box(10, 20, 60, 80, "cafe", 0.75)])
+    assert [(n, b.label) for n, b in box_rows(pins)] == [(1, "cafe")]
+    assert [n for n, _ in box_rows([pins, pins])] == []  # no picture_many: a list of them is not drawn together
+    assert [n for n, _ in box_rows([Box(0, 0, 1, 1), Box(1, 1, 2, 2)])] == [1, 2]
+    trace = Trace(program="P=PINS(image=IMAGE)", steps=[StepRecord(0, 1, 1, 1, "P=PINS(image=IMAGE)",
+                  [ToolCall("pins", "PINS", {"image": image}, pins)], ["P"], pins)], inputs={"IMAGE": image}, result=pins)
+    page = trace.to_html()
+    legend = page[page.index('<table class="legend">') :]
+    assert "cafe" in legend[: legend.index("</table>")] and "(10, 20, 60, 80)" in legend

@@ -13,7 +13,7 @@ from visprog_tools.vision.depth import DepthMap
 
 from tests.viper.corpus import KITCHEN, STREET
 from tests.viper.scene import Scene, Thing, viper_box, visprog_box
-from tests.viper.scene_tools import render, scene_chat_model, scene_registry
+from tests.viper.scene_tools import prompts, render, scene_chat_model, scene_registry
 from visprog import (
     Box,
     Detections,
@@ -239,8 +239,8 @@ def execute_command(image):
     result = run_program(source, render(scene), registry=scene_registry(scene, default_registry()), context=RunContext(chat_model=chat))
     assert result.error is None, result.error
     assert result.result == ["cow", "Milk is white."]
-    assert chat.asked[0] == SHORT_ANSWER_PROMPT.replace("{question}", "Which animal gives milk?")
-    assert chat.asked[1] == "Tell me about milk."
+    assert prompts(chat)[0] == SHORT_ANSWER_PROMPT.replace("{question}", "Which animal gives milk?")
+    assert prompts(chat)[1] == "Tell me about milk."
     names = [c.name for c in result.trace.steps[2].calls]
     assert names == ["patch_find", "detect", "patch_llm_query", "llm_query"]
 
@@ -257,9 +257,9 @@ def execute_command(image):
     assert result.error is None and result.result == ["hares"] * 3
     listed = "Guess 1: rabbits\nGuess 2: hares"
     # the second call asks the very same prompt: its reply comes from the LLM reply cache
-    assert len(chat.asked) == 2
-    assert chat.asked[0] == GUESSES_PROMPT.replace("{question}", "What does it hunt?").replace("{guesses}", listed)
-    assert "Guess 3: c" in chat.asked[1]
+    assert len(prompts(chat)) == 2
+    assert prompts(chat)[0] == GUESSES_PROMPT.replace("{question}", "What does it hunt?").replace("{guesses}", listed)
+    assert "Guess 3: c" in prompts(chat)[1]
     notes = [n for c in result.trace.steps[0].calls for n in c.notes]
     assert any("cached reply" in n for n in notes)
     both = run_program('def execute_command(image):\n    return process_guesses("q?", ["a"], "b")\n', render(scene),

@@ -11,8 +11,9 @@ import PIL.Image
 import pytest
 from visprog_tools.viper import SELECT_ANSWER_PROMPT, load_video
 
-from tests.viper.scene_tools import SceneChatModel
+from tests.viper.scene_tools import prompts, table_chat_model
 from visprog import Box, Detections, Image, InputError, Registry, RunContext, ToolError, default_registry, run_program, tool
+from visprog.testing import FunctionChatModel
 from visprog.values.patch import ImagePatch, VideoSegment
 
 RED = (220, 30, 30)
@@ -73,8 +74,8 @@ def red_vqa(image: Image | list[Image], question: str | list[str]) -> str | list
 REGISTRY = default_registry().merged(Registry([red_detect, red_vqa]), override=True)
 
 
-def run(source: str, chat: SceneChatModel | None = None, **inputs: object):  # type: ignore[no-untyped-def]
-    context = RunContext(chat_model=chat or SceneChatModel(replies={}, model_name="none"))
+def run(source: str, chat: FunctionChatModel | None = None, **inputs: object):  # type: ignore[no-untyped-def]
+    context = RunContext(chat_model=chat or table_chat_model({}, "none"))
     return run_program(source, inputs={"video": VIDEO, **inputs}, registry=REGISTRY, context=context)
 
 
@@ -124,7 +125,7 @@ def test_bad_indices_are_one_line(call: str, message: str) -> None:
 
 
 def test_select_answer_asks_the_chat_model_with_the_facts() -> None:
-    chat = SceneChatModel(replies={"Where does the ball go?": "to the right."}, model_name="video-facts")
+    chat = table_chat_model({"Where does the ball go?": "to the right."}, "video-facts")
     source = """
 def execute_command(video, possible_answers, query):
     video_segment = VideoSegment(video)
@@ -138,8 +139,8 @@ def execute_command(video, possible_answers, query):
     facts = "- Ball's left edge in each frame: [10, 60, 110]"
     expected = (SELECT_ANSWER_PROMPT.replace("{facts}", facts).replace("{question}", "Where does the ball go?")
                 .replace("{options}", "to the left; to the right; nowhere"))
-    assert chat.asked == [expected]
-    vague = SceneChatModel(replies={"Where does the ball go?": "it bounces"}, model_name="video-vague")
+    assert prompts(chat) == [expected]
+    vague = table_chat_model({"Where does the ball go?": "it bounces"}, "video-vague")
     unsure = run(source, vague, possible_answers=["to the left", "to the right"], query="Where does the ball go?")
     assert unsure.error is None and unsure.result == "it bounces"
     assert any("names none of the options" in n for s in unsure.trace.steps for c in s.calls for n in c.notes)

@@ -86,3 +86,57 @@ def test_trace_view_carries_a_static_html_fallback(small_image):
     assert html.startswith('<div class="visprog-trace">') and "<script" not in html
     assert 'id="step-3"' in html and 'id="result"' in html and "Steps (4)" in html
     assert 'id="step-1"' in midway[0] and 'id="step-2"' not in midway[0] and 'id="result"' in midway[0]
+
+
+def test_a_shown_view_leaves_the_finished_trace_as_static_html_only(small_image):
+    """After the run, the displayed widget is replaced by static HTML (what exports and
+    repository pages show: with saved widget state, nbconvert would pick the widget view,
+    which draws nothing without a kernel) and the widget is closed, its state emptied."""
+    from visprog.present.widgets import TraceView
+    from visprog.values.core import load_image
+
+    class Handle:
+        def __init__(self):
+            self.updates = []
+
+        def update(self, obj, **kwargs):
+            self.updates.append((obj, kwargs))
+
+    view = TraceView()
+    image = load_image(small_image)
+    view.start(PROGRAM, {"IMAGE": image})
+    handle = view._handle = Handle()
+    result = run_program(PROGRAM, image, listeners=[view.on_event])
+    assert handle.updates == []  # live while it runs
+    view.set_trace(result.trace)
+    [(shown, kwargs)] = handle.updates
+    assert kwargs == {"raw": True} and set(shown) == {"text/html", "text/plain"}
+    assert shown["text/html"].startswith('<div class="visprog-trace">') and 'id="step-3"' in shown["text/html"]
+    assert "<img" in shown["text/html"] and shown["text/plain"] == "visprog trace: result: 1"
+    assert view.comm is None and view.steps == [] and view.program == ""
+
+
+def test_batch_progress_leaves_one_line_of_text_when_the_batch_ends(monkeypatch):
+    """The ipywidgets bar shows while the batch runs; then static text replaces it (an
+    export of a notebook re-run by nbconvert would show the bar's widget view as a blank)."""
+    import IPython.display
+
+    from visprog.present.widgets import BatchProgress
+
+    updates = []
+
+    class Handle:
+        def update(self, obj, **kwargs):
+            updates.append((obj, kwargs))
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kwargs: shown.append((obj, kwargs)) or Handle())
+    progress = BatchProgress(3)
+    [(bar, kwargs)] = shown
+    assert bar is progress.bar and kwargs == {"display_id": True}
+    for _ in range(3):
+        progress.advance()
+    assert updates == []
+    progress.close()
+    assert updates == [({"text/plain": "images: 3 of 3 done", "text/html": "<pre>images: 3 of 3 done</pre>"}, {"raw": True})]
+    assert progress.bar.comm is None

@@ -19,6 +19,7 @@ from visprog.language.limits import Limits
 from visprog.language.rules import kind_of_type
 from visprog.language.syntax import Program, parse_program
 from visprog.runtime.execution import Execution, RunResult, StepEvent
+from visprog.runtime.lockstep import DEFAULT_BLOCK, run_block
 from visprog.toolkit.context import RunContext, default_context
 from visprog.toolkit.discovery import default_registry
 from visprog.toolkit.intrinsics import with_core
@@ -283,17 +284,26 @@ def run_program(
             program, image, inputs=inputs, registry=registry, limits=limits, context=context, listeners=listeners
         )
     except CheckFailed as exc:
-        text = program if isinstance(program, str) else program.source
-        first = exc.diagnostics[0]
-        record = ErrorRecord("CheckFailed", "; ".join(str(d) for d in exc.diagnostics), first.line, first.column)
-        trace = Trace(program=text, error=record)
+        failed = _failed(program, exc)
         if view is not None:
-            view.set_trace(trace)
-        return RunResult(None, trace, {}, record)
+            view.set_trace(failed.trace)
+        return failed
     result = execution.run()
     if view is not None:
         view.set_trace(result.trace)
     return result
+
+
+def _failed(program: str | Program, exc: CheckFailed | InputError) -> RunResult:
+    """The result of a run that could not start: the checker's diagnostics, or an input
+    that cannot be read."""
+    text = program if isinstance(program, str) else program.source
+    if isinstance(exc, CheckFailed):
+        first = exc.diagnostics[0]
+        record = ErrorRecord("CheckFailed", "; ".join(str(d) for d in exc.diagnostics), first.line, first.column)
+    else:
+        record = ErrorRecord("InputError", str(exc))
+    return RunResult(None, Trace(program=text, error=record), {}, record)
 
 
 def run_batch(
@@ -304,24 +314,43 @@ def run_batch(
     limits: Limits | None = None,
     context: RunContext | None = None,
     progress: bool = True,
+    block: int = DEFAULT_BLOCK,
 ) -> list[RunResult]:
     """Run one program on many images (each as ``IMAGE``), with a progress bar: rich in
     a terminal, an ipywidgets bar in a notebook. Results come back in order; a failing
     image gives a result with ``.error`` and does not stop the others.
+
+    Items run in lockstep blocks of ``block`` (:mod:`visprog.runtime.lockstep`): each
+    step of a tool with a batch path (``vqa``, ``caption``) calls its model once per
+    block, and each item's result, error and trace are what it gets alone (a call that
+    ran alone because the block diverged says so in its trace). ``block=1`` runs item
+    by item.
+
+    Raises:
+        InputError: ``block`` is not a whole number of at least 1.
     """
+    if type(block) is not int or block < 1:
+        raise InputError(f"block must be a whole number of at least 1, got {block!r}")
     context = context or default_context(limits)
 
     def runs(advance: Callable[[], None]) -> list[RunResult]:
-        results = []
-        for image in images:
-            try:
-                results.append(run_program(program, image, registry=registry, limits=limits, context=context))
-            except InputError as exc:
-                # One unreadable image is that item's error; the others still run.
-                record = ErrorRecord("InputError", str(exc))
-                text = program if isinstance(program, str) else program.source
-                results.append(RunResult(None, Trace(program=text, error=record), {}, record))
-            advance()
+        results: list[RunResult] = []
+        for start in range(0, len(images), block):
+            chunk = images[start : start + block]
+            out: list[RunResult | None] = [None] * len(chunk)
+            ready: list[tuple[int, Execution]] = []
+            for index, image in enumerate(chunk):
+                try:
+                    ready.append((index, start_program(program, image, registry=registry, limits=limits, context=context)))
+                except (InputError, CheckFailed) as exc:
+                    # One unreadable image is that item's error; the others still run.
+                    out[index] = _failed(program, exc)
+            for (index, _), ran in zip(ready, run_block([execution for _, execution in ready]).results):
+                out[index] = ran
+            for one in out:
+                if one is not None:
+                    results.append(one)
+                advance()
         return results
 
     if not progress:

@@ -74,7 +74,9 @@ def fake_tool(real: Tool, answer: Callable[..., Any] | Any = _NO_ANSWER, *, name
     """A tool that looks exactly like ``real`` to programs, the checker and prompts (same
     name, parameters, types, defaults, docstring, return type, family) but needs no model
     and answers from ``answer``: a function called with the bound arguments by name, or a
-    constant. Runs inline, not cached.
+    constant. Runs inline, not cached. It keeps ``real``'s batch path declaration
+    (``batch``): in a lockstep block, ``answer`` then gets a list for each of those
+    arguments, one element per item, and must return a list.
 
     Raises:
         RegistryError: no ``answer`` was given.
@@ -91,7 +93,7 @@ def fake_tool(real: Tool, answer: Callable[..., Any] | Any = _NO_ANSWER, *, name
     fake.__annotations__ = dict(hints)
     fake.__doc__ = inspect.getdoc(real.func)
     fake.__name__ = fake.__qualname__ = real.func.__name__
-    return Tool(fake, name=name or real.name, family=real.family, preempt="inline")
+    return Tool(fake, name=name or real.name, family=real.family, preempt="inline", batch=real.batch)
 
 
 def fake_registry(real: Registry, answers: Mapping[str, Callable[..., Any] | Any], *, keep: Sequence[str] = ()) -> Registry:

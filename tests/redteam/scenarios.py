@@ -13,7 +13,7 @@ of plain values. :func:`judge` compares that with the case's expectation
 ``no_message``      text (or list) the error message must not contain
 ``line``            the error's program line
 ``result``          the program result, as :func:`plain` renders it
-``max_s``           seconds the call may take
+``max_s``           seconds the call may take (times :data:`TIME_SCALE`)
 ``facts``           scenario-specific observations, each must equal the given value
 ``host_alive``      only that the case finished (within time and memory)
 ==================  ============================================================
@@ -573,8 +573,20 @@ def observe_run(call: Callable[[], Any]) -> tuple[dict[str, Any], Any]:
     return observed, result
 
 
+#: Wall-time limits (``max_s``) are multiplied by this: the runner sets it in the case's
+#: child from the machine's load (measured once per session, doubled on a retry).
+TIME_SCALE = 1.0
+
+
 def judge(expect: dict[str, Any], observed: dict[str, Any]) -> tuple[bool, str]:
     """Does ``observed`` meet ``expect``? Returns ``(ok, one line)``."""
+    ok, line, _ = judge_timing(expect, observed)
+    return ok, line
+
+
+def judge_timing(expect: dict[str, Any], observed: dict[str, Any]) -> tuple[bool, str, bool]:
+    """:func:`judge`, and whether the wall-time limit was the only problem (a case worth
+    one retry with a longer limit)."""
     problems: list[str] = []
     raised = observed.get("raised")
     if "raises" in expect:
@@ -599,15 +611,18 @@ def judge(expect: dict[str, Any], observed: dict[str, Any]) -> tuple[bool, str]:
         problems.append(f"expected line {expect['line']}, got {observed.get('line')}")
     if "result" in expect and observed.get("result") != expect["result"]:
         problems.append(f"expected result {expect['result']!r}, got {observed.get('result')!r}")
-    if "max_s" in expect and observed.get("elapsed_s", 0.0) > expect["max_s"]:
-        problems.append(f"took {observed.get('elapsed_s', 0.0):.2f} s, more than {expect['max_s']} s")
+    slow = False
+    if "max_s" in expect and observed.get("elapsed_s", 0.0) > expect["max_s"] * TIME_SCALE:
+        scaled = f" ({expect['max_s']} s x load factor {TIME_SCALE:.2f})" if TIME_SCALE != 1.0 else ""
+        problems.append(f"took {observed.get('elapsed_s', 0.0):.2f} s, more than {expect['max_s'] * TIME_SCALE:.1f} s{scaled}")
+        slow = True
     for key, value in expect.get("facts", {}).items():
         if observed.get(key) != value:
             problems.append(f"{key}: expected {value!r}, got {observed.get(key)!r}")
     if problems:
-        return False, "; ".join(problems)
+        return False, "; ".join(problems), slow and len(problems) == 1
     summary = observed.get("error_kind") or observed.get("raised") or "ok"
-    return True, f"{summary}: {str(observed.get('message') or observed.get('result'))[:120]}"
+    return True, f"{summary}: {str(observed.get('message') or observed.get('result'))[:120]}", False
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -1129,27 +1144,24 @@ def sc_batch(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
 
 def sc_planner_interrupt(data: dict[str, Any], tmp: Path) -> dict[str, Any]:
     """Ctrl-C while ``ask`` plans or runs: KeyboardInterrupt, and no more LLM calls."""
-    from langchain_core.language_models.fake_chat_models import FakeListChatModel
-
     from visprog import ask
     from visprog.planner import Planner
+    from visprog.testing import FunctionChatModel
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    class Interrupting(FakeListChatModel):
-        def _call(self, *args: Any, **kwargs: Any) -> str:
-            _count("llm")
-            if data["mode"] == "llm-raises":
-                raise KeyboardInterrupt
-            return super()._call(*args, **kwargs)
+    def reply(messages: list[Any]) -> str:
+        if data["mode"] == "llm-raises":
+            raise KeyboardInterrupt
+        return "X = rt_sleep(5)\nFINAL = RESULT(var=X)"
 
-    reply = "X = rt_sleep(5)\nFINAL = RESULT(var=X)"
-    planner = Planner(Interrupting(responses=[reply] * 5), selection="lexical", registry=registry("test"), max_attempts=3)
+    chat = FunctionChatModel(function=reply)
+    planner = Planner(chat, selection="lexical", registry=registry("test"), max_attempts=3)
     timer = _interrupt_after(1.0) if data["mode"] == "during-run" else None
     observed, _ = observe_run(lambda: ask("wait a while", planner=planner, inputs={}))
     if timer is not None:
         timer.cancel()
-    observed["llm_calls"] = CALLS.get("llm", 0)
+    observed["llm_calls"] = len(chat.calls)
     return observed
 
 
@@ -1415,14 +1427,15 @@ SCENARIOS: dict[str, Callable[[dict[str, Any], Path], dict[str, Any]]] = {
 }
 
 
-def run_case(case: Any) -> tuple[bool, str]:
-    """Run one case (in the current process) and judge it."""
+def run_case(case: Any) -> tuple[bool, str, bool]:
+    """Run one case (in the current process) and judge it: ``(handled, one line, only
+    too slow)``."""
     tmp = Path(tempfile.mkdtemp(prefix=f"redteam-{case.name}-"))
     try:
         os.environ["VISPROG_CACHE_DIR"] = str(tmp / "default-cache")
         os.environ["VISPROG_CONFIG"] = str(tmp / "none.toml")
         (tmp / "none.toml").write_text("")
         observed = SCENARIOS[case.run](dict(case.input), tmp)
-        return judge(dict(case.expect), observed)
+        return judge_timing(dict(case.expect), observed)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

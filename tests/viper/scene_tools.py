@@ -1,10 +1,11 @@
 """Fake model tools that answer from a :class:`~tests.viper.scene.Scene`.
 
 ``scene_registry(scene)`` gives a :class:`visprog.Registry` whose ``detect``, ``vqa``,
-``caption``, ``classify``, ``classify_image``, ``select``, ``similarity`` and ``depth`` have the same
-names, parameters and return types as the real tools in ``tools/`` (a test compares
-them), but answer from the scene instead of a model. ``scene_chat_model(scene)`` is a
-langchain-core chat model that answers from ``scene.llm``. ``render(scene)`` draws the
+``caption``, ``classify``, ``classify_image``, ``select``, ``similarity`` and ``depth`` are
+:func:`visprog.testing.fake_tool` fakes of the real tools in ``tools/`` (same names,
+parameters, types, defaults and docstrings, generated from them) that answer from the
+scene instead of a model (``scene_behaviours``). ``scene_chat_model(scene)`` is a
+:class:`visprog.testing.FunctionChatModel` that answers from ``scene.llm``. ``render(scene)`` draws the
 scene (one filled rectangle per object, farthest first), so tools get real pixels.
 
 How the fakes read a scene:
@@ -33,30 +34,29 @@ How the fakes read a scene:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import PIL.Image
 import PIL.ImageColor
 import PIL.ImageDraw
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import Field
+from langchain_core.messages import BaseMessage
 from visprog_tools.image_ops import half_box
+from visprog_tools.registry import build_registry
 from visprog_tools.vision.depth import DepthMap
 
 from tests.viper.scene import Scene, Thing
-from visprog import Box, Detections, Image, Registry, Tool, ToolError, tool
+from visprog import Box, Detections, Image, Registry, Tool, ToolError
+from visprog.testing import FunctionChatModel, fake_tool
 
 __all__ = [
-    "SUBJECT_IOU", "SceneChatModel", "answer", "depth_array", "render", "scene_chat_model", "scene_registry", "scene_tools",
-    "subject", "text_score",
+    "FAKED", "SUBJECT_IOU", "answer", "depth_array", "prompts", "render", "scene_behaviours", "scene_chat_model",
+    "scene_registry", "scene_tools", "subject", "table_chat_model", "text_score",
 ]
 
 SUBJECT_IOU = 0.25
@@ -255,40 +255,37 @@ def render(scene: Scene) -> Image:
 
 # -- chat model -----------------------------------------------------------------
 
-class SceneChatModel(BaseChatModel):
-    """Replies from a table: the reply whose key occurs in the prompt (longest key wins).
-    A prompt that contains no key raises ValueError: a fake never guesses."""
+def _prompt(messages: Sequence[BaseMessage]) -> str:
+    return "\n".join(m.content if isinstance(m.content, str) else str(m.content) for m in messages)
 
-    replies: dict[str, str]
-    model_name: str
-    asked: list[str] = Field(default_factory=list)
 
-    @property
-    def _llm_type(self) -> str:
-        return "visprog-scene"
+def table_chat_model(replies: Mapping[str, str], model_name: str) -> FunctionChatModel:
+    """A :class:`visprog.testing.FunctionChatModel` replying from a table: the reply whose
+    key occurs in the prompt (longest key wins). A prompt that contains no key raises
+    ValueError: a fake never guesses. :func:`prompts` gives what it was asked."""
+    table = dict(replies)
 
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        prompt = "\n".join(m.content if isinstance(m.content, str) else str(m.content) for m in messages)
-        self.asked.append(prompt)
+    def reply(messages: list[BaseMessage]) -> str:
+        prompt = _prompt(messages)
         lowered = prompt.lower()
-        keys = [k for k in self.replies if k.lower() in lowered]
+        keys = [k for k in table if k.lower() in lowered]
         if not keys:
-            raise ValueError(f"{self.model_name} has no reply for the prompt {prompt[-200:]!r}")
-        reply = self.replies[max(keys, key=len)]
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
+            raise ValueError(f"{model_name} has no reply for the prompt {prompt[-200:]!r}")
+        return table[max(keys, key=len)]
+
+    return FunctionChatModel(function=reply, model_name=model_name)
 
 
-def scene_chat_model(scene: Scene) -> SceneChatModel:
+def prompts(chat: FunctionChatModel) -> list[str]:
+    """The prompt of each call ``chat`` answered (its messages' texts, one per line)."""
+    return [_prompt(messages) for messages in chat.calls]
+
+
+def scene_chat_model(scene: Scene) -> FunctionChatModel:
     """A chat model answering from ``scene.llm``; its name differs per table, so the LLM
     reply cache never mixes scenes."""
     digest = hashlib.sha256(repr(sorted(scene.llm.items())).encode()).hexdigest()[:12]
-    return SceneChatModel(replies=dict(scene.llm), model_name=f"scene-{scene.name}-{digest}")
+    return table_chat_model(scene.llm, f"scene-{scene.name}-{digest}")
 
 
 # -- the tools ----------------------------------------------------------------------
@@ -311,23 +308,22 @@ def _probability(score: int) -> float:
     return 1.0 / (1.0 + math.exp(-score))
 
 
-def scene_tools(scene: Scene) -> list[Tool]:
-    """Fake ``detect``, ``vqa``, ``caption``, ``classify``, ``classify_image``, ``select``
-    and ``depth`` for ``scene``, with the real tools' signatures."""
+@functools.cache
+def _real_tools() -> dict[str, Tool]:
+    """The real tools the scene stands in for (building the registry loads no model)."""
+    real = build_registry()
+    return {name: real[name] for name in FAKED}
 
-    @tool(name="detect", family="vision")
-    def detect(image: Image, query: str | list[str], threshold: float = 0.1, nms_iou: float = 0.5) -> Detections:
-        """Find objects described in words (the scene's objects), best first.
 
-        Args:
-            image: where to look; may be a crop (boxes still come back in root coordinates).
-            query: what to find, e.g. "dog", or several queries.
-            threshold: minimum score in [0, 1] for a box to be kept.
-            nms_iou: unused by the fake (scene objects do not overlap as duplicates).
+#: The model tools the scene fakes.
+FAKED = ("detect", "vqa", "caption", "classify_image", "classify", "select", "similarity", "depth")
 
-        Returns:
-            Detections in root-image pixels, sorted by score, each labelled with its query.
-        """
+
+def scene_behaviours(scene: Scene) -> dict[str, Any]:
+    """What each faked tool does in ``scene``: tool name -> a function of the tool's
+    arguments by name (defaults filled in by the tool, as for the real one)."""
+
+    def detect(image: Image, query: str | list[str], threshold: float, nms_iou: float) -> Detections:
         _check_image(scene, image)
         queries = [query] if isinstance(query, str) else list(query)
         if not queries or not all(q.strip() for q in queries):
@@ -347,19 +343,10 @@ def scene_tools(scene: Scene) -> list[Tool]:
                     if clipped is not None:
                         found.append((-thing.score, order, Box(*clipped, label=q, score=thing.score)))
                     break
+        # nms_iou: scene objects do not overlap as duplicates; nothing to suppress.
         return Detections([box for _, _, box in sorted(found, key=lambda f: (f[0], f[1]))])
 
-    @tool(name="vqa", family="vision")
     def vqa(image: Image | list[Image], question: str | list[str]) -> str | list[str]:
-        """Answer a question about an image in a word or two (from the scene's tables).
-
-        Args:
-            image: an image, or a list of images (e.g. crops) answered in one batch.
-            question: one question for every image, or one question per image.
-
-        Returns:
-            The short answer, or a list of answers when a list of images was given.
-        """
         images = _images(image)
         questions = [question] * len(images) if isinstance(question, str) else list(question)
         if len(questions) != len(images):
@@ -367,16 +354,7 @@ def scene_tools(scene: Scene) -> list[Tool]:
         out = [answer(scene, im, q) for im, q in zip(images, questions)]
         return out if isinstance(image, list) else out[0]
 
-    @tool(name="caption", family="vision")
     def caption(image: Image | list[Image]) -> str | list[str]:
-        """Describe an image in one sentence (from the scene).
-
-        Args:
-            image: an image, or a list of images captioned in one batch.
-
-        Returns:
-            The caption, or a list of captions in the order of the images.
-        """
         out = []
         for im in _images(image):
             thing = subject(scene, im)
@@ -386,17 +364,7 @@ def scene_tools(scene: Scene) -> list[Tool]:
                 out.append(" ".join(w for w in ("a", thing.color, thing.label) if w))
         return out if isinstance(image, list) else out[0]
 
-    @tool(name="classify_image", family="vision")
     def classify_image(image: Image, categories: list[str]) -> str:
-        """The category that best describes the whole image (scene word matching).
-
-        Args:
-            image: the image (or a crop).
-            categories: class names to choose from.
-
-        Returns:
-            The best category name.
-        """
         classes = [c.strip() for c in categories if c.strip()]
         if len(classes) < 2:
             raise ToolError("give at least two categories to choose from", argument="categories")
@@ -404,18 +372,7 @@ def scene_tools(scene: Scene) -> list[Tool]:
         scores = [(text_score(scene, thing, c), c) for c in classes]
         return classes[_best(scores, f"which of {classes} describes {thing.id if thing else 'the picture'}")]
 
-    @tool(name="classify", family="vision")
-    def classify(image: Image, categories: list[str], objects: Detections | None = None) -> Detections:
-        """Name objects (VisProg's CLASSIFY semantics, scene word matching).
-
-        Args:
-            image: the image the objects are in (root or crop).
-            categories: class names, e.g. ["heron", "egret", "stork"].
-            objects: boxes to classify; default: the whole image as one object.
-
-        Returns:
-            Detections labelled with their category and a score, best first.
-        """
+    def classify(image: Image, categories: list[str], objects: Detections | None) -> Detections:
         classes = [c.strip() for c in categories if c.strip()]
         if not classes:
             raise ToolError("categories must hold at least one name", argument="categories")
@@ -436,19 +393,7 @@ def scene_tools(scene: Scene) -> list[Tool]:
         chosen = sorted(((s, i, c) for c, (s, i) in best_per_class.items()), reverse=True)
         return Detections([boxes[i].with_label(classes[c], _probability(s)) for s, i, c in chosen])
 
-    @tool(name="select", family="vision")
-    def select(image: Image, objects: Detections, query: str, category: str | None = None) -> Detections:
-        """Pick the objects that match a description (VisProg's SELECT, scene word matching).
-
-        Args:
-            image: the image the objects are in.
-            objects: candidate objects (e.g. from detect).
-            query: what to select; several descriptions separated by commas pick one each.
-            category: optional label; only objects with this label are considered when any have it.
-
-        Returns:
-            The selected objects, one per description, labelled with it.
-        """
+    def select(image: Image, objects: Detections, query: str, category: str | None) -> Detections:
         candidates = list(objects)
         if category:
             same = [b for b in candidates if b.label == category]
@@ -470,19 +415,7 @@ def scene_tools(scene: Scene) -> list[Tool]:
             chosen.append(candidates[best].with_label(q, _probability(scores[best][0])))
         return Detections(chosen)
 
-    @tool(name="similarity", family="vision")
     def similarity(image: Image, objects: Detections, text: str) -> Detections:
-        """CLIP's cosine similarity between each object's crop and one text (the scene's
-        word score, see :func:`text_score`).
-
-        Args:
-            image: the image the objects are in.
-            objects: the boxes to score (root pixels).
-            text: the text, e.g. "photo of red car".
-
-        Returns:
-            The objects in the order given, each with its similarity as its score.
-        """
         if not text.strip():
             raise ToolError("text must be non-empty", argument="text")
         boxes = list(objects)
@@ -490,21 +423,24 @@ def scene_tools(scene: Scene) -> list[Tool]:
 
     full_depth = depth_array(scene)
 
-    @tool(name="depth", family="vision")
     def depth(image: Image) -> DepthMap:
-        """Estimate how far from the camera each pixel is (the scene's depths), as a depth map.
-
-        Args:
-            image: the image, or a crop of it; the map covers exactly its pixels.
-
-        Returns:
-            A DepthMap over the image's place in the root image (root pixels).
-        """
         _check_image(scene, image)
         x1, y1, x2, y2 = (int(v) for v in image.root_box.as_tuple())
         return DepthMap(full_depth[y1:y2, x1:x2].copy(), image.root_box, kind="relative")
 
-    return [detect, vqa, caption, classify_image, classify, select, similarity, depth]
+    return {
+        "detect": detect, "vqa": vqa, "caption": caption, "classify_image": classify_image, "classify": classify,
+        "select": select, "similarity": similarity, "depth": depth,
+    }
+
+
+def scene_tools(scene: Scene) -> list[Tool]:
+    """Fakes of the real ``detect``, ``vqa``, ``caption``, ``classify_image``,
+    ``classify``, ``select``, ``similarity`` and ``depth`` answering from ``scene``:
+    generated by :func:`visprog.testing.fake_tool` from the real tools, so their names,
+    parameters, types, defaults and docstrings are the real ones."""
+    real = _real_tools()
+    return [fake_tool(real[name], behaviour) for name, behaviour in scene_behaviours(scene).items()]
 
 
 def scene_registry(scene: Scene, base: Registry | None = None) -> Registry:

@@ -40,6 +40,8 @@ def test_fakes_have_the_real_tools_signatures() -> None:
     for fake in fakes:
         original = real_depth if fake.name == "depth" else real[fake.name]
         assert _signature(fake) == _signature(original)
+        assert (fake.description, fake.returns_doc, fake.family) == (original.description, original.returns_doc, original.family)
+        assert fake.func is not original.func and not fake.requires  # answers from the scene, needs no model
 
 
 def test_y_axis_mapping_round_trips() -> None:

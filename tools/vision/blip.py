@@ -14,6 +14,10 @@ model card's recipe gives for that image and question alone
   caption (the card's ``generate()`` stops at the generation config's ``max_length``,
   20 tokens in all, which cuts some captions) and 10 for an answer (VisProg's answers
   are a word or two).
+
+Both declare their batch path (``@tool(batch=...)``): a lockstep block's calls (one
+image, one question each) go to the model as one call, with the answers each call gets
+alone (no padding, as above).
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ def _generate(spec: ModelSpec, images: Sequence[Image], texts: Sequence[str] | N
     return out
 
 
-@tool(family="vision", requires=_REQUIRES, cacheable=True, models=[CAPTIONER])
+@tool(family="vision", requires=_REQUIRES, cacheable=True, models=[CAPTIONER], batch=("image",))
 def caption(image: Image | list[Image]) -> str | list[str]:
     """Describe an image in one sentence (BLIP), greedy, up to 30 new tokens.
 
@@ -86,7 +90,7 @@ def caption(image: Image | list[Image]) -> str | list[str]:
     return out if isinstance(image, list) else out[0]
 
 
-@tool(family="vision", requires=_REQUIRES, cacheable=True, models=[VQA])
+@tool(family="vision", requires=_REQUIRES, cacheable=True, models=[VQA], batch=("image", "question"))
 def vqa(image: Image | list[Image], question: str | list[str]) -> str | list[str]:
     """Answer a question about an image in a word or two (VisProg's VQA, BLIP).
 

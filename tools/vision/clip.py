@@ -107,7 +107,7 @@ def _description_salt() -> str:
     """Result-cache salt: results depend on the class descriptions, i.e. which chat model
     writes missing ones and the *content* of the loaded CuPL files (a SHA-256 of them, so
     two processes that loaded different files never share cached classifications)."""
-    from visprog.toolkit.llm import chat_model_name
+    from visprog.models.chat import chat_model_name
 
     chat_model = current_context().chat_model
     version = _LOADED_VERSION[0]
@@ -130,7 +130,8 @@ def _sentences(reply: str) -> list[str]:
 def describe_classes(classes: Sequence[str], chat_model: Any = None) -> dict[str, list[str]]:
     """Sentences describing each class: a loaded CuPL file, else the chat model's answers
     (cached on disk, in CuPL's format), else templates."""
-    from visprog.toolkit.llm import chat_model_name, complete
+    from visprog.models.chat import chat_model_name
+    from visprog.toolkit.llm import complete
 
     chat_model = chat_model if chat_model is not None else current_context().chat_model
     out: dict[str, list[str]] = {}

@@ -388,10 +388,25 @@ FACES = ModelSpec(
 )
 
 
+def ocr_threads() -> int | None:
+    """Intra-op threads for the OCR's onnxruntime sessions: ``OMP_NUM_THREADS`` when it
+    holds a whole number from 1 to this machine's cores (a Ray actor sets it from its
+    CPU share, :func:`visprog.evaluation.ray_backend.thread_settings`), else None
+    (onnxruntime's default: one thread per core)."""
+    text = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if not text.isdigit():
+        return None
+    threads = int(text)
+    return threads if 1 <= threads <= (os.cpu_count() or 1) else None
+
+
 def _ocr_load(model_id: str, device: str, dtype: str, cache_dir: Path) -> Any:
     from rapidocr_onnxruntime import RapidOCR
 
-    return RapidOCR()
+    threads = ocr_threads()
+    # RapidOCR hands intra_op_num_threads to each of its sessions (detection, direction,
+    # recognition) as SessionOptions.intra_op_num_threads.
+    return RapidOCR() if threads is None else RapidOCR(intra_op_num_threads=threads)
 
 
 OCR = ModelSpec(

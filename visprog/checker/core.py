@@ -13,13 +13,14 @@ and computes did-you-mean suggestions for a bounded number of them.
 from __future__ import annotations
 
 import ast
+import builtins
 import difflib
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from visprog.errors import EmptyProgram, InputError, ProgramSyntaxError
+from visprog.errors import BudgetExceeded, EmptyProgram, InputError, ProgramSyntaxError
 from visprog.language.limits import Limits
 from visprog.language.rules import (
     BUILTIN_KEYWORDS,
@@ -31,13 +32,13 @@ from visprog.language.rules import (
     members_of_kind,
     scan,
 )
-from visprog.language.syntax import Program, parse_program, translate_eval_expression
+from visprog.language.syntax import Program, parse_eval_expression, parse_program
 from visprog.toolkit.intrinsics import EVAL_TOOL, RESULT_TOOL, with_core
 from visprog.toolkit.registry import Registry, Resolved
 from visprog.toolkit.tool import Alias, Tool
 from visprog.values.protocol import value_type_named
 
-__all__ = ["DEFAULT_INPUTS", "Diagnostic", "check_program"]
+__all__ = ["DEFAULT_INPUTS", "Diagnostic", "FreeInput", "ProgramReport", "analyse_program", "check_program"]
 
 #: Input names assumed when the caller does not say which inputs a run will have.
 DEFAULT_INPUTS = frozenset({"IMAGE", "LEFT", "RIGHT"})
@@ -74,6 +75,8 @@ class Diagnostic:
         message: one short sentence.
         suggestion: how to fix it, when there is an obvious fix.
         severity: ``"error"`` (the program will not run) or ``"warning"``.
+        name: the variable or input the problem is about, for ``undefined-variable``
+            and ``missing-input`` (so that callers need not read the message).
     """
 
     line: int
@@ -82,6 +85,7 @@ class Diagnostic:
     message: str
     suggestion: str | None = None
     severity: str = "error"
+    name: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         text = f"line {self.line}, column {self.column}: {self.message} [{self.code}]"
@@ -93,6 +97,63 @@ class Diagnostic:
         return f"{text} ({self.suggestion})" if self.suggestion else text
 
 
+@dataclass(frozen=True)
+class FreeInput:
+    """A name the program reads and never assigns: an input the run must give.
+
+    Attributes:
+        name: the name, e.g. ``"IMAGE"``; an entry function's parameter is one too.
+        line, column: 1-based position of its first use (of the ``def`` for a parameter).
+        kinds: the coarse kinds it is taken to have: the kind the caller gave for it
+            (``inputs`` as a mapping), else the types the tools it is passed to declare
+            (``{"Image"}`` for ``LOC(image=PHOTO, ...)``), else ``{"Image"}`` for the
+            image inputs by convention (IMAGE, LEFT, RIGHT, an entry function's
+            ``image``); None when nothing says.
+    """
+
+    name: str
+    line: int
+    column: int
+    kinds: frozenset[str] | None
+
+
+@dataclass(frozen=True)
+class ProgramReport:
+    """What static analysis knows about a program, from one pass of the checker.
+
+    Attributes:
+        diagnostics: every problem, sorted by position (what :func:`check_program` returns).
+        form: ``"steps"``, ``"python"`` or ``"function"``; None when the text does not parse.
+        free_inputs: name -> :class:`FreeInput`, in order of first use, for the names the
+            program reads and never assigns (whether or not the caller gives them).
+        result_kinds: the coarse kinds the result may have (``{"Image"}``,
+            ``{"str", "None"}``), the union over every ``RESULT``/``result()`` call or
+            ``return``; None when any of them is not known statically.
+        tools_called: canonical names of the tools the program calls (tool methods such
+            as ``patch.find`` by the tool behind them; the intrinsics ``result`` and
+            ``eval_expr`` too), in order of first call.
+    """
+
+    diagnostics: tuple[Diagnostic, ...]
+    form: str | None = None
+    free_inputs: Mapping[str, FreeInput] = field(default_factory=dict)
+    result_kinds: frozenset[str] | None = None
+    tools_called: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics of severity ``"error"`` (the program will not run)."""
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def missing_inputs(self) -> dict[str, FreeInput]:
+        """The free inputs the run will not have: those the checker reported as
+        undefined (``undefined-variable``, ``missing-input``), given the inputs
+        :func:`analyse_program` was told of."""
+        reported = {d.name for d in self.diagnostics if d.code in ("undefined-variable", "missing-input")}
+        return {n: f for n, f in self.free_inputs.items() if n in reported}
+
+
 def check_program(
     program: str | Program,
     registry: Registry | None = None,
@@ -101,6 +162,9 @@ def check_program(
     limits: Limits | None = None,
 ) -> list[Diagnostic]:
     """Every problem in ``program``, sorted by position; an empty list means it may run.
+
+    The diagnostics of :func:`analyse_program`, which says more (inputs, result kinds,
+    tools); the arguments are the same.
 
     Args:
         program: program text or a parsed :class:`~visprog.language.Program`.
@@ -112,6 +176,18 @@ def check_program(
         limits: budgets for length, nesting and the number of problems reported
             (default :class:`Limits`).
     """
+    return list(analyse_program(program, registry, inputs=inputs, limits=limits).diagnostics)
+
+
+def analyse_program(
+    program: str | Program,
+    registry: Registry | None = None,
+    *,
+    inputs: Iterable[str] | Mapping[str, str] | None = None,
+    limits: Limits | None = None,
+) -> ProgramReport:
+    """The one static analysis of a program: its problems, free inputs, result kinds and
+    the tools it calls (:class:`ProgramReport`). Arguments as :func:`check_program`."""
     limits = limits or Limits()
     if registry is None:
         from visprog.toolkit.discovery import default_registry
@@ -122,11 +198,11 @@ def check_program(
         try:
             program = parse_program(program, max_source_chars=limits.max_source_chars)
         except EmptyProgram as exc:
-            return [Diagnostic(1, 1, "empty-program", exc.message, "write at least one statement")]
+            return ProgramReport((Diagnostic(1, 1, "empty-program", exc.message, "write at least one statement"),))
         except ProgramSyntaxError as exc:
-            return [Diagnostic(exc.line or 1, exc.column or 1, "syntax-error", exc.message)]
+            return ProgramReport((Diagnostic(exc.line or 1, exc.column or 1, "syntax-error", exc.message),))
         except InputError as exc:
-            return [Diagnostic(1, 1, "not-a-program", str(exc))]
+            return ProgramReport((Diagnostic(1, 1, "not-a-program", str(exc)),))
     kinds: dict[str, str] = {}
     if isinstance(inputs, Mapping):
         kinds = {str(k): str(v) for k, v in inputs.items()}
@@ -134,12 +210,26 @@ def check_program(
         kinds = {name: "Image" for name in DEFAULT_INPUTS}
     checker = _Checker(program, registry, frozenset(inputs) if inputs is not None else None, limits)
     checker.types.update({name: frozenset({kind}) for name, kind in kinds.items()})
+    finished = True
     try:
         checker.run()
     except _Enough:
-        pass
+        finished = False
     unique = {(d.line, d.column, d.code, d.message): d for d in checker.diagnostics}
-    return sorted(unique.values(), key=lambda d: (d.line, d.column, d.code))
+    diagnostics = tuple(sorted(unique.values(), key=lambda d: (d.line, d.column, d.code)))
+    free: dict[str, FreeInput] = {}
+    for name, (line, column) in checker.free.items():
+        known: Kinds | None = frozenset({kinds[name]}) if name in kinds else checker.expected.get(name)
+        if known is None and (name in DEFAULT_INPUTS or (name == "image" and program.entry is not None)):
+            known = frozenset({"Image"})
+        free[name] = FreeInput(name, line, column, known)
+    results = checker.result_kinds()
+    result_kinds: Kinds | None = None
+    if finished and results and all(r is not None for r in results):
+        result_kinds = frozenset().union(*(r for r in results if r is not None))
+        if "any" in result_kinds or not result_kinds:
+            result_kinds = None
+    return ProgramReport(diagnostics, program.form, free, result_kinds, tuple(checker.tools_called))
 
 
 class _Enough(Exception):
@@ -160,11 +250,61 @@ class _Checker:
         self.suggested = 0
         self.reported_names: set[tuple[int, int]] = set()
         self._all_members: frozenset[str] | None = None
+        #: Names read and never assigned (entry parameters too) -> first (line, column).
+        self.free: dict[str, tuple[int, int]] = {}
+        #: Free name -> the kinds the tool parameters it is passed to accept.
+        self.expected: dict[str, Kinds] = {}
+        #: Each result()/RESULT call or return: (its value, its kinds then, inside a loop).
+        self.results: list[tuple[ast.expr | None, Kinds | None, bool]] = []
+        self.tools_called: dict[str, None] = {}
+        self.loops = 0
 
-    def report(self, node: ast.AST, code: str, message: str, suggestion: str | None = None) -> None:
+    def find_free_names(self) -> None:
+        """Names the program reads and never assigns, at their first use; an entry
+        function's parameters, at the ``def``."""
+        assigned: set[str] = set()
+        reads: list[ast.Name] = []
+        for node in ast.walk(self.program.tree):
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    reads.append(node)
+                else:
+                    assigned.add(node.id)
+            elif isinstance(node, ast.arg):
+                assigned.add(node.arg)
+        found: dict[str, tuple[int, int]] = {}
+        entry = self.program.entry
+        if entry is not None:
+            for arg in entry.args.args:
+                found[arg.arg] = (entry.lineno, entry.col_offset + 1)
+        for node in sorted(reads, key=lambda n: (n.lineno, n.col_offset)):
+            name = node.id
+            if name in assigned or name in found or name.startswith("_") or name in BUILTIN_KEYWORDS:
+                continue
+            if name in self.registry:
+                continue  # a tool (called, or refused as a value)
+            found[name] = (node.lineno, node.col_offset + 1)
+        self.free = dict(sorted(found.items(), key=lambda item: item[1]))
+
+    def result_kinds(self) -> tuple[Kinds | None, ...]:
+        """The kinds of each result the program may set, once the whole program has been
+        read: a variable's kinds are then the union of everything assigned to it, which
+        also covers assignments later in a loop; another expression inside a loop may
+        depend on such an assignment and is not known."""
+        kinds: list[Kinds | None] = []
+        for value, then, in_loop in self.results:
+            if isinstance(value, ast.Name):
+                kinds.append(self.types.get(value.id))
+            elif isinstance(value, ast.Constant) or not in_loop:
+                kinds.append(then)
+            else:
+                kinds.append(None)
+        return tuple(kinds)
+
+    def report(self, node: ast.AST, code: str, message: str, suggestion: str | None = None, *, name: str | None = None) -> None:
         line = getattr(node, "lineno", 1) or 1
         column = (getattr(node, "col_offset", 0) or 0) + 1
-        self.diagnostics.append(Diagnostic(line, column, code, message, suggestion))
+        self.diagnostics.append(Diagnostic(line, column, code, message, suggestion, name=name))
         if len(self.diagnostics) >= self.limits.max_diagnostics:
             self.diagnostics.append(Diagnostic(
                 line, column, "too-many-problems",
@@ -186,6 +326,7 @@ class _Checker:
         program = self.program
         tree = program.tree
         found = program.scan
+        self.find_free_names()
         if found.depth > self.limits.max_nesting_depth:
             self.report(tree.body[0], "nesting-too-deep", f"program nests {found.depth} levels; the limit is {self.limits.max_nesting_depth}")
             return
@@ -202,7 +343,7 @@ class _Checker:
             params = {a.arg for a in entry.args.args}
             if self.inputs is not None:
                 for name in sorted(params - self.inputs - ({"image"} if "IMAGE" in self.inputs else set())):
-                    self.report(entry, "missing-input", f"parameter '{name}' of {ENTRY_FUNCTION} has no input")
+                    self.report(entry, "missing-input", f"parameter '{name}' of {ENTRY_FUNCTION} has no input", name=name)
             for name in params:
                 if name not in self.types:
                     self.types[name] = self.types.get("IMAGE", frozenset({"any"})) if name == "image" else frozenset({"any"})
@@ -236,21 +377,26 @@ class _Checker:
             self.expr(node.test, defined)
             self.block(node.body, defined, in_function=in_function)
             self.block(node.orelse, defined, in_function=in_function)
-        elif isinstance(node, ast.For):
-            self.expr(node.iter, defined)
-            self.bind_target(node.target, defined, None)
-            self.block(node.body, defined, in_function=in_function)
-            self.block(node.orelse, defined, in_function=in_function)
-        elif isinstance(node, ast.While):
-            self.expr(node.test, defined)
-            self.block(node.body, defined, in_function=in_function)
-            self.block(node.orelse, defined, in_function=in_function)
+        elif isinstance(node, (ast.For, ast.While)):
+            self.loops += 1
+            try:
+                if isinstance(node, ast.For):
+                    self.expr(node.iter, defined)
+                    self.bind_target(node.target, defined, None)
+                else:
+                    self.expr(node.test, defined)
+                self.block(node.body, defined, in_function=in_function)
+                self.block(node.orelse, defined, in_function=in_function)
+            finally:
+                self.loops -= 1
         elif isinstance(node, ast.Return):
             if not in_function:
                 self.report(node, "forbidden-syntax", "'return' outside the entry function",
                             "use RESULT(var=...) or result(...) at top level")
             elif node.value is not None:
-                self.expr(node.value, defined)
+                self.results.append((node.value, self.expr(node.value, defined), self.loops > 0))
+            else:
+                self.results.append((None, _NONE, False))
             self.has_result = True
 
     def bind_target(self, target: ast.expr, defined: set[str], value_types: Kinds | None) -> None:
@@ -289,9 +435,18 @@ class _Checker:
                         f"'{name}' is a Python module; programs cannot use modules, only the tools and a few built-ins",
                         "`visprog tools` lists the tools")
             return
+        if name == ENTRY_FUNCTION and self.program.entry is not None:
+            self.report(node, "not-a-value", f"'{name}' is the entry function: programs cannot read it or call it (no recursion)",
+                        name=name)
+            return
         close = self.closest(name, defined)
-        hint = f"did you mean '{close}'?" if close else "assign it before this line"
-        self.report(node, "undefined-variable", f"variable '{name}' is used before it is assigned", hint)
+        if close:
+            hint = f"did you mean '{close}'?"
+        elif name in _PYTHON_BUILTINS:
+            hint = f"'{name}' is a Python built-in, which programs cannot use; the allowed built-ins: {', '.join(sorted(BUILTIN_KEYWORDS))}"
+        else:
+            hint = "assign it before this line"
+        self.report(node, "undefined-variable", f"variable '{name}' is used before it is assigned", hint, name=name)
 
     def expr(self, node: ast.expr | None, defined: set[str]) -> Kinds | None:
         """Check an expression; return its inferred coarse kinds, or None if unknown."""
@@ -334,6 +489,13 @@ class _Checker:
             known = _known(self.expr(node.value, defined))
             if known and not known & {"list"}:
                 self.report(node, "argument-type", f"* unpacks lists and tuples, not {' | '.join(sorted(known))}")
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            left = self.expr(node.left, defined)
+            self.expr(node.right, defined)
+            if left == frozenset({"str"}):
+                # The runtime refuses it too (sandbox.py): said here, before anything runs.
+                self.report(node, "forbidden-format", "'%' formatting of strings is not allowed", "use an f-string")
             return None
         if isinstance(node, ast.Set):
             for element in node.elts:
@@ -465,6 +627,9 @@ class _Checker:
         resolved = self.registry.resolve(name)
         if resolved is not None:
             return self.tool_call(node, resolved, arg_types, kw_types, defined)
+        if name == ENTRY_FUNCTION and self.program.entry is not None:
+            self.report(func, "not-callable", f"'{name}' is the entry function: programs cannot call it (no recursion)")
+            return None
         if name in BUILTIN_KEYWORDS:
             allowed = BUILTIN_KEYWORDS[name]
             for kw in node.keywords:
@@ -534,8 +699,10 @@ class _Checker:
         of a tool method). Past a ``*`` argument, positions are not known statically."""
         tool = resolved.tool
         shown = resolved.shown_name
+        self.tools_called.setdefault(tool.name)
         if tool.name == RESULT_TOOL:
             self.has_result = True
+            self.note_result(node, resolved, arg_types, kw_types)
         reason = tool.unavailable_reason()
         if reason:
             self.report(node.func, "tool-unavailable", f"{shown} is {reason}")
@@ -549,6 +716,7 @@ class _Checker:
                 break
             given[spec.name] = arg
             self.check_type(arg, shown, resolved.shown_argument(spec.name), spec.kinds, spec.type_name, types)
+            self.expect(arg, spec.kinds)
         alias = resolved.alias
         for kw in node.keywords:
             if kw.arg is None:
@@ -565,12 +733,32 @@ class _Checker:
                 self.report(kw, "duplicate-argument", f"argument '{kw.arg}' of {shown} is given twice")
             given[canonical] = kw
             self.check_type(kw.value, shown, kw.arg, param.kinds, param.type_name, kw_types.get(kw.arg))
+            self.expect(kw.value, param.kinds)
         for spec in tool.params:
             if spec.required and spec.name not in given and not starred:
                 self.report(node, "missing-argument", f"{shown} needs argument '{resolved.shown_argument(spec.name)}' ({spec.type_name})")
         if tool.name == EVAL_TOOL:
             self.eval_argument(given.get("expr"), defined)
         return tool.return_kinds
+
+    def note_result(self, node: ast.Call, resolved: Resolved, arg_types: list[Kinds | None], kw_types: dict[str | None, Kinds | None]) -> None:
+        """Record the value a ``result()``/``RESULT(var=...)`` call sets."""
+        if node.args:
+            value = node.args[0]
+            self.results.append((value, None if isinstance(value, ast.Starred) else arg_types[0], self.loops > 0))
+            return
+        alias = resolved.alias
+        for kw in node.keywords:
+            if kw.arg is not None and (alias.canonical_argument(kw.arg) if alias else kw.arg) == "value":
+                self.results.append((kw.value, kw_types.get(kw.arg), self.loops > 0))
+                return
+        self.results.append((None, None, False))  # no value: reported as a missing argument
+
+    def expect(self, value: ast.AST, kinds: Kinds) -> None:
+        """A free input passed to a tool parameter is taken to have the kinds it accepts."""
+        if isinstance(value, ast.Name) and value.id in self.free and "any" not in kinds:
+            previous = self.expected.get(value.id)
+            self.expected[value.id] = kinds if previous is None else (previous & kinds or previous)
 
     def check_type(self, node: ast.AST, shown: str, arg: str, kinds: frozenset[str], type_name: str, types: Kinds | None) -> None:
         if types is None or types <= kinds or "any" in types or "any" in kinds:
@@ -589,12 +777,12 @@ class _Checker:
         if not isinstance(value, ast.Constant) or not isinstance(value.value, str):
             return
         try:
-            tree = ast.parse(translate_eval_expression(value.value), mode="eval")
-        except (SyntaxError, ProgramSyntaxError) as exc:
-            self.report(value, "eval-syntax", f"EVAL expression does not parse: {getattr(exc, 'msg', exc)}")
+            tree = parse_eval_expression(value.value)
+        except ProgramSyntaxError as exc:
+            self.report(value, "eval-syntax", f"EVAL expression does not parse: {exc}")
             return
-        except (RecursionError, MemoryError):
-            self.report(value, "eval-syntax", "EVAL expression nests too deeply")
+        except BudgetExceeded as exc:
+            self.report(value, "eval-syntax", str(exc))
             return
         found = scan(tree.body)
         for violation in found.violations:
@@ -635,6 +823,7 @@ def _by_meaning(name: str, tools: list[Tool]) -> list[str]:
 
 
 _ANY: Kinds = frozenset({"any"})
+_NONE: Kinds = frozenset({"None"})
 _CONSTANT_KINDS: dict[type, Kinds] = {
     bool: frozenset({"bool"}), int: frozenset({"int"}), float: frozenset({"float"}), str: frozenset({"str"}),
     type(None): frozenset({"None"}),
@@ -651,6 +840,10 @@ def _item_kind(kinds: frozenset[str] | None) -> str | None:
 
 #: Modules a program may reach for besides the standard library's.
 _OTHER_MODULES = frozenset({"np", "numpy", "cv2", "torch", "PIL", "scipy", "skimage", "requests", "pd", "pandas"})
+
+
+#: Python's built-in names (``dict``, ``type``, ``print`` ...): not values in programs.
+_PYTHON_BUILTINS = frozenset(dir(builtins))
 
 
 def _is_module_name(name: str) -> bool:

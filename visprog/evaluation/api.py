@@ -11,6 +11,7 @@ from visprog import InputError, Limits, Registry
 from visprog.evaluation.datasets import Dataset
 from visprog.evaluation.report import Summary, summarize, write_report
 from visprog.evaluation.runner import EvalSpec, ItemRunner, ResultsFile, check_fixed_program, make_header, run_items
+from visprog.runtime.lockstep import DEFAULT_BLOCK
 
 __all__ = ["evaluate"]
 
@@ -33,6 +34,7 @@ def evaluate(
     backend: str = "local",
     ray_address: str | None = None,
     workers: int | None = None,
+    block: int = DEFAULT_BLOCK,
     overwrite: bool = False,
     progress: bool = True,
     report: str | Path | None = "auto",
@@ -49,6 +51,10 @@ def evaluate(
         backend: ``"local"`` (this process) or ``"ray"`` (Ray Data; ``ray_address``
             None starts a local Ray with ``workers`` CPUs).
         workers: Ray actors (default: one per GPU, else one per CPU).
+        block: items run together in lockstep, on either backend: each step of a tool
+            with a batch path (``vqa``, ``caption``) calls its model once per block, each
+            item's answer and trace as alone (:mod:`visprog.runtime.lockstep`); 1 runs
+            item by item.
         on_record: called with each record after it is written (progress hooks).
 
     Returns:
@@ -61,6 +67,8 @@ def evaluate(
     """
     if backend not in ("local", "ray"):
         raise InputError(f"backend must be 'local' or 'ray', got {backend!r}")
+    if type(block) is not int or block < 1:
+        raise InputError(f"block must be a whole number of at least 1, got {block!r}")
     if max_trace_bytes < 1000:
         raise InputError("max_trace_bytes must be at least 1000")
     if class_prompts not in (None, "templates", "llm") and not Path(class_prompts).is_file():
@@ -72,6 +80,7 @@ def evaluate(
         registry=registry, chat_model=chat_model, max_attempts=max_attempts,
         planner_options=dict(planner_options or {}), limits=limits, class_prompts=class_prompts,
         seed=seed, result_cache=result_cache, traces=traces, trace_dir=str(trace_dir), max_trace_bytes=max_trace_bytes,
+        block=block,
     )
     planned = program is None and dataset.default_program is None and any(it.program is None for it in dataset.items)
     spec.plan = planned

@@ -49,6 +49,7 @@ def _run_options(parser: argparse.ArgumentParser, default_out: str) -> None:
     parser.add_argument("--overwrite", action="store_true", help="start again instead of resuming --out")
     parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help="run on Ray: a local one, or the cluster at ADDRESS (auto, ray://host:10001)")
     parser.add_argument("--workers", type=_positive, metavar="N", help="Ray workers (default: one per GPU, else one per CPU)")
+    parser.add_argument("--block", type=_positive, default=16, metavar="N", help="items run together: each model step (vqa, caption) is called once per block, answers as item by item (default 16; 1: item by item)")
     parser.add_argument("--traces", choices=("all", "failed", "none"), default="all", help="which traces to save as HTML next to the results (default all)")
     parser.add_argument("--max-trace-kb", type=_positive, default=2000, metavar="KB", help="larger traces are saved without images (default 2000)")
     parser.add_argument("--report", metavar="HTML", help="where to write the HTML report (default: --out with .html)")
@@ -72,7 +73,9 @@ def add_commands(subparsers: Any) -> None:
     ev.add_argument("--metric", choices=METRIC_NAMES, help="jsonl: how to score answers (default exact)")
     ev.add_argument("--skip-missing", action="store_true", help="leave out items whose images are missing (default: refuse)")
     ev.add_argument("--program", metavar="FILE", help="run this program on every item instead of planning one")
-    ev.add_argument("--model", help="planner chat model: local (default), hf:PATH_OR_ID, openai:MODEL")
+    from visprog.models.chat import provider_help
+
+    ev.add_argument("--model", help=f"planner chat model: {provider_help()}")
     ev.add_argument("--attempts", type=_positive, default=3, help="planner LLM calls per item, repairs included (default 3)")
     ev.add_argument("--class-prompts", metavar="templates|llm|FILE", help="imagenet: CLIP class prompts from templates, LLM descriptions (CuPL) or a CuPL JSON file")
     ev.add_argument("--limit", type=_positive, metavar="N", help="only the first N items")
@@ -92,6 +95,7 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
         "backend": "ray" if args.ray else "local",
         "ray_address": args.ray if args.ray not in (None, "local") else None,
         "workers": args.workers,
+        "block": args.block,
         "traces": args.traces,
         "max_trace_bytes": args.max_trace_kb * 1000,
         "result_cache": not args.no_cache,

@@ -24,7 +24,7 @@ from visprog.evaluation.datasets import Item
 from visprog.evaluation.ray_cluster import connect, refresh_auth, start_head
 from visprog.evaluation.runner import EvalSpec, ItemRunner, write_records
 
-__all__ = ["RayItemRunner", "pool_size", "preflight_check", "run_on_ray", "thread_settings"]
+__all__ = ["RayItemRunner", "block_size", "pool_size", "preflight_check", "run_on_ray", "thread_settings"]
 
 RAY_MISSING = "--ray needs Ray Data: pip install 'visprog[eval]' (or pip install 'ray[data]')"
 
@@ -39,7 +39,9 @@ class RayItemRunner:
         self.runner = ItemRunner(spec)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
-        records = [self.runner.run(Item.from_dict(json.loads(text))) | {"worker": self.worker} for text in batch["item"]]
+        items = [Item.from_dict(json.loads(text)) for text in batch["item"]]
+        # The batch Ray hands over is one lockstep block (its size: see _run_pool).
+        records = [record | {"worker": self.worker} for record in self.runner.run_block(items)]
         return {"record": [json.dumps(r, default=str) for r in records]}
 
 
@@ -64,8 +66,9 @@ def _fit_to_share() -> dict[str, Any]:
 def thread_settings(threads: int) -> None:
     """Set this process's intra-op threads: OpenMP, MKL and OpenBLAS read the variables
     when they start, torch is set now when loaded (and reads ``OMP_NUM_THREADS`` when
-    not). Not covered: onnxruntime sessions (RapidOCR) size their own pool unless the
-    tool passes ``intra_op_num_threads``."""
+    not), and the OCR's onnxruntime sessions (RapidOCR) get ``OMP_NUM_THREADS`` as their
+    ``intra_op_num_threads`` when the model loads (``visprog_tools.vision.specs.ocr_threads``;
+    a model loaded before this call keeps its threads)."""
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = str(threads)
     torch = sys.modules.get("torch")
@@ -141,6 +144,22 @@ def pool_size(resources: dict[str, float], workers: int | None, gpu_share: float
     return workers or max(1, int(resources.get("CPU", 1))), {"num_cpus": 1.0}
 
 
+def _lockstep_pays(spec: EvalSpec) -> bool:
+    """Does the fixed (or default) program call a tool with a batch path? Otherwise (and
+    for planned items) each actor gets one item at a time, as before lockstep."""
+    from visprog import default_registry
+    from visprog.runtime.lockstep import uses_batch_tools
+
+    program = spec.program or spec.default_program
+    return program is not None and uses_batch_tools(program, spec.registry if spec.registry is not None else default_registry())
+
+
+def block_size(block: int, items: int, actors: int) -> int:
+    """Items per batch handed to an actor (one lockstep block): ``block``, but no more
+    than an even share of the items, so that every actor of the pool gets work."""
+    return max(1, min(block, -(-items // max(1, actors))))
+
+
 def run_on_ray(
     spec: EvalSpec,
     items: Sequence[Item],
@@ -195,6 +214,7 @@ def _run_pool(
 ) -> None:
     _preflight(ray, items, spec.trace_dir if spec.traces != "none" else None)
     size, resources = pool_size(ray.cluster_resources(), workers)
+    block = block_size(spec.block if _lockstep_pays(spec) else 1, len(items), size)
     context = ray.data.DataContext.get_current()
     bars, wait = context.enable_progress_bars, context.wait_for_min_actors_s
     context.enable_progress_bars = False
@@ -204,7 +224,7 @@ def _run_pool(
     try:
         dataset = ray.data.from_items([{"item": json.dumps(it.to_dict(), default=str)} for it in items])
         records = dataset.map_batches(
-            RayItemRunner, fn_constructor_kwargs={"spec": spec}, batch_size=1,
+            RayItemRunner, fn_constructor_kwargs={"spec": spec}, batch_size=block,
             compute=ray.data.ActorPoolStrategy(size=size), **resources,
         )
         rows = (json.loads(row["record"]) for row in records.iter_rows())

@@ -27,7 +27,7 @@ import random
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -56,9 +56,13 @@ from visprog import (
 from visprog.evaluation.datasets import Dataset, Item
 from visprog.evaluation.metrics import METRICS
 from visprog.models.chat import chat_model_label
+from visprog.runtime.execution import Execution
+from visprog.runtime.lockstep import DEFAULT_BLOCK
 from visprog.toolkit.discovery import evaluation_support
 
-__all__ = ["EvalSpec", "ItemRunner", "ResultsFile", "check_fixed_program", "make_header", "read_results", "run_items", "write_records"]
+__all__ = [
+    "EvalSpec", "ItemRunner", "ResultsFile", "check_fixed_program", "in_blocks", "make_header", "read_results", "run_items", "write_records",
+]
 
 FORMAT = "visprog-eval"
 FORMAT_VERSION = 1
@@ -98,6 +102,10 @@ class EvalSpec:
             before the first item, so that its set-up time is not charged to an item.
         trace_dir: folder for trace HTML files.
         max_trace_bytes: a trace HTML larger than this is saved without its images.
+        block: items run together in lockstep (:meth:`ItemRunner.run_block`): each
+            step of a tool with a batch path calls its model once per block; 1 runs item
+            by item. Answers do not depend on it (it is not part of the configuration
+            that resuming checks).
     """
 
     metric: str
@@ -116,6 +124,7 @@ class EvalSpec:
     plan: bool = False
     trace_dir: str | None = None
     max_trace_bytes: int = 2_000_000
+    block: int = DEFAULT_BLOCK
 
 
 def _resolve_chat_model(chat_model: Any) -> Any:
@@ -192,8 +201,31 @@ def _without_images(trace: Trace) -> Trace:
     return dataclasses.replace(trace, steps=steps, inputs=_strip_images(trace.inputs), result=_strip_images(trace.result))
 
 
+@dataclass(eq=False)
+class _ItemState:
+    """One item on its way through :meth:`ItemRunner.run_block`."""
+
+    item: Item
+    record: dict[str, Any] = field(default_factory=dict)
+    times: dict[str, float] = field(default_factory=dict)
+    execution: Execution | None = None
+    result: RunResult | None = None
+    own_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        item = self.item
+        self.times = {"load_s": 0.0, "plan_s": 0.0, "check_s": 0.0, "run_s": 0.0, "score_s": 0.0, "trace_s": 0.0}
+        self.record = {
+            "kind": "item", "id": item.id, "question": item.question, "types": item.types, "gold": item.gold,
+            "program_source": None, "program": None, "check": None, "attempts": 0,
+            "run_error": None, "answer": None, "result": None, "score": 0.0, "correct": False, "extra": {},
+            "note": "", "error_kind": None, "error_tool": None, "error": None, "trace": None,
+        }
+
+
 class ItemRunner:
-    """Answers items one at a time, in this process (the local backend, and each Ray actor).
+    """Answers items in this process (the local backend, and each Ray actor): one at a
+    time (:meth:`run`) or a block in lockstep (:meth:`run_block`).
 
     Args:
         spec: what to run and how.
@@ -266,31 +298,74 @@ class ItemRunner:
             return RunContext(limits=self.limits, cache=None, chat_model=self._tool_chat_model())
         return None
 
-    # -- one item ------------------------------------------------------------------
+    # -- items ----------------------------------------------------------------------
     def run(self, item: Item) -> dict[str, Any]:
         """The record of one item (never raises for a problem of the item)."""
+        return self.run_block([item])[0]
+
+    def run_block(self, items: Sequence[Item]) -> list[dict[str, Any]]:
+        """The records of ``items``, in order (never raises for a problem of an item).
+
+        Items answered by the same program text (the fixed program, the dataset's
+        default, or equal programs of their own) run in lockstep
+        (:func:`visprog.runtime.lockstep.run_block`): each step of a tool with a batch
+        path calls its model once for them, each item's answer, error, budgets and
+        trace as alone. Planned items run one by one. An item's ``run_s`` is its share
+        of the block's run time (its own interpreting and its share of each batched
+        call), so per-item model and framework times add up to the block's.
+        """
+        context = self._context() if len(items) > 1 else None
+        states = [self._start(item, context) for item in items]
+        groups: dict[str, list[_ItemState]] = {}
+        for state in states:
+            if state.execution is not None:
+                groups.setdefault(state.execution.program.source, []).append(state)
+        for group in groups.values():
+            self._run_group(group)
+        return [self._finish(state) for state in states]
+
+    def _start(self, item: Item, context: RunContext | None) -> _ItemState:
+        """Load the item's images, then check its program (or plan and run it)."""
         started = time.perf_counter()
-        times = {"load_s": 0.0, "plan_s": 0.0, "check_s": 0.0, "run_s": 0.0, "score_s": 0.0, "trace_s": 0.0}
-        record: dict[str, Any] = {
-            "kind": "item", "id": item.id, "question": item.question, "types": item.types, "gold": item.gold,
-            "program_source": None, "program": None, "check": None, "attempts": 0,
-            "run_error": None, "answer": None, "result": None, "score": 0.0, "correct": False, "extra": {},
-            "note": "", "error_kind": None, "error_tool": None, "error": None, "trace": None,
-        }
-        result: RunResult | None = None
+        state = _ItemState(item)
         try:
             _seed_item(self.spec.seed, item.id)
             t = time.perf_counter()
             inputs: dict[str, Any] = {name: load_image(path, max_pixels=self.limits.max_image_pixels) for name, path in item.images.items()}
             inputs.update(self.spec.constants)
-            times["load_s"] = time.perf_counter() - t
-            result = self._answer(item, inputs, record, times)
+            state.times["load_s"] = time.perf_counter() - t
+            self._answer(state, inputs, context)
         except InputError as exc:
-            record.update(error_kind="input", error=str(exc))
+            state.record.update(error_kind="input", error=str(exc))
         except VisprogError as exc:
-            record.update(error_kind="internal", error=f"{type(exc).__name__}: {exc}")
+            state.record.update(error_kind="internal", error=f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # noqa: BLE001 - one item's failure must not end the evaluation
-            record.update(error_kind="internal", error=f"{type(exc).__name__}: {exc}")
+            state.record.update(error_kind="internal", error=f"{type(exc).__name__}: {exc}")
+        state.own_s += time.perf_counter() - started
+        return state
+
+    def _run_group(self, group: list[_ItemState]) -> None:
+        """Run the checked executions of one program text in lockstep."""
+        from visprog.runtime.lockstep import run_block
+
+        seed = self.spec.seed
+        try:
+            outcome = run_block([state.execution for state in group if state.execution is not None], before_item=lambda i: _seed_item(seed, group[i].item.id))
+        except Exception as exc:  # noqa: BLE001 - one block's failure must not end the evaluation
+            for state in group:
+                state.execution = None
+                state.record.update(error_kind="internal", error=f"{type(exc).__name__}: {exc}")
+            return
+        for state, result, seconds in zip(group, outcome.results, outcome.seconds):
+            state.execution = None
+            state.times["run_s"] = seconds
+            state.own_s += seconds
+            self._ran(state, result)
+
+    def _finish(self, state: _ItemState) -> dict[str, Any]:
+        """Score the answer, save the trace, add the times."""
+        started = time.perf_counter()
+        item, record, times, result = state.item, state.record, state.times, state.result
         if result is not None:
             t = time.perf_counter()
             score = METRICS[self.spec.metric](result.result if result.error is None else None, item.gold)
@@ -304,7 +379,7 @@ class ItemRunner:
             times["trace_s"] = time.perf_counter() - t
         if record["error_kind"] in ("input", "internal") and self.spec.metric != "none":
             record.update(score=0.0, correct=False)
-        total = time.perf_counter() - started
+        total = state.own_s + time.perf_counter() - started
         calls = [c for step in result.trace.steps for c in step.calls] if result is not None else []
         notes = [f"{c.tool}: {n}" for c in calls for n in getattr(c, "notes", [])]
         record["tool_notes"] = list(dict.fromkeys(notes))[:10]
@@ -318,8 +393,10 @@ class ItemRunner:
         record["framework_s"] = round(max(0.0, total - model_s - (tool_s - model_tool_s)), 6)
         return record
 
-    def _answer(self, item: Item, inputs: dict[str, Any], record: dict[str, Any], times: dict[str, float]) -> RunResult | None:
-        result: RunResult
+    def _answer(self, state: _ItemState, inputs: dict[str, Any], context: RunContext | None) -> None:
+        """Check the item's program (``state.execution`` to run), or plan and run it
+        (``state.result``), or record why there is nothing to run."""
+        item, record, times = state.item, state.record, state.times
         program = self.spec.program or item.program or self.spec.default_program
         if program is not None:
             record["program_source"] = "fixed" if self.spec.program else ("item" if item.program else "default")
@@ -327,20 +404,17 @@ class ItemRunner:
                 record["program"] = program
             t = time.perf_counter()
             try:
-                execution = start_program(program, inputs=inputs, registry=self.registry, limits=self.limits, context=self._context())
+                state.execution = start_program(program, inputs=inputs, registry=self.registry, limits=self.limits, context=context or self._context())
             except CheckFailed as exc:
                 times["check_s"] = time.perf_counter() - t
                 record["check"] = {"ok": False, "diagnostics": [str(d) for d in exc.diagnostics]}
                 first = exc.diagnostics[0]
                 error = ErrorRecord("CheckFailed", "; ".join(str(d) for d in exc.diagnostics), first.line, first.column)
-                result = RunResult(None, Trace(program=program, error=error), {}, error)
+                state.result = RunResult(None, Trace(program=program, error=error), {}, error)
                 record.update(error_kind="checker", error=str(error), run_error=error.to_dict())
-                return result
+                return
             times["check_s"] = time.perf_counter() - t
             record["check"] = {"ok": True, "diagnostics": []}
-            t = time.perf_counter()
-            result = execution.run()
-            times["run_s"] = time.perf_counter() - t
         elif item.question:
             record["program_source"] = "planned"
             result = self.planner().run(item.question, inputs=inputs, limits=self.limits, context=self._context())
@@ -351,15 +425,19 @@ class ItemRunner:
             record["program"] = attempts[-1].program if attempts else None
             record["check"] = {"ok": not attempts[-1].diagnostics, "diagnostics": list(attempts[-1].diagnostics)} if attempts else None
             if result.error is not None and result.error.kind == "PlannerError":
+                state.result = result
                 record.update(error_kind="no_program", error=str(result.error), run_error=result.error.to_dict())
-                return result
+                return
+            self._ran(state, result)
         else:
             record.update(error_kind="no_program", error="the item has no question to plan from and no program was given")
-            return None
+
+    @staticmethod
+    def _ran(state: _ItemState, result: RunResult) -> None:
+        state.result = result
         if result.error is not None:
             kind = "checker" if result.error.kind == "CheckFailed" else "runtime"
-            record.update(error_kind=kind, error_tool=result.error.tool, error=str(result.error), run_error=result.error.to_dict())
-        return result
+            state.record.update(error_kind=kind, error_tool=result.error.tool, error=str(result.error), run_error=result.error.to_dict())
 
     def _tool_times(self, trace: Trace | None) -> tuple[float, float]:
         if trace is None:
@@ -489,6 +567,7 @@ def make_header(dataset: Dataset, spec: EvalSpec, registry: Registry, *, backend
         "environment": {k: v for k, v in sorted(os.environ.items()) if k.startswith("VISPROG_")},
         "versions": _versions(),
         "backend": backend,
+        "block": spec.block,
         "result_cache": spec.result_cache and spec.class_prompts is None,
         "config": config,
         "config_hash": config_hash,
@@ -595,8 +674,21 @@ def read_results(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]
 # -- backends --------------------------------------------------------------------------
 
 def run_items(runner: ItemRunner, items: Iterable[Item], write: Callable[[dict[str, Any]], None], *, total: int, progress: bool) -> None:
-    """The local backend: items one by one in this process, with a progress bar."""
-    write_records((runner.run(item) for item in items), write, total=total, progress=progress, label="evaluating")
+    """The local backend: items in blocks of ``runner.spec.block`` (lockstep, see
+    :meth:`ItemRunner.run_block`) in this process, with a progress bar."""
+    write_records(in_blocks(runner, items, runner.spec.block), write, total=total, progress=progress, label="evaluating")
+
+
+def in_blocks(runner: ItemRunner, items: Iterable[Item], block: int) -> Iterator[dict[str, Any]]:
+    """The records of ``items``, answered ``block`` at a time, in order."""
+    chunk: list[Item] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= block:
+            yield from runner.run_block(chunk)
+            chunk = []
+    if chunk:
+        yield from runner.run_block(chunk)
 
 
 def write_records(

@@ -11,7 +11,6 @@ saved.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import os
 import sys
@@ -112,99 +111,6 @@ def _check_outputs(args: argparse.Namespace) -> None:
         check_output_path(args.out, kind="image", flag="--out")
 
 
-# -- static facts about a program ------------------------------------------------------
-
-
-def _assigned_names(tree: ast.AST) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-    return names
-
-
-def missing_inputs(program: str, diagnostics: list[Any]) -> tuple[dict[str, tuple[int, int]], list[Any]]:
-    """Inputs the program reads that nobody gave.
-
-    Returns:
-        name -> (line, column) of its first use, for names the program reads but never
-        assigns; and the checker's diagnostics that are about them (its
-        ``undefined-variable`` diagnostics at those names, matched to the syntax tree by
-        position, and ``missing-input`` ones for entry-function parameters).
-    """
-    try:
-        tree = ast.parse(program)
-    except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
-        return {}, []
-    assigned = _assigned_names(tree)
-    at: dict[tuple[int, int], str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in assigned:
-            at.setdefault((node.lineno, node.col_offset + 1), node.id)
-    entry_params: dict[int, list[str]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            entry_params[node.lineno] = [a.arg for a in node.args.args]
-    found: dict[str, tuple[int, int]] = {}
-    about: list[Any] = []
-    for d in diagnostics:
-        if d.code == "undefined-variable" and (d.line, d.column) in at:
-            found.setdefault(at[(d.line, d.column)], (d.line, d.column))
-            about.append(d)
-        elif d.code == "missing-input":
-            for name in entry_params.get(d.line, []):
-                if f"'{name}'" in d.message:
-                    found.setdefault(name, (d.line, d.column))
-                    about.append(d)
-                    break
-    return found, about
-
-
-def result_kinds(program: str, registry: Any) -> frozenset[str] | None:
-    """The coarse types the program's result can have, when that is plain from the text
-    (a constant, or a variable last assigned from a tool with a declared return type);
-    None when it is not known statically."""
-    try:
-        tree = ast.parse(program)
-    except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
-        return None
-    if any(isinstance(node, ast.FunctionDef) for node in tree.body):
-        return None  # an entry function's return value: not followed here
-    assignments: dict[str, ast.expr] = {}
-    result_arg: ast.expr | None = None
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.If, ast.For, ast.While)):
-            return None  # flow-dependent; leave it to the run
-        value = stmt.value if isinstance(stmt, (ast.Assign, ast.Expr)) else None
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
-            resolved = registry.resolve(value.func.id)
-            if resolved is not None and resolved.tool.name == "result":
-                args = list(value.args) + [k.value for k in value.keywords]
-                result_arg = args[0] if args else None
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            assignments[stmt.targets[0].id] = stmt.value
-    return _expr_kinds(result_arg, assignments, registry, 0)
-
-
-def _expr_kinds(node: ast.expr | None, assignments: dict[str, ast.expr], registry: Any, depth: int) -> frozenset[str] | None:
-    if node is None or depth > 20:
-        return None
-    if isinstance(node, ast.Constant):
-        return frozenset({type(node.value).__name__})
-    if isinstance(node, ast.JoinedStr):
-        return frozenset({"str"})
-    if isinstance(node, ast.Name):
-        return _expr_kinds(assignments.get(node.id), assignments, registry, depth + 1)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        resolved = registry.resolve(node.func.id)
-        kinds = getattr(resolved.tool, "return_kinds", None) if resolved is not None else None
-        if kinds and "any" not in kinds and resolved is not None and resolved.tool.name not in ("eval_expr", "result"):
-            return frozenset(kinds)
-    return None
-
-
 # -- output -----------------------------------------------------------------------------
 
 
@@ -251,25 +157,29 @@ def diagnostic_line(source: str, d: Any) -> str:
     return printable(text)
 
 
-def _report_check_failure(source: str, program: str, diagnostics: list[Any]) -> int:
-    """Print the checker's errors, each as one line; inputs the program needs but was not
-    given become one line per input naming the flag to add."""
-    missing, about = missing_inputs(program, diagnostics)
-    for d in diagnostics:
+def _report_check_failure(source: str, report: Any) -> int:
+    """Print the checker's errors (``report``: a :class:`~visprog.checker.core.ProgramReport`),
+    each as one line; inputs the program needs but was not given become one line per
+    input naming the flag to add."""
+    missing = report.missing_inputs
+    errors = report.errors
+    about = [d for d in errors if d.name in missing and d.code in ("undefined-variable", "missing-input")]
+    for d in errors:
         if not any(d is a for a in about):
             print(diagnostic_line(source, d), file=sys.stderr)
-    for name, (line, column) in missing.items():
+    for name, free in missing.items():
         flag = IMAGE_FLAG.get(name, f"--input {name}=PATH")
         what = "no image was given" if name in IMAGE_FLAG else f"no input {name} was given"
-        print(printable(f"{source}:{line}:{column}: error: the program reads {name}, but {what}: add {flag}"), file=sys.stderr)
-    return EXIT_USAGE if missing and len(about) == len(diagnostics) else EXIT_PROGRAM_FAILED
+        print(printable(f"{source}:{free.line}:{free.column}: error: the program reads {name}, but {what}: add {flag}"), file=sys.stderr)
+    return EXIT_USAGE if missing and len(about) == len(errors) else EXIT_PROGRAM_FAILED
 
 
 # -- commands ---------------------------------------------------------------------------
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from visprog import InputError, check_program, default_registry, start_program
+    from visprog import InputError, default_registry, start_program
+    from visprog.checker.core import analyse_program
     from visprog.runtime import RunResult
 
     program = _read_program(args.program)
@@ -280,14 +190,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     limits = _limits(args)
     inputs = _parse_inputs(args)
     registry = default_registry()
-    diagnostics = check_program(program, registry, inputs=list(inputs))
-    errors = [d for d in diagnostics if d.severity == "error"]
-    if errors:
-        return _report_check_failure(source, program, errors)
-    for d in diagnostics:
+    report = analyse_program(program, registry, inputs=list(inputs))
+    if report.errors:
+        return _report_check_failure(source, report)
+    for d in report.diagnostics:
         print(diagnostic_line(source, d), file=sys.stderr)
     if args.out:
-        kinds = result_kinds(program, registry)
+        kinds = report.result_kinds
         if kinds is not None and "Image" not in kinds:
             shown = article(" or ".join(sorted(kinds)))
             raise InputError(f"--out {args.out}: the program's result is {shown}, not an image; drop --out, or return an image")

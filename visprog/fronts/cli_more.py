@@ -36,11 +36,13 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
 
 def add_ask(sub: Any) -> None:
+    from visprog.models.chat import provider_help
+
     ask = sub.add_parser("ask", help="plan a program for a request, run it, show the answer and the trace")
     ask.add_argument("question", help="the request, in words")
     ask.add_argument("--image", required=True, help="the image (IMAGE, or LEFT with --image2)")
     ask.add_argument("--image2", help="a second image (RIGHT), for statements about a pair")
-    ask.add_argument("--model", help="chat model: local (default), hf:PATH_OR_ID, openai:MODEL")
+    ask.add_argument("--model", help=f"chat model: {provider_help()}")
     ask.add_argument("--html", metavar="OUT", help="where to write the HTML trace (default: in the cache folder)")
     ask.add_argument("--show-program", action="store_true", help="print the program that ran")
     ask.add_argument("--attempts", type=int, default=3, help="LLM calls at most, repairs included (default 3)")

@@ -9,7 +9,6 @@ added; text a program produces is shown with its control characters escaped.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import shlex
 import shutil
@@ -19,11 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from visprog.errors import CheckFailed, VisprogError
+from visprog.errors import CheckFailed, ProgramSyntaxError, VisprogError
+from visprog.language.syntax import parse_tree
 
 COMMANDS: dict[str, str] = {
     "load": "load PATH [NAME]      load an image as IMAGE (or NAME, e.g. LEFT)",
-    "ask": "ask QUESTION          plan a program with the chat model, then run it",
+    "ask": "ask QUESTION          plan a program with the chat model, then run it (asks first if the program has unsaved changes)",
     "program": "program               show the program with line numbers",
     "append": "append LINE           add a line at the end (checked as it is added)",
     "insert": "insert N LINE         insert a line before line N",
@@ -55,7 +55,8 @@ class Repl:
         console: where text goes (a rich Console; a new one on standard output by default).
         registry: tools (default registry by default).
         confirm: asks the user a yes/no question and returns the answer (used by
-            ``reset``); without it, ``reset`` needs ``reset yes``.
+            ``reset``, and by ``open`` and ``ask`` before they replace unsaved changes);
+            without it, ``reset`` needs ``reset yes`` and the others refuse.
     """
 
     def __init__(self, console: Any = None, registry: Any = None, confirm: Callable[[str], bool] | None = None) -> None:
@@ -73,7 +74,7 @@ class Repl:
         self.context: Any = None
         self.planner: Any = None
         self.interrupted: tuple[int, int] | None = None  # (step number, line) of a run stopped by Ctrl-C
-        self.unsaved = False  # the program has changes saved in no file (open asks before replacing it)
+        self.unsaved = False  # the program has changes saved in no file (open and ask ask before replacing it)
         self._images_folder: Path | None = None
         self.done = False
 
@@ -178,14 +179,13 @@ class Repl:
 
         text = "\n".join(lines)
         try:
-            ast.parse(text)
-        except (SyntaxError, ValueError) as exc:
+            parse_tree(text)
+        except ProgramSyntaxError as exc:
             if _opens_block(lines, changed):
                 self.say("    (block opened: add its body with append, indented)")
                 return True
-            lineno = getattr(exc, "lineno", None)  # a ValueError (NUL, Python < 3.11.4) has no position
-            where = f"line {lineno}, column {getattr(exc, 'offset', None)}" if lineno else "here"
-            self.error(f"{where}: {getattr(exc, 'msg', str(exc))}; the line was not added")
+            where = f"line {exc.line}, column {exc.column}" if exc.line else "here"
+            self.error(f"{where}: {exc.message.removeprefix('syntax error: ')}; the line was not added")
             return False
         names = sorted(DEFAULT_INPUTS | set(self.inputs))
         diagnostics = [d for d in check_program(text, self.registry, inputs=names) if d.code != "missing-result"]
@@ -311,18 +311,30 @@ class Repl:
             raise ValueError(f"open: {path} is not UTF-8 text") from None
         except OSError as exc:
             raise ValueError(f"open: cannot read {path}: {exc.strerror or exc}") from None
-        if self.unsaved and self.lines:
-            question = f"replace the unsaved program ({len(self.lines)} lines) with {path}? [y/N] "
-            if self.confirm is None:
-                raise ValueError(f"open would discard the unsaved program ({len(self.lines)} lines): save it first, or type 'reset yes' and open again")
-            if not self.confirm(question):
-                self.say("kept the program")
-                return
+        if not self._may_replace("open", str(path)):
+            return
         self.lines = text.splitlines()
         self.unsaved = False
         self._reset()
         self.say(f"{len(self.lines)} lines from {path}")
         self._show_problems()
+
+    def _may_replace(self, command: str, replacement: str) -> bool:
+        """Whether ``command`` may replace the program: yes when it has no unsaved changes
+        (typed, or planned by ``ask``, and saved in no file), else the user's answer to a
+        question (no by default; "kept the program" when no). Without a way to ask, a
+        ValueError says how to go on."""
+        if not (self.unsaved and self.lines):
+            return True
+        count = len(self.lines)
+        if self.confirm is None:
+            raise ValueError(
+                f"{command} would discard the unsaved program ({count} lines): save it first, or type 'reset yes' and {command} again"
+            )
+        if self.confirm(f"replace the unsaved program ({count} lines) with {replacement}? [y/N] "):
+            return True
+        self.say("kept the program")
+        return False
 
     def _show_problems(self) -> None:
         from visprog import check_program
@@ -553,6 +565,8 @@ class Repl:
             raise ValueError("usage: ask QUESTION")
         if not self.inputs:
             raise ValueError("load an image first")
+        if not self._may_replace("ask", "a planned one"):
+            return
         if self.planner is None:
             from visprog.planner import Planner
 
@@ -582,8 +596,8 @@ def _opens_block(lines: list[str], changed: int) -> bool:
     body = " " * (indent + 4) + "pass"
     candidate = [*lines[:changed], body, *lines[changed:]]
     try:
-        ast.parse("\n".join(candidate))
-    except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
+        parse_tree("\n".join(candidate))
+    except ProgramSyntaxError:
         return False
     return True
 

@@ -60,12 +60,12 @@ ALLOWED_NODES: frozenset[type[ast.AST]] = frozenset(
 
 #: Plain-language names of rejected constructs, for diagnostics.
 FORBIDDEN_NAMES: dict[type[ast.AST], str] = {
-    ast.Import: "import", ast.ImportFrom: "import", ast.ClassDef: "class definitions",
+    ast.Import: "import", ast.ImportFrom: "import", ast.ClassDef: "a class definition",
     ast.Lambda: "lambda", ast.Global: "global", ast.Nonlocal: "nonlocal", ast.With: "with",
     ast.AsyncWith: "async with", ast.AsyncFor: "async for", ast.AsyncFunctionDef: "async def",
     ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield from", ast.Match: "match",
     ast.Try: "try/except", ast.Raise: "raise", ast.Assert: "assert", ast.Delete: "del",
-    ast.Set: "set literals", ast.SetComp: "set comprehensions", ast.Starred: "* unpacking",
+    ast.Set: "a set literal", ast.SetComp: "a set comprehension", ast.Starred: "* unpacking",
     ast.NamedExpr: "the walrus operator :=", ast.AnnAssign: "annotated assignment",
     ast.MatMult: "the @ operator",
 }
@@ -286,6 +286,9 @@ def scan(tree: ast.AST, *, top_level: list[ast.stmt] | None = None) -> Scan:
             if kind is ast.Attribute:
                 if node.attr.startswith("_"):
                     violations.append(_violation(node, "private-name", f"attribute '{node.attr}' starts with '_'; such attributes are not allowed"))
+                elif type(node.ctx) is not ast.Load:
+                    violations.append(_violation(node, "forbidden-syntax", f"assigning to attribute '{node.attr}' is not allowed: values are read-only",
+                                                 "make a new value instead (a tool, or a variable)"))
             elif kind is ast.keyword:
                 if node.arg is None:
                     violations.append(_violation(node, "forbidden-syntax", "** arguments are not allowed"))

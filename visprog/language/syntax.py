@@ -23,10 +23,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from visprog.errors import EmptyProgram, InputError, ProgramSyntaxError
+from visprog.errors import BudgetExceeded, EmptyProgram, InputError, ProgramSyntaxError
 from visprog.language.rules import ALLOWED_NODES, ENTRY_FUNCTION, Scan, scan
 
-__all__ = ["ALLOWED_NODES", "ENTRY_FUNCTION", "Program", "parse_program", "translate_eval_expression", "visprog_value"]
+__all__ = [
+    "ALLOWED_NODES", "ENTRY_FUNCTION", "Program", "parse_eval_expression", "parse_program", "parse_tree",
+    "translate_eval_expression", "visprog_value",
+]
 
 ProgramForm = Literal["steps", "python", "function"]
 #: Statements whose trace text is their first line only.
@@ -88,14 +91,7 @@ def parse_program(source: str, *, max_source_chars: int = 50_000) -> Program:
     # Tabs are left alone: Python's parser reads tab indentation itself, and expanding
     # them would change string literals that hold a tab.
     source = source.replace("\r\n", "\n")
-    _refuse_null_bytes(source, "program")
-    _refuse_surrogates(source, "program")
-    try:
-        tree = ast.parse(source, mode="exec")
-    except SyntaxError as exc:
-        raise ProgramSyntaxError(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
-    except (RecursionError, MemoryError):
-        raise ProgramSyntaxError("program nests too deeply to parse") from None
+    tree = parse_tree(source)
     if not tree.body:
         raise EmptyProgram("the program is empty: it has only comments", 1, 1)
     entry = next(
@@ -109,6 +105,48 @@ def parse_program(source: str, *, max_source_chars: int = 50_000) -> Program:
     else:
         form = "python"
     return Program(source=source, tree=tree, form=form, entry=entry, scan=scan(tree))
+
+
+def parse_tree(source: str) -> ast.Module:
+    """Python's parser over program text, the one place (with
+    :func:`parse_eval_expression`) that calls it: every way it can fail becomes
+    :class:`ProgramSyntaxError` with a position, the same on every Python version.
+
+    Unlike :func:`parse_program` this takes any length and an empty text (an empty
+    module), and runs no structural scan: it answers "does this text parse?" (the REPL
+    asks it line by line).
+
+    Raises:
+        ProgramSyntaxError: a null byte or a lone surrogate (not text), a syntax error,
+            or nesting too deep for the parser; ``line`` and ``column`` say where when known.
+    """
+    _refuse_null_bytes(source, "program")
+    _refuse_surrogates(source, "program")
+    try:
+        return ast.parse(source, mode="exec")
+    except SyntaxError as exc:
+        raise ProgramSyntaxError(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
+    except (RecursionError, MemoryError):
+        raise ProgramSyntaxError("program nests too deeply to parse") from None
+
+
+def parse_eval_expression(expr: str) -> ast.Expression:
+    """Parse a VisProg ``EVAL`` expression (after :func:`translate_eval_expression`).
+
+    Positions in the tree are relative to the expression. The caller still runs the
+    structural scan (:func:`visprog.language.rules.scan`) over ``tree.body``.
+
+    Raises:
+        ProgramSyntaxError: it does not parse (a null byte, a syntax error); the message
+            is Python's, e.g. ``"invalid syntax"``.
+        BudgetExceeded: it nests too deeply for the parser (budget ``max_nesting_depth``).
+    """
+    try:
+        return ast.parse(translate_eval_expression(expr), mode="eval")
+    except SyntaxError as exc:
+        raise ProgramSyntaxError(exc.msg, exc.lineno, exc.offset) from None
+    except (RecursionError, MemoryError):
+        raise BudgetExceeded("max_nesting_depth", "EVAL expression nests too deeply") from None
 
 
 def _refuse_null_bytes(text: str, what: str) -> None:

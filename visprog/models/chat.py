@@ -312,6 +312,12 @@ def provider_forms() -> str:
     return ", ".join(p.form for p in PROVIDERS.values())
 
 
+def provider_help() -> str:
+    """Each accepted form and what it is, for ``--model`` help texts (read from
+    :data:`PROVIDERS`)."""
+    return "; ".join(f"{p.form}: {p.description}" for p in PROVIDERS.values())
+
+
 def _split(spec: str) -> tuple[ChatProvider | None, str]:
     prefix, _, name = spec.strip().partition(":")
     provider = PROVIDERS.get(prefix)

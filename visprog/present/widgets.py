@@ -5,10 +5,19 @@ finish: the program with the current line highlighted, each step with thumbnails
 its images (boxes and masks drawn), its output and time, and the variables; clicking a
 step enlarges its picture. The view is a plain anywidget: it also works in JupyterLab,
 VS Code and Colab.
+
+Once the run has ended, the displayed widget is replaced by the finished trace as static
+HTML (the same as the result's ``_repr_html_``), and the widget is closed. A notebook
+re-run without a browser (``jupyter nbconvert --execute``, papermill, nbclient) saves the
+widgets' state, and nbconvert's HTML exporter then prefers a widget view to every other
+form of the output; with no kernel behind the exported page the widget draws nothing.
+An output that holds only HTML shows the same everywhere: in JupyterLab, in exports and
+on repository pages.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 try:
@@ -130,8 +139,9 @@ class TraceView(anywidget.AnyWidget):
         self._handle: Any = None
 
     def show(self) -> None:
-        """Display the view in a notebook; :meth:`set_trace` refreshes this display, so
-        the static HTML saved with the notebook shows the finished run."""
+        """Display the view in a notebook, live while the program runs; :meth:`set_trace`
+        then replaces this display with the finished trace as static HTML and closes the
+        widget (see the module's docstring for why)."""
         from IPython.display import display
 
         self._handle = display(self, display_id=True)  # type: ignore[no-untyped-call]
@@ -150,12 +160,28 @@ class TraceView(anywidget.AnyWidget):
         if bundle is None:
             return None
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        data = {**data, "text/html": trace_to_html(self.static_trace(), title="visprog trace", standalone=False)}
+        data = {**data, "text/html": self.static_html()}
         return (data, metadata) if isinstance(bundle, tuple) else data
 
-    def _refresh_display(self) -> None:
-        if self._handle is not None:
-            self._handle.update(self)
+    def static_html(self) -> str:
+        """What the view shows, as static HTML (a ``<div>``: no scripts, images inline)."""
+        return trace_to_html(self.static_trace(), title="visprog trace", standalone=False)
+
+    def _finish_display(self) -> None:
+        """Replace the display made by :meth:`show` with the finished trace as static HTML,
+        then close the widget. Its traits are emptied first: a kernel client that saves
+        widget state (nbclient) keeps the last state of every widget it saw, closed or not,
+        and the pictures need not be saved twice."""
+        if self._handle is None:
+            return
+        status = self.status
+        self._handle.update({"text/html": self.static_html(), "text/plain": f"visprog trace: {status}"}, raw=True)
+        self._handle = None
+        with self.hold_sync():
+            self.steps = []
+            self.variables = {}
+            self.program = ""
+        self.close()
 
     def on_event(self, event: StepEvent) -> None:
         """Listener for :func:`visprog.run_program`: updates the view as steps run."""
@@ -195,22 +221,31 @@ class TraceView(anywidget.AnyWidget):
         self.status = f"error: {trace.error}" if trace.error else f"result: {summarize(trace.result, 200)}"
         self._trace = trace
         self._records = list(trace.steps)
-        self._refresh_display()
+        self._finish_display()
 
 
 class BatchProgress:
-    """Progress of a batch run: an ipywidgets bar in a notebook, a rich bar in a terminal."""
+    """Progress of a batch run in a notebook: an ipywidgets bar while it runs, replaced by
+    one line of static text when it ends (as :class:`TraceView`: an export of a notebook
+    re-run by nbconvert would show the bar's widget view as a blank)."""
 
     def __init__(self, total: int, description: str = "images") -> None:
         import ipywidgets
 
+        self.total = total
+        self.description = description
         self.bar = ipywidgets.IntProgress(value=0, min=0, max=total, description=description)
         from IPython.display import display
 
-        display(self.bar)  # type: ignore[no-untyped-call]
+        self._handle: Any = display(self.bar, display_id=True)  # type: ignore[no-untyped-call]
 
     def advance(self) -> None:
         self.bar.value += 1
 
     def close(self) -> None:
-        self.bar.bar_style = "success"
+        """The run has ended: the bar gives way to ``images: 3 of 3 done`` and is closed."""
+        text = f"{self.description}: {self.bar.value} of {self.total} done"
+        if self._handle is not None:
+            self._handle.update({"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}, raw=True)
+            self._handle = None
+        self.bar.close()

@@ -30,7 +30,7 @@ from visprog.runtime.budgets import Budget
 from visprog.toolkit.context import RunContext
 from visprog.toolkit.tool import Alias, Invocation, Tool
 
-__all__ = ["abandoned_calls", "run_call", "settle_abandoned"]
+__all__ = ["abandoned_calls", "run_batch_call", "run_call", "settle_abandoned"]
 
 #: An "auto" tool runs inline while its last PROVEN_CALLS calls each took less than
 #: FAST_S (timed inside the call, without the thread hand-off); a slow call sends it
@@ -112,6 +112,32 @@ def run_call(tool: Tool, arguments: dict[str, Any], alias: Alias | None, context
     if ended > budget.deadline:
         budget.out_of_time()
     return result
+
+
+def run_batch_call(
+    tool: Tool, calls: list[dict[str, Any]], alias: Alias | None, context: RunContext, timeout_s: float
+) -> list[Invocation]:
+    """Run ``tool.invoke_batch(calls, ...)`` (a lockstep block's calls of one step) within
+    ``timeout_s`` seconds: inline for ``preempt="inline"`` tools, else on a worker thread
+    abandoned at the timeout, as :func:`run_call` does for one call.
+
+    Raises:
+        BudgetExceeded: ``timeout_s`` passed (the call is abandoned).
+        ToolError, ToolUnavailable: as :meth:`Tool.invoke_batch`.
+        KeyboardInterrupt: passed through.
+    """
+    if timeout_s <= 0:
+        raise BudgetExceeded("max_wall_time_s", f"no time was left for {tool.name} (budget max_wall_time_s)")
+    if tool.preempt == "inline":
+        return tool.invoke_batch(calls, alias=alias, context=context)
+    box: list[list[Invocation]] = []
+
+    def call() -> Invocation:
+        box.append(tool.invoke_batch(calls, alias=alias, context=context))
+        return Invocation(None, False, ())
+
+    _on_worker(tool, call, timeout_s)
+    return box[0]
 
 
 class _Timed:

@@ -318,6 +318,8 @@ class Evaluator:
                 container[key] = value
             except (IndexError, TypeError, KeyError) as exc:
                 raise position(ProgramRuntimeError(describe_exception(exc)), target) from None
+        elif kind is ast.Attribute:
+            raise position(SandboxViolation(f"assigning to attribute '{target.attr}' is not allowed: values are read-only"), target)  # type: ignore[attr-defined]
         else:
             raise position(SandboxViolation(f"cannot assign to {construct_name(target)}"), target)
 

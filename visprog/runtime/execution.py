@@ -38,7 +38,7 @@ from visprog.errors import (
 )
 from visprog.language.limits import Limits
 from visprog.language.rules import ENTRY_FUNCTION, STARRED_CALL, construct_name, scan
-from visprog.language.syntax import Program, translate_eval_expression, visprog_value
+from visprog.language.syntax import Program, parse_eval_expression, visprog_value
 from visprog.runtime.budgets import Budget
 from visprog.runtime.calls import run_call
 from visprog.runtime.evaluator import Evaluator, position
@@ -558,11 +558,9 @@ class Execution(Evaluator):
         if type(expr) is not str:
             raise ToolError("argument 'expr' must be a string", argument="expr")
         try:
-            tree = ast.parse(translate_eval_expression(expr), mode="eval")
-        except (SyntaxError, ProgramSyntaxError) as exc:
-            raise ToolError(f"expression does not parse: {getattr(exc, 'msg', exc)}", argument="expr") from None
-        except (RecursionError, MemoryError):
-            raise BudgetExceeded("max_nesting_depth", "EVAL expression nests too deeply") from None
+            tree = parse_eval_expression(expr)
+        except ProgramSyntaxError as exc:
+            raise ToolError(f"expression does not parse: {exc}", argument="expr") from None
         found = scan(tree.body)
         if found.violations:
             raise SandboxViolation(f"{found.violations[0].message} in EVAL", argument="expr")

@@ -1,7 +1,6 @@
 """Chat-model calls made by tools (LIST, CuPL class descriptions, ViperGPT's
 ``llm_query``), cached on disk by (model, prompt), with a trace note saying which model
-wrote the reply. The chat models themselves are configured in :mod:`visprog.models.chat`
-(re-exported here for callers of the older path)."""
+wrote the reply. The chat models themselves live in :mod:`visprog.models.chat`."""
 
 from __future__ import annotations
 
@@ -14,26 +13,22 @@ from typing import Any
 
 from visprog.errors import PlannerError, ToolUnavailable
 from visprog.models.chat import (
-    NO_MODEL,
-    SMOLLM2_FILE,
     ConfiguredChatModel,
     chat_model_from_spec,
     chat_model_name,
-    configured_chat_model,
-    configured_spec,
     local_chat_model,
-    runtime,
     smollm2_path,
 )
 from visprog.toolkit.context import current_context, note
 
-__all__ = [
-    "NO_MODEL", "SMOLLM2_FILE", "ConfiguredChatModel", "chat_model_from_spec", "chat_model_name", "complete",
-    "configured_chat_model", "configured_spec", "local_chat_model", "runtime", "smollm2_path",
-]
+#: ``complete``; and, only while visprog/planner (core.py, models.py) still imports them
+#: from here, three names (and ``LocalChatModel``, below) whose home is
+#: :mod:`visprog.models.chat`. Nothing else may.
+__all__ = ["chat_model_from_spec", "complete", "local_chat_model", "smollm2_path"]
 
 
 def __getattr__(name: str) -> Any:
+    """``LocalChatModel`` (lazily: it imports llama.cpp's bindings), for planner/models.py only."""
     if name == "LocalChatModel":
         from visprog.models import chat
 

@@ -298,6 +298,7 @@ class Tool:
         preempt: Literal["auto", "inline", "worker"] = "auto",
         cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
         catalogues: Mapping[str, Callable[[], Iterable[str]]] | None = None,
+        batch: Sequence[str] = (),
     ) -> None:
         self.func = func
         self.models = tuple(models)
@@ -323,6 +324,10 @@ class Tool:
                 raise RegistryError(f"tool {self.name}: catalogue for {param!r}, which is not one of its parameters")
             if not callable(provider):
                 raise RegistryError(f"tool {self.name}: the catalogue for {param!r} must be a function returning names")
+        self.batch = tuple(batch)
+        unknown = [name for name in self.batch if name not in self._param_index]
+        if unknown:
+            raise RegistryError(f"tool {self.name}: batch names {', '.join(unknown)}, which is not a parameter")
 
     def catalogue(self, param: str) -> list[str] | None:
         """The names the tool's catalogue offers for ``param`` (declared with
@@ -423,6 +428,123 @@ class Tool:
                     # The original call's notes come back with its result: a cached
                     # answer reached by a fallback says so, like the original did.
                     return Invocation(value, True, tuple(cached_notes))
+        return self._call_plain(bound, key, cache, context)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        """``tool(**kwargs)``: :meth:`invoke` in the current context, returning the value."""
+        return self.invoke(kwargs).value
+
+    def invoke_batch(
+        self, calls: Sequence[Mapping[str, Any]], *, alias: Alias | None = None, context: Any = None
+    ) -> list[Invocation]:
+        """Several calls of this tool (one per item of a lockstep block) through its batch
+        path: the function runs once, with a list for each parameter in :attr:`batch`.
+
+        Each call is what :meth:`invoke` would make of it alone: its arguments bound and
+        checked, the result cache asked and filled under its own key (a call whose key
+        an earlier call of the batch has comes back as a cache hit, as it would one
+        after another), each result checked against the declared return type and
+        copied out.
+
+        Args:
+            calls: canonical argument name -> value, one mapping per call; each
+                :attr:`batch` argument a single value (not a list), the other arguments
+                the same in every call.
+            alias: the alias the program used, for error messages.
+            context: the run context (default: the current one).
+
+        Returns:
+            One :class:`Invocation` per call, in order.
+
+        Raises:
+            ToolUnavailable: a required library or model is missing.
+            ToolError: the tool has no batch path, a call's arguments are wrong or do
+                not fit one batch, the function failed or recorded notes (which could
+                not be told apart per call), or it did not return one fitting value per
+                call. The caller then makes the calls one by one with :meth:`invoke`,
+                which gives each its own answer or error.
+            KeyboardInterrupt: passed through.
+        """
+        if not self.batch:
+            raise ToolError("has no batch path", tool=self.name)
+        reason = self.unavailable_reason()
+        if reason:
+            raise ToolUnavailable(f"{alias.name if alias else self.name} is {reason}")
+        bound = [self.bind(arguments, alias) for arguments in calls]
+        if not bound:
+            return []
+        shared = [name for name in bound[0] if name not in self.batch]
+        for one in bound:
+            for name in self.batch:
+                if isinstance(one[name], (list, tuple)):
+                    raise ToolError(f"argument '{name}' is a list; a batch takes one value per call", tool=self.name, argument=name)
+            for name in shared:
+                if not _same(one[name], bound[0][name]):
+                    raise ToolError(f"argument '{name}' differs between the calls of a batch", tool=self.name, argument=name)
+        if context is None:
+            context = current_context()
+        cache = context.cache if self.cacheable else None
+        out: list[Invocation | None] = [None] * len(bound)
+        keys: list[str | None] = [None] * len(bound)
+        first_of: dict[str, int] = {}
+        todo: list[int] = []
+        later: list[tuple[int, int]] = []  # (call, the earlier call of the batch with its key)
+        for index, one in enumerate(bound):
+            key = cache.key(self, one) if cache is not None else None
+            keys[index] = key
+            if key is not None and cache is not None:
+                if key in first_of:
+                    later.append((index, first_of[key]))
+                    continue
+                hit, value, cached_notes = cache.lookup(key, self)
+                if hit:
+                    out[index] = Invocation(value, True, tuple(cached_notes))
+                    first_of[key] = index
+                    continue
+                first_of[key] = index
+            todo.append(index)
+        if len(todo) == 1:
+            # A batch of one is the plain call (the cache was asked already).
+            out[todo[0]] = self._call_plain(bound[todo[0]], keys[todo[0]], cache, context)
+        elif todo:
+            merged = dict(bound[todo[0]])
+            for name in self.batch:
+                merged[name] = [bound[index][name] for index in todo]
+            notes = CallNotes()
+            token = set_context(context, notes)
+            try:
+                outputs = self.func(**_images_copy_on_write(merged))
+            except (RunError, KeyboardInterrupt):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - SystemExit and anything else a tool raises
+                raise ToolError(describe_exception(exc)) from None
+            finally:
+                reset_context(token)
+            if notes.items:
+                raise ToolError(f"recorded notes in a batch ({notes.items[0]}), which cannot be told apart per call")
+            if not isinstance(outputs, list) or len(outputs) != len(todo):
+                got = f"{len(outputs)} values" if isinstance(outputs, list) else _a(outputs)
+                raise ToolError(f"returned {got} for a batch of {len(todo)} calls")
+            for index, output in zip(todo, outputs):
+                immutable = type(output) in IMMUTABLE_TYPES
+                if not immutable and not is_sandbox_value(output):
+                    raise ToolError(f"returned a value of unsupported type {type(output).__name__}")
+                problem = _return_problem(output, self._return_annotation)
+                if problem:
+                    raise ToolError(f"returned {problem}, but it declares -> {self.returns}")
+                key = keys[index]
+                if key is not None and cache is not None:
+                    cache.put(key, output, self, ())
+                out[index] = Invocation(output if immutable else copy_out(output), False, ())
+        for index, earlier in later:
+            value, _, earlier_notes = out[earlier]  # type: ignore[misc]
+            fresh = value if type(value) in IMMUTABLE_TYPES else copy_out(value)
+            out[index] = Invocation(fresh, True, earlier_notes)
+        return [invocation for invocation in out if invocation is not None]
+
+    def _call_plain(self, bound: dict[str, Any], key: str | None, cache: Any, context: Any) -> Invocation:
+        """The function on one call's bound arguments, as :meth:`invoke` after its cache
+        miss (the context set, the result checked, stored and copied out)."""
         notes = CallNotes()
         token = set_context(context, notes)
         try:
@@ -442,10 +564,6 @@ class Tool:
         if key is not None and cache is not None:
             cache.put(key, output, self, notes.items)
         return Invocation(output if immutable else copy_out(output), False, tuple(notes.items) if notes.items else ())
-
-    def __call__(self, **kwargs: Any) -> Any:
-        """``tool(**kwargs)``: :meth:`invoke` in the current context, returning the value."""
-        return self.invoke(kwargs).value
 
     @cached_property
     def _return_annotation(self) -> Any:
@@ -546,6 +664,19 @@ def describe_exception(exc: BaseException) -> str:
         text = ""
     text = text if len(text) <= 500 else text[:500] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Are two values of a shared batch argument the same (same type and equal; a value
+    whose equality fails or is not a bool counts as different)?"""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    try:
+        return (a == b) is True
+    except Exception:  # noqa: BLE001 - a value type whose equality fails
+        return False
 
 
 def _jsonable(value: Any) -> bool:
@@ -664,6 +795,7 @@ def tool(
     preempt: Literal["auto", "inline", "worker"] = "auto",
     cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
     catalogues: Mapping[str, Callable[[], Iterable[str]]] | None = None,
+    batch: Sequence[str] = (),
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -680,6 +812,7 @@ def tool(
     preempt: Literal["auto", "inline", "worker"] = "auto",
     cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
     catalogues: Mapping[str, Callable[[], Iterable[str]]] | None = None,
+    batch: Sequence[str] = (),
 ) -> Any:
     """Turn a typed, documented function into a :class:`Tool`.
 
@@ -710,15 +843,21 @@ def tool(
         catalogues: for a text parameter that takes one of many names (``emoji``),
             a function returning the names (underscore form); the planner offers the
             names a request mentions (:meth:`Tool.catalogue`).
+        batch: the tool's batch path, for lockstep runs (:mod:`visprog.runtime.lockstep`):
+            the parameters it maps over. Given a list for each of them (one element per
+            call, the other arguments shared), the function must return a list with, for
+            each element, exactly what that call alone returns (same model output: no
+            padding or batch effects that change answers), record no notes, and call no
+            other tool. ``vqa`` declares ``("image", "question")``.
 
     Raises:
-        RegistryError: a catalogue names a parameter the function does not have.
+        RegistryError: a catalogue or ``batch`` names a parameter the function does not have.
     """
 
     def wrap(f: Callable[..., Any]) -> Tool:
         return Tool(
             f, name=name, requires=requires, cacheable=cacheable, family=family, models=models, cache_salt=cache_salt,
-            version=version, preempt=preempt, cost=cost, catalogues=catalogues,
+            version=version, preempt=preempt, cost=cost, catalogues=catalogues, batch=batch,
         )
 
     return wrap(func) if func is not None else wrap

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 import PIL.Image
 
 from visprog.errors import ErrorRecord
-from visprog.values.core import Box, Detections, Image
-from visprog.values.protocol import value_type
+from visprog.values.core import Box, Image
+from visprog.values.protocol import drawn_boxes, value_type
 from visprog.values.show import PALETTE, coordinate, draw_boxes, draw_masks, printable
 
 if TYPE_CHECKING:  # records import this module for rendering; types only here
@@ -127,13 +127,9 @@ def summarize(value: Any, limit: int = 120) -> str:
 
 
 def box_rows(value: Any) -> list[tuple[int, Box]]:
-    """The boxes a value holds (a Box, Detections, or a list of boxes), numbered from 1
-    in drawing order; empty for anything else."""
-    if isinstance(value, Box):
-        return [(1, value)]
-    if isinstance(value, Detections) or (isinstance(value, list) and value and all(isinstance(v, Box) for v in value)):
-        return list(enumerate(value, start=1))
-    return []
+    """The boxes a value's picture draws (its value type's ``boxes``: a Box, Detections,
+    a list of boxes ...), numbered from 1 in drawing order; empty for anything else."""
+    return list(enumerate(drawn_boxes(value), start=1))
 
 
 # -- pictures -----------------------------------------------------------------------

@@ -4,7 +4,8 @@ Values go through the value codec (:mod:`visprog.values.codec`), with three chan
 that keep a trace small whatever the program did:
 
 * **Images are stored once**, in a table at the top of the document (``"images"``),
-  and values refer to them by key (``{"type": "Image", "ref": "i0", ...}``); other
+  and values refer to them by key (``{"type": "Image", "ref": "i0", ...}``): any value
+  type that is one picture (``ValueType.raster``) is stored so; other
   embedded pictures (mask PNGs) likewise go to ``"blobs"`` and are referred to as
   ``{"$blob": "b0"}``.
 * **Without ``full``**, an image of more than :data:`EXACT_PIXELS` pixels is stored as
@@ -29,7 +30,7 @@ from typing import Any
 import PIL.Image
 
 from visprog.values.codec import MAX_DEPTH, decode_value, encode_value
-from visprog.values.core import Detections, Image
+from visprog.values.protocol import sequence_item_kind, value_type, value_type_named
 
 __all__ = ["EXACT_PIXELS", "MAX_IMAGE_BYTES", "MAX_ITEMS", "MAX_SIDE", "MAX_STRING", "TraceDecoder", "TraceEncoder"]
 
@@ -41,7 +42,7 @@ MAX_SIDE = 256
 MAX_IMAGE_BYTES = 2_000_000
 #: Longest string stored whole without ``full``.
 MAX_STRING = 20_000
-#: Most items of a list, tuple, dict or Detections stored without ``full``.
+#: Most items of a list, tuple, dict or sequence value type (Detections) stored without ``full``.
 MAX_ITEMS = 1_000
 #: Integers with more bits than this are stored as hex text (JSON readers and Python's
 #: own int-to-text conversion refuse very long decimal numbers).
@@ -102,13 +103,14 @@ class TraceEncoder:
             if value.bit_length() > MAX_PLAIN_INT_BITS:
                 return {"type": "int", "hex": hex(value)}
             return value
-        if kind is Image:
-            return self._image(value)
-        if kind in (list, tuple, dict) or kind is Detections:
+        spec = value_type(kind)
+        if spec is not None and spec.raster is not None and spec.from_raster is not None:
+            return self._raster(spec.name, *spec.raster(value))
+        if kind in (list, tuple, dict) or sequence_item_kind(kind) is not None:
             if depth > MAX_DEPTH:
                 return {"type": "unknown", "repr": "nested too deeply"}
             if not self.full and len(value) > MAX_ITEMS:
-                return self._summary(f"{kind.__name__} of {len(value):,} items")
+                return self._summary(f"{spec.name if spec is not None else kind.__name__} of {len(value):,} items")
             if kind is list:
                 return [self.value(v, depth + 1) for v in value]
             if kind is tuple:
@@ -121,15 +123,16 @@ class TraceEncoder:
         self.counts["summarised"] += 1
         return {"type": "summary", "text": f"{text}, not stored; save with full=True (--full) to keep it"}
 
-    def _image(self, image: Image) -> dict[str, Any]:
-        pil = image.pil
+    def _raster(self, name: str, pil: PIL.Image.Image, meta: dict[str, Any]) -> dict[str, Any]:
+        """A value that is one picture (``ValueType.raster``: an Image): the picture goes
+        to the image table, once per picture object; the metadata stays inline."""
         key = self._image_keys.get(id(pil))
         if key is None:
             key = f"i{len(self.images)}"
             self._image_keys[id(pil)] = key
             self._keep.append(pil)
             self.images[key] = self._image_entry(pil)
-        return {"type": "Image", "offset": list(image.offset), "root_size": list(image.root_size), "ref": key}
+        return {"type": name, **meta, "ref": key}
 
     def _image_entry(self, pil: PIL.Image.Image) -> dict[str, Any]:
         self.counts["images"] += 1
@@ -196,11 +199,10 @@ class TraceDecoder:
             return int(data["hex"], 16)
         if kind == "summary":
             return f"<{data.get('text', 'summarised')}>"
-        if kind == "Image" and "ref" in data:
-            pil = self._pil(str(data["ref"]))
-            offset = (int(data["offset"][0]), int(data["offset"][1]))
-            root_size = (int(data["root_size"][0]), int(data["root_size"][1]))
-            return Image(pil, offset, root_size)
+        spec = value_type_named(str(kind)) if "ref" in data else None
+        if spec is not None and spec.from_raster is not None:
+            meta = {k: v for k, v in data.items() if k not in ("type", "ref")}
+            return spec.from_raster(self._pil(str(data["ref"])), meta)
         return decode_value(self._unblob(data))
 
     def _pil(self, key: str) -> PIL.Image.Image:

@@ -110,6 +110,9 @@ IMAGE = register_value_type(ValueType(
     encode=_encode_image, decode=_decode_image, token=lambda v: v.content_hash,
     picture=lambda v, base: v.pil, summary=repr, nbytes=lambda v: v.width * v.height * 4 + 256,
     pixels=lambda v: v.width * v.height,
+    raster=lambda v: (v.pil, {"offset": list(v.offset), "root_size": list(v.root_size)}),
+    from_raster=lambda pil, meta: Image(pil, (int(meta["offset"][0]), int(meta["offset"][1])),
+                                        (int(meta["root_size"][0]), int(meta["root_size"][1]))),
     prefix="IMAGE", description="an RGB image (a crop remembers where it sits in the input image)",
 ))
 BOX = register_value_type(ValueType(
@@ -122,7 +125,7 @@ BOX = register_value_type(ValueType(
     encode=_encode_box, decode=_decode_box, token=_box_token,
     picture=lambda v, base: _draw_detections([v], base), picture_many=_draw_detections,
     summary=lambda v: f"Box({box_text(v)})",
-    nbytes=lambda v: 200 + (approx_bytes(v.mask) if v.mask is not None else 0),
+    nbytes=lambda v: 200 + (approx_bytes(v.mask) if v.mask is not None else 0), boxes=lambda v: [v],
     prefix="OBJ", description="a box in input-image pixels (x1, y1, x2, y2), with label and score",
 ))
 DETECTIONS = register_value_type(ValueType(
@@ -132,7 +135,7 @@ DETECTIONS = register_value_type(ValueType(
     decode=lambda d, nested: Detections([nested(b) for b in d["boxes"]]),
     token=lambda v: [cache_token(b) for b in v],
     picture=_draw_detections, summary=_detections_text,
-    nbytes=lambda v: 64 + sum(approx_bytes(b) for b in v), item_kind="Box",
+    nbytes=lambda v: 64 + sum(approx_bytes(b) for b in v), boxes=list, item_kind="Box",
     prefix="BOX", description="an ordered list of boxes (best first)",
 ))
 MASK = register_value_type(ValueType(

@@ -23,11 +23,15 @@ objects, PIL images, numpy arrays); its rules are in its docstring.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import math
 import numbers
 import os
+import re
+import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -538,7 +542,15 @@ def load_image(source: Any, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
         * :class:`Image`: used as it is (it is immutable), after the pixel budget check.
 
     Pixel budget: ``width * height <= max_pixels`` is checked before anything is
-    decoded, copied or converted (from a file's header; from an array's shape).
+    decoded, copied or converted (from a file's header; from an array's shape). An
+    image over it is refused with one line: its size, the limit, and how to raise it.
+    ``max_pixels`` is what counts, also above Pillow's own decompression-bomb limit
+    (``PIL.Image.MAX_IMAGE_PIXELS``, about 89 million pixels; Pillow refuses files of
+    twice that): Pillow has only that module-wide setting, so when ``max_pixels`` is
+    above it, the setting is raised to ``max_pixels`` while the file is opened and
+    decoded, then put back (a lock keeps concurrent loads consistent; other threads
+    using Pillow meanwhile see the raised value, never a lower one). A value someone
+    else set meanwhile is left as they set it.
 
     Orientation: an EXIF Orientation tag (2-8, phone photos) is applied, so pixels are
     upright as a viewer shows them; the Image's ``notes`` say so ("rotated by EXIF
@@ -605,9 +617,87 @@ def load_image(source: Any, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
 
 def _check_budget(width: int, height: int, max_pixels: int, name: str) -> None:
     if width * height > max_pixels:
-        raise InputError(
-            f"{name}: image of {width}x{height} pixels is larger than the limit of {max_pixels} (max_image_pixels)"
-        )
+        raise InputError(_too_large(name, f"{width}x{height} = {width * height:,} pixels", max_pixels))
+
+
+def _too_large(name: str, size: str, max_pixels: int) -> str:
+    """One line for an image over the pixel budget: its size, the limit, how to raise it."""
+    return (
+        f"{name}: the image is {size}, larger than the limit of {max_pixels:,} pixels (max_image_pixels); "
+        "shrink it, or raise the limit: load_image(..., max_pixels=N), Limits(max_image_pixels=N) "
+        "for run_program and the others, --max-image-pixels N on the command line"
+    )
+
+
+class _PillowLimit:
+    """Raises of Pillow's decompression-bomb limit, one module-wide setting
+    (``PIL.Image.MAX_IMAGE_PIXELS``), by loads whose budget is above it: while any of them
+    runs the highest of their budgets is in force, and Pillow's value comes back after
+    the last one. A value someone else sets meanwhile (the CLI's ``--max-image-pixels``,
+    a user) is kept. ``lock`` also serialises :func:`_open`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.raises: list[int] = []  # the budgets of the loads in progress that raised it
+        self.before: int | None = None  # Pillow's value before the first of them
+        self.set_to: int | None = None  # the value they set
+
+    @contextlib.contextmanager
+    def allows(self, max_pixels: int) -> Iterator[None]:
+        """Within the block, Pillow lets through images of up to ``max_pixels``."""
+        with self.lock:
+            base = self.before if self.raises else PIL.Image.MAX_IMAGE_PIXELS
+            held = base is not None and max_pixels > base
+            if held:
+                if not self.raises:
+                    self.before = base
+                self.raises.append(max_pixels)
+                current = PIL.Image.MAX_IMAGE_PIXELS
+                if current is not None and current < max_pixels:
+                    PIL.Image.MAX_IMAGE_PIXELS = max_pixels
+                self.set_to = PIL.Image.MAX_IMAGE_PIXELS
+        try:
+            yield
+        finally:
+            if held:
+                with self.lock:
+                    self.raises.remove(max_pixels)
+                    if PIL.Image.MAX_IMAGE_PIXELS != self.set_to:  # changed by someone else: theirs stands
+                        self.before = self.set_to = PIL.Image.MAX_IMAGE_PIXELS
+                    elif self.raises:
+                        self.set_to = PIL.Image.MAX_IMAGE_PIXELS = max(self.raises)
+                    else:
+                        PIL.Image.MAX_IMAGE_PIXELS = self.before
+
+
+_PILLOW_LIMIT = _PillowLimit()
+_PILLOW_PIXELS = re.compile(r"\((\d+) pixels\)")
+
+
+def _open(handle: Any, name: str, max_pixels: int) -> PIL.Image.Image:
+    """``PIL.Image.open`` (the header only), inside :meth:`_PillowLimit.allows`. An image
+    over Pillow's limit is over the budget too, and the caller's check refuses it with one
+    line, so Pillow's DecompressionBombWarning is not shown. Warnings filters are
+    process-wide: the lock keeps visprog's own loads from racing on them (another
+    thread's ``warnings.catch_warnings`` at the same moment can still interleave, as
+    with any use of it before Python 3.14)."""
+    try:
+        with _PILLOW_LIMIT.lock, warnings.catch_warnings():
+            warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
+            return PIL.Image.open(handle)
+    except PIL.Image.DecompressionBombError as exc:
+        # Pillow refuses images over twice its limit before they have a size; its message
+        # has the pixel count ("Image size (400000000 pixels) exceeds ...").
+        found = _PILLOW_PIXELS.search(str(exc))
+        if found and int(found.group(1)) <= max_pixels:  # Pillow's limit was lowered by someone else
+            raise InputError(
+                f"{name}: the image is {int(found.group(1)):,} pixels, within the limit of {max_pixels:,} pixels, but "
+                f"Pillow's own limit (PIL.Image.MAX_IMAGE_PIXELS = {PIL.Image.MAX_IMAGE_PIXELS}) refuses it"
+            ) from None
+        size = f"{int(found.group(1)):,} pixels" if found else "too large for Pillow to open"
+        raise InputError(_too_large(name, size, max_pixels)) from None
+    except Exception as exc:  # noqa: BLE001 - PIL raises many types for unreadable data
+        raise InputError(f"{name}: not a readable image ({_reason(exc)})") from None
 
 
 def _decode_path(source: str | os.PathLike[str], max_pixels: int) -> Image:
@@ -634,12 +724,12 @@ def _decode_path(source: str | os.PathLike[str], max_pixels: int) -> Image:
 
 
 def _decode(handle: Any, name: str, max_pixels: int) -> Image:
-    try:
-        pil = PIL.Image.open(handle)
-    except PIL.Image.DecompressionBombError as exc:
-        raise InputError(f"{name}: {_first_line(exc)} (larger than the limit of {max_pixels} pixels)") from None
-    except Exception as exc:  # noqa: BLE001 - PIL raises many types for unreadable data
-        raise InputError(f"{name}: not a readable image ({_reason(exc)})") from None
+    with _PILLOW_LIMIT.allows(max_pixels):
+        return _decode_within(handle, name, max_pixels)
+
+
+def _decode_within(handle: Any, name: str, max_pixels: int) -> Image:
+    pil = _open(handle, name, max_pixels)
     with pil:
         _check_budget(pil.width, pil.height, max_pixels, name)
         notes: list[str] = []

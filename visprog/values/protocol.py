@@ -16,6 +16,9 @@ A :class:`ValueType` says:
 * its one-line text for trace tables and variable views;
 * how many bytes it holds in memory (the result cache's memory bound) and how many
   pixels of image data it brings into a run (the run's pixel budget);
+* the boxes its picture draws, for the trace's numbered legend;
+* whether it is one raster picture plus a little metadata (an image): then a trace
+  stores the picture once in its image table (scaled and lossy unless ``full``);
 * whether it is a sequence of other values (``Detections`` of ``Box``): then programs
   may index and iterate it, the checker knows what an item is, and its length counts
   against the per-call item budget;
@@ -44,6 +47,7 @@ __all__ = [
     "cache_token",
     "copy_value",
     "count_pixels",
+    "drawn_boxes",
     "is_sandbox_value",
     "item_count",
     "sequence_item_kind",
@@ -93,6 +97,12 @@ class ValueType:
             numpy arrays and PIL images among its attributes (plus nested value types).
         pixels: ``value -> int``: pixels of image data it brings into a run, counted
             against ``Limits.max_total_pixels`` (default 0).
+        boxes: ``value -> list of Box``: the boxes its picture draws, in drawing order
+            (numbered from 1 in the trace's legend and the REPL's ``show``); None: none.
+        raster: ``value -> (PIL image, JSON metadata)``: the value is that picture (with
+            the metadata to rebuild it), so a trace stores the picture in its image
+            table, once, and the metadata inline; needs ``from_raster``.
+        from_raster: ``(PIL image, metadata) -> value``: the inverse of ``raster``.
         item_kind: the value type is a read-only sequence of values of this kind
             (``"Box"`` for Detections): indexable, iterable, ``len()``; its length counts
             against ``Limits.max_items_per_call``. None: not a sequence.
@@ -115,6 +125,9 @@ class ValueType:
     summary: Callable[[Any], str] | None = None
     nbytes: Callable[[Any], int] | None = None
     pixels: Callable[[Any], int] | None = None
+    boxes: Callable[[Any], list[Any]] | None = None
+    raster: Callable[[Any], tuple[Any, dict[str, Any]]] | None = None
+    from_raster: Callable[[Any, dict[str, Any]], Any] | None = None
     item_kind: str | None = None
     prefix: str = "VALUE"
     description: str = ""
@@ -168,6 +181,19 @@ def is_sandbox_value(value: Any, depth: int = 0) -> bool:
     if kind is dict:
         return all(type(k) in SCALAR_TYPES and is_sandbox_value(v, depth + 1) for k, v in value.items())
     return False
+
+
+def drawn_boxes(value: Any) -> list[Any]:
+    """The boxes a value's picture draws (``ValueType.boxes``), in drawing order; for a
+    non-empty list of one value type drawn together (``picture_many``), its items'
+    boxes in turn. Empty for anything else."""
+    if type(value) is list:
+        spec = _BY_CLASS.get(type(value[0])) if value else None
+        if spec is None or spec.boxes is None or spec.picture_many is None or not all(type(v) is spec.cls for v in value):
+            return []
+        return [box for item in value for box in spec.boxes(item)]
+    spec = _BY_CLASS.get(type(value))
+    return list(spec.boxes(value)) if spec is not None and spec.boxes is not None else []
 
 
 def sequence_item_kind(cls: type) -> str | None:

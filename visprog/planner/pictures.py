@@ -151,13 +151,13 @@ def _panel(spec: str, size: tuple[int, int]) -> PIL.Image.Image:
             panel.paste(_text(words, (size[0], size[1] - top[1])), (0, top[1]))
             return panel
         if kind == "menu":
-            rows = [row.strip().rpartition(" ") for row in args.split(";") if row.strip()]
-            if rows and all(name.strip() and price for name, _, price in rows):
-                return _menu([(name.strip(), price) for name, _, price in rows], size)
+            parts = [row.strip().rpartition(" ") for row in args.split(";") if row.strip()]
+            if parts and all(name.strip() and price for name, _, price in parts):
+                return _menu([(name.strip(), price) for name, _, price in parts], size)
         if kind == "lines":
-            rows = [row.strip() for row in args.split(";") if row.strip()]
-            if rows:
-                return _lines(rows, size)
+            lines = [row.strip() for row in args.split(";") if row.strip()]
+            if lines:
+                return _lines(lines, size)
         if kind == "tag":
             name, _, price = args.partition(":")
             if name.strip() and price.strip():

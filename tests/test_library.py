@@ -82,9 +82,23 @@ def test_every_runnable_entry_has_checks():
     assert unchecked == []
 
 
+_MODELS: list = []
+
+
+@pytest.fixture
+def _one_model_manager(_isolated_cache, _real_people_weights):
+    """One model manager for every entry's run (made by the first, from the config that
+    test sees): the real face, OCR and people models load once, not once per entry."""
+    from visprog.models import ModelManager, set_model_manager
+
+    if not _MODELS:
+        _MODELS.append(ModelManager())
+    set_model_manager(_MODELS[0])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
-def test_every_entry_gives_its_answers(entry):
+def test_every_entry_gives_its_answers(entry, _one_model_manager):
     """Runs each entry's program on its check pictures (faces, signs, prices; pairs)."""
     if _blocked_planner()._blocked_tools(entry.program):
         pytest.skip(f"needs {', '.join(_blocked_planner()._blocked_tools(entry.program))}, which cannot run here")

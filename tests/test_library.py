@@ -392,3 +392,21 @@ def test_argument_catalogues_are_declared_on_the_tool():
         tool(catalogues={"colour": lambda: ["red"]})(scoop.func)
     emoji = REGISTRY["emoji"]
     assert "smiley" in (catalogue_names(emoji, "emoji") or [])
+
+
+def test_learned_hints_are_shown_to_the_chat_model_when_it_composes(tmp_path):
+    """Hints that ``visprog learn`` wrote beside a user library reach the chat model's
+    prompt (recorded in the attempt's prompt) for a similar request, and only then."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from visprog.planner.core import Planner
+
+    library = tmp_path / "mine.jsonl"
+    library.write_text("", encoding="utf-8")
+    hint = {"question": "What is written on the banner in the corner?", "tried": [{"entry": "read-text", "got": "text 'SALE': lacks OPEN"}]}
+    library.with_suffix(".hints.jsonl").write_text(json.dumps(hint) + "\n", encoding="utf-8")
+    planner = Planner(FakeListChatModel(responses=["```python\nresult(1)\n```"] * 4), library=[str(library)], use_library=False)
+    similar = planner.plan("What is written on the corner banner?")
+    assert similar.attempts and "read-text gave text 'SALE': lacks OPEN" in similar.attempts[0].prompt
+    other = planner.plan("How many faces are there?")
+    assert other.attempts and "read-text gave" not in other.attempts[0].prompt

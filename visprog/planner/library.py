@@ -166,10 +166,52 @@ def retrieval_text(text: str) -> str:
     return masked
 
 
+#: The packaged wordings' MiniLM vectors (retrieval texts and float32 vectors), shipped
+#: so that a fresh install's first ask does not embed ~450 wordings (~15 s of CPU).
+#: ``python -m visprog.planner.library`` writes it again after the library changes;
+#: ``tests/test_library.py`` checks that it covers every packaged wording.
+PACKAGED_VECTORS = "vectors.npz"
+
+
+def packaged_vectors() -> dict[str, np.ndarray]:
+    """Retrieval text -> vector, from the packaged ``library/vectors.npz`` (empty when
+    it is missing or unreadable: those wordings are embedded then)."""
+    try:
+        handle = importlib.resources.files("visprog_prompts").joinpath("library", PACKAGED_VECTORS).open("rb")
+        with handle, np.load(handle, allow_pickle=False) as data:
+            texts, vectors = data["texts"], data["vectors"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    if vectors.ndim != 2 or len(texts) != len(vectors) or vectors.shape[1] != 384:
+        return {}
+    return {str(t): v.astype(np.float32) for t, v in zip(texts, vectors)}
+
+
+def write_packaged_vectors(folder: str | Path | None = None) -> Path:
+    """Embed every packaged wording's retrieval text and write ``vectors.npz`` into
+    ``folder`` (default: the packaged library folder, in a source checkout)."""
+    from visprog.planner.examples import embed_sentences
+
+    texts = sorted({retrieval_text(r) for e in load_library() for r in e.requests})
+    target = Path(folder) if folder is not None else Path(str(importlib.resources.files("visprog_prompts").joinpath("library")))
+    path = target / PACKAGED_VECTORS
+    np.savez_compressed(path, texts=np.array(texts), vectors=embed_sentences(texts).astype(np.float32))
+    return path
+
+
 def _cached_vectors(wordings: Sequence[str]) -> np.ndarray:
-    """MiniLM vectors of ``wordings``, kept on disk in the cache folder (``library/``)
-    by a hash of the wordings, so that only the first ask after a library change embeds
-    them all. A cache file that cannot be read or written is embedded again."""
+    """MiniLM vectors of ``wordings``: the packaged ones from ``vectors.npz``, the others
+    (a user library's, a changed wording) embedded and kept on disk in the cache folder
+    (``library/``) by a hash of them, so that only the first ask after a change embeds
+    them. A cache file that cannot be read or written is embedded again."""
+    shipped = packaged_vectors()
+    missing = [w for w in dict.fromkeys(wordings) if w not in shipped]
+    if missing:
+        shipped.update(zip(missing, _embedded_and_kept(missing)))
+    return np.stack([shipped[w] for w in wordings]) if wordings else np.zeros((0, 384), dtype=np.float32)
+
+
+def _embedded_and_kept(wordings: Sequence[str]) -> np.ndarray:
     import hashlib
 
     from visprog.models.manager import model_manager
@@ -390,3 +432,7 @@ def verify(entry: Entry, *, registry: Any = None, program: str | None = None) ->
         if why is not None:
             failures.append(f"{entry.id} check {number} ({', '.join(pictures.values())}): {why}")
     return failures
+
+
+if __name__ == "__main__":
+    print(write_packaged_vectors())

@@ -1,6 +1,6 @@
 """Newcomers' requests, answered offline: ``visprog.ask(request, image)`` end to end.
 
-39 natural-language requests, written for this benchmark (none comes from ``prompts/``),
+55 natural-language requests, written for this benchmark (none comes from ``prompts/``),
 each with an image the benchmark builds from what ships with the project's dependencies
 (scikit-image's real photos, tiles and compositions of them, the LFW face crops, signs
 drawn with PIL's bundled font) and a ground truth that the offline tools can reach:
@@ -9,7 +9,10 @@ drawn with PIL's bundled font) and a ground truth that the offline tools can rea
 * yes/no about faces or text;
 * reading text, in the whole image or in one half;
 * hiding faces with an emoji (ground truth: each face region changed, and when an emoji
-  is named, changed into that emoji; nothing changed away from the faces).
+  is named, changed into that emoji; nothing changed away from the faces);
+* (the last 16, added with the program library's price, halves and pair entries) the
+  price of a named item on a menu or tags, comparing prices, which side has more faces,
+  and two images: both, either, which has more, one image's count, only one.
 
 Face boxes and texts are known by construction. Each request also has a hand-written
 reference program; ``--oracle`` runs those through ``run_program`` instead of asking the
@@ -189,6 +192,13 @@ def scene(name: str) -> Scene:
         "north and south": lambda: Scene(_with_signs(_white((1000, 360)), [("NORTH", (20, 40), 64), ("SOUTH", (720, 230), 64)]), (), ("NORTH", "SOUTH")),
         "sale and closed": lambda: Scene(_with_signs(_white((640, 560)), [("SALE", (200, 40), 80), ("CLOSED", (150, 430), 80)]), (), ("SALE", "CLOSED")),
         "hello astronaut": lambda: Scene(_with_signs(_photo("astronaut"), [("HELLO", (300, 40), 48)]), (ASTRONAUT_FACE,), ("HELLO",)),
+        # A cafe's price board: names at the left, prices at the right of each row.
+        "cafe menu": lambda: Scene(_with_signs(_white((700, 420)), [
+            ("COFFEE", (40, 40), 48), ("$2.50", (520, 40), 48), ("TEA", (40, 160), 48), ("$1.80", (520, 160), 48),
+            ("MUFFIN", (40, 280), 48), ("$3.25", (520, 280), 48)]), (), ("COFFEE", "TEA", "MUFFIN")),
+        # Two fruit tags on a photo: each name above its price.
+        "fruit tags": lambda: Scene(_with_signs(_photo("coffee").resize((760, 400)), [
+            ("APPLE", (80, 90), 56), ("$0.99", (80, 190), 56), ("PEAR", (460, 90), 56), ("$1.49", (460, 190), 56)]), (), ("APPLE", "PEAR")),
     }
     if name not in builders:
         raise KeyError(f"no scene {name!r}; known: {', '.join(builders)}")
@@ -212,6 +222,18 @@ def as_count(value: Any) -> int | None:
         words = re.findall(r"[a-z]+|\d+", value.lower())
         numbers = [int(w) if w.isdigit() else _NUMBER_WORDS[w] for w in words if w.isdigit() or w in _NUMBER_WORDS]
         return numbers[0] if len(numbers) == 1 else None
+    return None
+
+
+def as_number(value: Any) -> float | None:
+    """An amount from an answer: a number, or text holding exactly one ("$2.50")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        numbers = re.findall(r"\d+(?:[.,]\d+)?", value)
+        return float(numbers[0].replace(",", ".")) if len(numbers) == 1 else None
     return None
 
 
@@ -337,12 +359,31 @@ def _hide(emoji: str) -> str:
     return f"OBJ0=FACEDET(image=IMAGE)\nIMAGE0=EMOJI(image=IMAGE,object=OBJ0,emoji='{emoji}')\nFINAL=RESULT(var=IMAGE0)"
 
 
+def _price(item: str, test: str | None = None, *, other: str | None = None, combine: str | None = None) -> str:
+    """A reference program (general Python form) that reads the price on the row or tag
+    of ``item``: the number box nearest the item's box, vertical distance weighted 3x.
+    ``test`` is an expression of ``price``; with ``other``, ``combine`` is one of
+    ``price`` and ``price2``."""
+    def read(name: str, var: str) -> str:
+        return (f"box = [b for b in lines if '{name}' in b.label.upper()][0]\n"
+                f"{var} = float(min(numbers, key=lambda c: abs(c.cy - box.cy) * 3 + abs(c.cx - box.cx)).label.strip('$'))\n")
+    head = "lines = read_text(IMAGE)\nnumbers = [b for b in lines if any(ch.isdigit() for ch in b.label)]\n" + read(item, "price")
+    if other is not None:
+        return head + read(other, "price2") + f"result({combine})"
+    return head + f"result({test or 'price'})"
+
+
+def _pair(expr: str) -> str:
+    return f"A0=FACEDET(image=LEFT)\nA=COUNT(box=A0)\nB0=FACEDET(image=RIGHT)\nB=COUNT(box=B0)\nANS0=EVAL(expr=\"{expr}\")\nFINAL=RESULT(var=ANS0)"
+
+
 @dataclass(frozen=True)
 class Request:
     """A request, its image, its ground truth and a hand-written reference program.
 
     ``kind`` is "count" (``expected`` an int), "yesno" (a bool), "text" (the words that
-    must be in the answer; ``absent``: words that must not be) or "hide" (``expected``
+    must be in the answer; ``absent``: words that must not be), "number" (an amount,
+    ``expected`` a float; text holding one number counts) or "hide" (``expected``
     the emoji's name, or None for any emoji; the scene's faces are the ground truth).
     """
 
@@ -353,6 +394,7 @@ class Request:
     expected: Any
     reference: str
     absent: tuple[str, ...] = field(default=())
+    scene2: str | None = None  # a second image: the pair is LEFT (scene) and RIGHT (scene2)
 
 
 REQUESTS: tuple[Request, ...] = (
@@ -408,6 +450,34 @@ REQUESTS: tuple[Request, ...] = (
     Request("hide-sunglasses", "Hide the face with the sunglasses emoji.", "camera", "hide", "sunglasses", _hide("sunglasses")),
     Request("hide-any", "Hide everyone's face.", "two heads on coffee", "hide", None, _hide("smiley")),
     Request("hide-lfw", "Replace each face with a smiling face emoji.", "five LFW faces on rocket", "hide", "smiling_face", _hide("smiling_face")),
+    # Prices of named items (added with the price entries of the library; own wordings).
+    Request("price-coffee", "how much is a coffee?", "cafe menu", "number", 2.5, _price("COFFEE")),
+    Request("price-muffin", "What does the muffin cost", "cafe menu", "number", 3.25, _price("MUFFIN")),
+    Request("price-pear", "price of the pear?", "fruit tags", "number", 1.49, _price("PEAR")),
+    Request("price-over-yes", "Is the muffin more than $3?", "cafe menu", "yesno", True, _price("MUFFIN", "'yes' if price > 3 else 'no'")),
+    Request("price-over-no", "is tea over 2 dollars", "cafe menu", "yesno", False, _price("TEA", "'yes' if price > 2 else 'no'")),
+    Request("cheaper-fruit", "Which is cheaper, the apple or the pear?", "fruit tags", "text", ("APPLE",),
+            _price("APPLE", other="PEAR", combine="'apple' if price < price2 else 'pear'"), absent=("PEAR",)),
+    Request("pricier-drink", "what costs more, tea or coffee", "cafe menu", "text", ("COFFEE",),
+            _price("TEA", other="COFFEE", combine="'tea' if price > price2 else 'coffee'"), absent=("TEA",)),
+    Request("total-menu", "What do all the prices add up to?", "cafe menu", "number", 7.55,
+            "lines = read_text(IMAGE)\nresult(round(sum(float(b.label.strip('$')) for b in lines if b.label.startswith('$')), 2))"),
+    # Halves: which side, where, an empty half.
+    Request("which-side-more", "which side has more faces?", "two left one right", "text", ("LEFT",),
+            "a = detect_faces(crop(IMAGE, image_half(IMAGE, 'LEFT')))\nb = detect_faces(crop(IMAGE, image_half(IMAGE, 'RIGHT')))\n"
+            "result('left' if len(a) > len(b) else 'right')", absent=("RIGHT",)),
+    Request("where-face", "Where is the face, left or right?", "astronaut and coffee", "text", ("LEFT",),
+            "faces = detect_faces(IMAGE)\nresult('left' if faces[0].cx < IMAGE.width / 2 else 'right')", absent=("RIGHT",)),
+    Request("right-half-empty", "is the right half empty of faces?", "astronaut and coffee", "yesno", True,
+            _faces_in("RIGHT", "ANS0=EVAL(expr=\"'yes' if {N0} == 0 else 'no'\")\nFINAL=RESULT(var=ANS0)")),
+    # Two images (LEFT, RIGHT).
+    Request("pair-both-no", "Do both photos have people in them?", "astronaut", "yesno", False, _pair("'yes' if {A} > 0 and {B} > 0 else 'no'"), scene2="coffee"),
+    Request("pair-either-yes", "does either picture show a face?", "coffee", "yesno", True, _pair("'yes' if {A} > 0 or {B} > 0 else 'no'"), scene2="camera"),
+    Request("pair-which-more", "Which image has more faces?", "four astronauts", "text", ("LEFT",), _pair("'left' if {A} > {B} else 'right'"),
+            absent=("RIGHT",), scene2="camera"),
+    Request("pair-count-second", "how many faces in the second picture?", "four astronauts", "count", 1, _pair("{B}"), scene2="camera"),
+    Request("pair-only-one", "Is there a face in only one of the images?", "astronaut", "yesno", True,
+            _pair("'yes' if ({A} > 0) != ({B} > 0) else 'no'"), scene2="coffee"),
 )
 
 
@@ -431,6 +501,12 @@ def check(request: Request, value: Any) -> tuple[bool, str]:
         if missing or extra:
             return False, f"missing {missing}" if missing else f"also read {extra}"
         return True, ""
+    if request.kind == "number":
+        number = as_number(value)
+        if number is None:
+            return False, f"not one number: {_short(value)}"
+        right = abs(number - request.expected) < 0.005
+        return right, "" if right else f"{number} != {request.expected}"
     if request.kind == "hide":
         return hidden_faces(found.image, value, found.faces, request.expected)
     raise ValueError(f"unknown kind {request.kind!r}")
@@ -449,11 +525,13 @@ def run_one(request: Request, oracle: bool) -> dict[str, Any]:
     from visprog import ask, run_program
 
     image = scene(request.scene).image
+    image2 = scene(request.scene2).image if request.scene2 else None
     started = time.perf_counter()
     if oracle:
-        result = run_program(request.reference, image)
+        result = run_program(request.reference, image) if image2 is None else run_program(
+            request.reference, inputs={"LEFT": image, "RIGHT": image2})
     else:
-        result = ask(request.text, image)
+        result = ask(request.text, image, image2=image2)
     seconds = time.perf_counter() - started
     right, why = check(request, result.result) if result.error is None else (False, f"error: {result.error}")
     attempts = None if oracle else len(result.trace.attempts)

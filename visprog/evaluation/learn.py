@@ -154,7 +154,7 @@ def learn(items: Sequence[dict[str, Any]], planner: Any, *, candidates: int = 10
 
 def _slots(choice: Any) -> dict[str, Any]:
     """The slots of a learned entry: the values the adapted program was written with."""
-    return {k: v for k, v in choice.slots.items() if k in ("side", "sides", "word", "compare", "emoji", "object")}
+    return {k: v for k, v in choice.slots.items() if k in ("side", "sides", "word", "compare", "emoji", "object", "item", "items", "price")}
 
 
 def write(report: LearnReport, library: str | Path, hints: str | Path | None = None) -> None:

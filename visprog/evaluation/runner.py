@@ -131,10 +131,9 @@ def _resolve_chat_model(chat_model: Any) -> Any:
     """A chat model object from None (the configured or offline default) or a spec string."""
     if chat_model is not None and not isinstance(chat_model, str):
         return chat_model
-    # The spec -> model factory; not exported by visprog.planner yet.
-    from visprog.planner.models import default_chat_model
+    from visprog.models.chat import chat_model_from_spec
 
-    return default_chat_model(chat_model)
+    return chat_model_from_spec(chat_model)
 
 
 def _seed_item(seed: int, item_id: str) -> None:

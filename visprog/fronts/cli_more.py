@@ -63,11 +63,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     from visprog.errors import InputError
     from visprog.fronts.common import answer_text, load_image_argument, save_outputs, say, watch_interrupts
-    from visprog.models.chat import chat_model_name
+    from visprog.models.chat import chat_model_label
     from visprog.models.manager import model_manager, progress_line, quiet_libraries, set_verbose
     from visprog.planner import Planner
     from visprog.planner.ask import ask
-    from visprog.planner.models import default_chat_model
     from visprog.planner.request import blank_or_unreadable
     from visprog.trace.files import check_output_path
 
@@ -88,10 +87,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     image2 = load_image_argument("--image2", args.image2) if args.image2 else None
     set_verbose(args.verbose)
     with quiet_libraries():
-        chat_model = default_chat_model(args.model)
-        planner = Planner(chat_model, max_attempts=args.attempts, style=args.style, allow_downloads=args.allow_downloads,
+        planner = Planner(args.model, max_attempts=args.attempts, style=args.style, allow_downloads=args.allow_downloads,
                           library=args.library or None, use_library=not args.no_library)
-        with watch_interrupts() as interrupted, progress_line(f"planning and running with {chat_model_name(chat_model)}"):
+        with watch_interrupts() as interrupted, progress_line(f"planning and running with {chat_model_label(args.model)}"):
             result = ask(args.question, image, image2=image2, planner=planner)
     if interrupted.hit:
         raise KeyboardInterrupt
@@ -110,6 +108,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 1
     print(answer_text(result.result))
     sys.stdout.flush()
+    timing = next((n for n in reversed(result.trace.notes) if n.startswith("time: ")), None)
+    if timing is not None:
+        print(timing, file=sys.stderr)  # planning apart from model loads
     for problem in problems:
         say(problem)
     return 1 if problems else 0

@@ -17,6 +17,7 @@ import os
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -453,6 +454,8 @@ class ModelManager:
         self._device: str | None = None
         #: How many times a loader ran (one per model, whatever the number of threads).
         self.loads = 0
+        #: Seconds spent loading (and downloading) models in this process, all together.
+        self.load_seconds = 0.0
 
     def model_id(self, spec: ModelSpec) -> str:
         return self.config.model(spec.key, spec.default)
@@ -515,6 +518,7 @@ class ModelManager:
                     )
                 size = f", ~{_mb(spec.size_mb)}" if spec.size_mb else ""
                 action = f"downloading {spec.library} model {model_id}{size} (first use)"
+            started = time.perf_counter()
             with progress_line(action), quiet_libraries(), (hub_offline() if present else nullcontext()):
                 try:
                     model = spec.load(model_id, self.device, self.dtype, self.config.cache_dir)
@@ -525,6 +529,7 @@ class ModelManager:
             with self._lock:
                 self._loaded[key] = model
                 self.loads += 1
+                self.load_seconds += time.perf_counter() - started
             return model
 
     def unavailable_message(

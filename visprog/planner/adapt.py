@@ -17,7 +17,10 @@ from typing import Any
 
 from visprog.planner.request import _NUMBER_WORDS, _STOP, _VERBS, _WORD, analyse, answer_kind, catalogue_mentions
 
-__all__ = ["adapt", "agreement", "comparison", "object_phrase", "other_things", "people_mentioned", "sides", "word_to_find"]
+__all__ = [
+    "adapt", "agreement", "comparison", "items", "object_phrase", "other_things", "people_mentioned", "price_comparison",
+    "price_direction", "sides", "word_to_find",
+]
 
 #: Words that never name a thing to detect or a word to find: question words, fillers,
 #: participles and adverbs that requests are full of.
@@ -31,7 +34,7 @@ FILLERS = frozenset(
     costs thing things something anything stuff kind type exactly least most more less fewer many much
     yes no true false okay ok really actually currently also too either neither both each every whole
     turn swap change replace make keep cover hide blur put draw mark crop zoom cut colour color pop highlight
-    censor anonymize anonymise mask remove erase paint pixelate find spot detect locate identify""".split()
+    censor anonymize anonymise mask remove erase paint pixelate find spot detect locate identify out aloud loud""".split()
 )
 _PEOPLE = frozenset(
     """face faces person persons people anyone anybody someone somebody everyone everybody nobody man men woman women
@@ -58,7 +61,103 @@ _EMOJI_CLAUSE = re.compile(
 _MORE = re.compile(r"\b(?:more|greater|larger|bigger|busier|most)\b", re.IGNORECASE)
 _FEWER = re.compile(r"\b(?:fewer|less|smaller|lower|least)\b", re.IGNORECASE)
 _SAME = re.compile(r"\b(?:same|equal|equally|as many)\b", re.IGNORECASE)
+_HALVES = re.compile(r"\b(?:half|halves|side|sides)\b", re.IGNORECASE)
 _BOTH_HALVES = re.compile(r"\b(?:both|each|two) (?:halves|sides)\b|\bhalves\b", re.IGNORECASE)
+
+
+#: Words about prices, money and buying: never an item's name.
+_PRICE_WORDS = frozenset(
+    """price prices priced cost costs costing cheap cheaper cheapest expensive pricier priciest pricey dear dearer
+    costlier money pay paid dollar dollars euro euros pound pounds buck bucks cent cents usd eur gbp together total
+    sum add added plus worth sale sells sell selling sold buy buying bought item items product products one ones
+    each per apiece value amount charge charged spend menu list shop store number numbers digit digits figure
+    next beside besides near nearby after before close closest right left written hi hello hey
+    higher lower greater bigger larger smaller exceed exceeds exceeding whats""".split()
+)
+_ITEM_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*|[$\u20ac\u00a3]?\d+(?:[.,]\d+)?[$\u20ac\u00a3]?|[,:;?!()/&+]")
+_CONNECTORS = frozenset({"or", "and", "vs", "versus", "than", "compared", "with"})
+
+
+def items(request: str) -> list[str]:
+    """The things a request about prices names, in order, upper case, last word
+    singular ("Which is cheaper, the apple or the bread?" -> ``['APPLE', 'BREAD']``;
+    "how much for a cheese pizza" -> ``['CHEESE PIZZA']``): runs of words that are not
+    question words, fillers, verbs, numbers or words about prices, split at "or",
+    "and", "vs", "than" and punctuation; at most three words a run."""
+    from visprog.planner.request import _singular
+
+    runs: list[list[str]] = [[]]
+    for token in _ITEM_TOKEN.findall(request):
+        word = token.lower().strip("'-")
+        if word.endswith("'s"):
+            word = word[:-2]
+        if (not word or not word[0].isalpha() or word in _CONNECTORS or word in _STOP or word in FILLERS or word in _VERBS
+                or word in _PRICE_WORDS or word in _NUMBER_WORDS or word in _PEOPLE):
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1].append(word)
+    out: list[str] = []
+    for run in runs:
+        if not run:
+            continue
+        run = run[-3:]
+        last = _singular(run[-1]) or run[-1]
+        phrase = " ".join([*run[:-1], last]).upper()
+        phrase = re.sub(r"[^A-Z0-9 &-]", "", phrase).strip()
+        if phrase and phrase not in out:
+            out.append(phrase)
+    return out
+
+
+_AMOUNT = r"(?:[$\u20ac\u00a3]\s?)?(\d+(?:[.,]\d{1,2})?)"
+_PRICE_OPERATORS = (
+    (">=", r"at least|no less than|not less than|a minimum of|minimum of"),
+    ("<=", r"at most|no more than|not more than|up to|a maximum of|maximum of|with only|with just|with"),
+    (">", r"more than|over|above|greater than|higher than|bigger than|larger than|exceeds?|exceeding|more expensive than|pricier than|costlier than|dearer than|upwards of"),
+    ("<", r"less than|under|below|cheaper than|lower than|less expensive than|smaller than|beneath"),
+    ("==", r"exactly|equal to|precisely|just"),
+)
+
+
+def price_comparison(request: str) -> tuple[str, int | float] | None:
+    """The comparison a request states with an amount of money ("Is the apple more than
+    $5?" -> ``(">", 5)``; "under 2.50 euros" -> ``("<", 2.5)``; "does it cost $3?" ->
+    ``("==", 3)``), or None."""
+    lowered = request.lower()
+    for operator, words in _PRICE_OPERATORS:
+        match = re.search(rf"\b(?:{words})\s+(?:of\s+|than\s+)?{_AMOUNT}", lowered)
+        if match:
+            return operator, _amount(match.group(1))
+    bare = re.search(r"[$\u20ac\u00a3]\s?(\d+(?:[.,]\d{1,2})?)|\b(\d+(?:[.,]\d{1,2})?)\s*(?:dollars?|euros?|pounds?|bucks|[$\u20ac\u00a3])", lowered)
+    if bare:
+        return "==", _amount(bare.group(1) or bare.group(2))
+    return None
+
+
+def _amount(text: str) -> int | float:
+    value = float(text.replace(",", "."))
+    return int(value) if value.is_integer() else value
+
+
+_CHEAPER = re.compile(
+    r"\b(?:cheaper|cheapest|less expensive|least expensive|costs? less|lower price|lowest price|less money|lower priced|more affordable|most affordable)\b",
+    re.IGNORECASE,
+)
+_PRICIER = re.compile(
+    r"\b(?:pricier|priciest|more expensive|most expensive|costs? more|higher price|highest price|more money|dearer|costlier|higher priced)\b",
+    re.IGNORECASE,
+)
+
+
+def price_direction(request: str) -> str | None:
+    """Which way a request about two prices compares them: ``cheaper``, ``pricier``, or None."""
+    cheaper, pricier = _CHEAPER.search(request), _PRICIER.search(request)
+    if cheaper and not pricier:
+        return "cheaper"
+    if pricier and not cheaper:
+        return "pricier"
+    return None
 
 
 def sides(request: str) -> list[str]:
@@ -71,6 +170,42 @@ def sides(request: str) -> list[str]:
         if side and side not in out:
             out.append(side)
     return out
+
+
+_IMAGE_WORDS = {"left": "LEFT", "right": "RIGHT", "first": "LEFT", "second": "RIGHT", "former": "LEFT", "latter": "RIGHT",
+                "1st": "LEFT", "2nd": "RIGHT", "top": "LEFT", "bottom": "RIGHT"}
+_ALTERNATIVE = re.compile(
+    r"\b(left|right|top|bottom|upper|lower)\b[^.?!]*?\bor\b[^.?!]*?\b(left|right|top|bottom|upper|lower)\b", re.IGNORECASE
+)
+
+
+_NEGATION = re.compile(
+    r"\b(?:no|nobody|none|not|empty|without|free of|nothing|isn't|aren't|doesn't|don't|no one|noone|missing|absent|lacks?|neither)\b",
+    re.IGNORECASE,
+)
+
+
+def negated(request: str) -> bool:
+    """Does a yes/no request ask about absence ("Is nobody there?", "Is the word
+    missing?") rather than presence? ("... or not?" does not count.)"""
+    return bool(_NEGATION.search(re.sub(r"\bor not\b", " ", request, flags=re.IGNORECASE)))
+
+
+def image_order(request: str) -> list[str]:
+    """The images of a pair a request names, in order of mention: ``LEFT`` for "left",
+    "first", "former"; ``RIGHT`` for "right", "second", "latter"."""
+    out: list[str] = []
+    for word in (w.lower() for w in _WORD.findall(request)):
+        side = _IMAGE_WORDS.get(word.removesuffix("-hand"))
+        if side and side not in out:
+            out.append(side)
+    return out
+
+
+def asks_which_side(request: str) -> bool:
+    """Does the request offer sides as alternatives ("left or right", "on the right or
+    the left?"): it asks which one, not yes or no."""
+    return bool(_ALTERNATIVE.search(request)) or bool(re.search(r"\b(?:which|what) (?:side|half|part)\b|\bwhere\b", request, re.IGNORECASE))
 
 
 def word_to_find(request: str) -> str | None:
@@ -128,8 +263,10 @@ def direction(request: str) -> str | None:
 
 def quantifier(request: str) -> str | None:
     """The quantifier a request uses over images or halves: ``both``, ``either``
-    (at least one), ``neither`` (none), or None."""
+    (at least one), ``neither`` (none), ``one`` (exactly one), or None."""
     lowered = request.lower()
+    if re.search(r"\b(?:only|exactly|just) one\b", lowered):
+        return "one"
     if re.search(r"\b(?:neither|none of|no face in either|without)\b", lowered):
         return "neither"
     if re.search(r"\b(?:either|at least one of|one of the|any of)\b", lowered):
@@ -207,8 +344,36 @@ def agreement(request: str, entry: Any) -> float:
     offered_direction = direction(entry.requests[0])
     if wanted_direction is not None and offered_direction is not None:
         bonus += 0.04 if wanted_direction == offered_direction else -0.15
-    named = sides(request)
+    if kind in (None, "yesno") and entry_kind == "yesno" and "'yes'" in entry.program:
+        bonus += 0.03 if negated(request) == negated(entry.requests[0]) else -0.12
+    wanted_price = price_direction(request)
+    offered_price = price_direction(entry.requests[0])
+    if wanted_price is not None and offered_price is not None:
+        bonus += 0.05 if wanted_price == offered_price else -0.2
     slots = entry.slots
+    if "item" in slots:
+        found = len(items(request))
+        bonus += 0.05 if found == 1 else -0.1 if found > 1 else -0.2
+    if sides(request) and sides(entry.requests[0]) and len(entry.inputs) == 1:
+        bonus += 0.04 if asks_which_side(request) == asks_which_side(entry.requests[0]) else -0.15
+    if len(entry.inputs) > 1:
+        wanted_order, offered_order = image_order(request), image_order(entry.requests[0])
+        if len(wanted_order) == 1 and "side" not in slots and "sides" not in slots and not offered_order:
+            bonus -= 0.1  # "Is there a face in the right image?": about one image, not the pair
+        if wanted_order and offered_order and "side" not in slots:
+            bonus += 0.05 if wanted_order[0] == offered_order[0] else -0.2
+        ordinal = bool(re.search(r"\b(?:first|second|1st|2nd|former|latter)\b", request, re.IGNORECASE))
+        answers_ordinal = "'first'" in entry.program
+        if answers_ordinal or "'left'" in entry.program:  # it answers which image: in the request's words
+            bonus += 0.05 if ordinal == answers_ordinal else -0.1
+    if "items" in slots:
+        bonus += 0.08 if len(items(request)) >= 2 else -0.25
+    if "price" in slots:
+        bonus += 0.06 if price_comparison(request) else -0.15
+    named = image_order(request) if len(entry.inputs) > 1 else sides(request)
+    if (entry.inputs == ("IMAGE",) and not named and not _HALVES.search(request) and not asks_which_side(request)
+            and (sides(entry.requests[0]) or _HALVES.search(entry.requests[0]))):
+        bonus -= 0.1  # "count everyone": not a count per half
     if "sides" in slots:
         bonus += 0.06 if len(named) >= 2 else -0.1
     elif "side" in slots:
@@ -249,7 +414,7 @@ def adapt(entry: Any, request: str, *, emoji_names: Iterable[str] = (), generic:
     used: dict[str, Any] = {}
     for kind, value in entry.slots.items():
         if kind == "side":
-            named = sides(request)
+            named = image_order(request) if len(entry.inputs) > 1 else sides(request)
             if len(named) != 1:
                 return None
             program = program.replace(_quoted(value), _quoted(named[0]))
@@ -295,6 +460,31 @@ def adapt(entry: Any, request: str, *, emoji_names: Iterable[str] = (), generic:
                 return None
             program = program.replace(_quoted(str(value)), _quoted(thing))
             used[kind] = thing
+        elif kind == "item":
+            found = items(request)
+            if not found:
+                return None
+            program = program.replace(_quoted(str(value)), _quoted(found[0]))
+            used[kind] = found[0]
+        elif kind == "items":
+            found = items(request)
+            if len(found) < 2 or not isinstance(value, list) or len(value) != 2:
+                return None
+            marker = ["\0a\0", "\0b\0"]
+            for old, tmp in zip(value, marker):
+                program = program.replace(_quoted(str(old)), tmp)
+            for tmp, new in zip(marker, found[:2]):
+                program = program.replace(tmp, _quoted(new))
+            used[kind] = found[:2]
+        elif kind == "price":
+            stated_price = price_comparison(request)
+            if stated_price is None or not isinstance(value, str):
+                return None
+            pattern = re.compile(r"(?<![<>=!])" + re.escape(value) + r"(?![\d.])")
+            program, hits = pattern.subn(f"{stated_price[0]} {stated_price[1]}", program, count=1)
+            if not hits:
+                return None
+            used[kind] = f"{stated_price[0]} {stated_price[1]}"
         elif kind in ("question", "prompt"):
             text = " ".join(request.split())
             if kind == "prompt":

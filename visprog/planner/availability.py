@@ -184,7 +184,7 @@ class ToolsHere:
 
         for t in self.usable.tools:
             for param in t.params:
-                names = catalogue_names(t.func, param.name)
+                names = catalogue_names(t, param.name)
                 if names:
                     question = without_mentions(question, names)
         return question

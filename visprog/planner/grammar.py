@@ -13,8 +13,8 @@ Every other argument has a *domain* drawn from the request (see
 
 * strings (``object``, ``query``, ``question``, ...): the request's own phrases and
   quoted strings;
-* a parameter with a catalogue (the tool's module defines ``<param>_catalogue()``, as
-  ``emoji_catalogue`` does): the catalogue names the request mentions ("smiley",
+* a parameter with a catalogue (declared on the tool, ``@tool(catalogues={"emoji":
+  emoji_names})``): the catalogue names the request mentions ("smiley",
   "smiling face with sunglasses"); with no mention, an optional one keeps its default;
 * lists of strings (``categories``): the request's enumerations;
 * numbers: the numbers the request states; optional numeric parameters keep their
@@ -33,16 +33,15 @@ from __future__ import annotations
 
 import copy
 import re
-import sys
 import types
 import typing
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, Protocol, get_args, get_origin
 
 from visprog.planner.request import AnswerKind, RequestFacts, analyse, answer_kind, catalogue_mentions
 from visprog.toolkit.registry import Registry, Resolved
-from visprog.toolkit.tool import ParamSpec
+from visprog.toolkit.tool import ParamSpec, Tool
 from visprog.values.protocol import value_types
 
 __all__ = ["GUIDE_BONUS", "GrammarDecoder", "ProgramGrammar", "TokenLM", "TransformersLM", "catalogue_names", "eval_expressions", "is_yes_no", "normalise_program", "parse_guide"]
@@ -149,22 +148,13 @@ def _string_items(annotation: Any) -> bool:
     return False
 
 
-def catalogue_names(tool_func: Callable[..., Any], param: str) -> list[str] | None:
-    """Names (underscore form) from ``<param>_catalogue()`` in the tool's module, if it
-    defines one (as ``visprog_tools.editing.emoji_catalogue`` does); None otherwise."""
-    return _catalogue(tool_func, param)
-
-
-def _catalogue(tool_func: Callable[..., Any], param: str) -> list[str] | None:
-    """Names from ``<param>_catalogue()`` in the tool's module, if it defines one."""
-    module = sys.modules.get(getattr(tool_func, "__module__", "") or "")
-    provider = getattr(module, f"{param}_catalogue", None)
-    if not callable(provider):
+def catalogue_names(tool: Tool, param: str) -> list[str] | None:
+    """Names (underscore form) the tool's catalogue for ``param`` offers (declared with
+    ``@tool(catalogues=...)``, as ``visprog_tools.editing.emoji`` does), those that can
+    be written as a program string; None when it declares none."""
+    names = tool.catalogue(param)
+    if names is None:
         return None
-    try:
-        names = provider()
-    except Exception:  # noqa: BLE001 - a catalogue that cannot load offers nothing
-        return []
     return [n for n in names if isinstance(n, str) and " " not in n and "'" not in n and "\\" not in n]
 
 
@@ -298,7 +288,7 @@ class ProgramGrammar:
             return [repr(v) for v in (named or values)]
         out: list[str] = []
         if "str" in kinds:
-            names = _catalogue(resolved.tool.func, param.name)
+            names = catalogue_names(resolved.tool, param.name)
             if names is not None:
                 mentioned = catalogue_mentions(self.request, names, generic=_GENERIC_NAMES)
                 out += [repr(n) for n in mentioned] or ([] if not param.required else [repr(n) for n in names])
@@ -363,7 +353,7 @@ class ProgramGrammar:
     # -- decoding ----------------------------------------------------------------
     def decode(self, runtime: Any, prompt_ids: Any) -> str:
         """Decode a program with a loaded transformers runtime (what
-        :class:`visprog.toolkit.llm.LocalChatModel` calls).
+        :class:`visprog.models.chat.LocalChatModel` calls).
 
         The forward passes run on one torch thread (restored after): single-token steps
         gain nothing from more, and on a busy two-core machine intra-op threads waiting

@@ -12,6 +12,8 @@ entry a line, which a person can read and edit::
   slot values of ``slots``.
 * ``slots``: what the planner re-binds from a request (see :mod:`visprog.planner.adapt`):
   ``side`` (``'LEFT'``...), ``sides`` (two sides, in the order the request names them),
+  ``item``/``items`` (one or two things a request about prices names, upper case:
+  ``'APPLE'``), ``price`` (``"> 5"``: a comparison with an amount of money),
   ``word`` (a word to find in read text), ``compare`` (``"> 1"``: the comparison the
   request states), ``emoji`` (a catalogue name), ``object`` (what a detector finds),
   ``question``/``prompt`` (the request itself, or what it asks for).
@@ -49,7 +51,7 @@ from visprog.errors import InputError
 __all__ = ["Entry", "Library", "Match", "load_library"]
 
 #: Slot kinds an entry may declare.
-SLOT_KINDS = frozenset({"side", "sides", "word", "compare", "emoji", "object", "question", "prompt"})
+SLOT_KINDS = frozenset({"side", "sides", "word", "compare", "emoji", "object", "question", "prompt", "item", "items", "price"})
 #: Check keys an entry may use.
 CHECK_KEYS = frozenset({"picture", "inputs", "answer", "contains", "excludes", "edited"})
 
@@ -150,6 +152,20 @@ def load_library(extra: Iterable[str | Path] = (), *, packaged: bool = True) -> 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
+def retrieval_text(text: str) -> str:
+    """What is embedded for a wording or a request: the word it asks to find in text
+    (a slot value: "EXIT", 'open') replaced by one placeholder, so that "Is the word
+    PUSH written anywhere?" is as close to "Is the word EXIT written anywhere?" as the
+    form of the two is, whatever the words (MiniLM weighs an unusual word heavily)."""
+    from visprog.planner.adapt import word_to_find
+
+    word = word_to_find(text)
+    if word is None:
+        return text
+    masked = re.sub(rf"(?<![A-Za-z])['\"\u2018\u201c]?{re.escape(word)}['\"\u2019\u201d]?(?![A-Za-z])", "X", text, flags=re.IGNORECASE)
+    return masked
+
+
 def _cached_vectors(wordings: Sequence[str]) -> np.ndarray:
     """MiniLM vectors of ``wordings``, kept on disk in the cache folder (``library/``)
     by a hash of the wordings, so that only the first ask after a library change embeds
@@ -224,8 +240,8 @@ class Library:
             from visprog.planner.examples import embed_sentences
 
             if self._vectors is None:
-                self._vectors = _cached_vectors([r for _, r in self._rows])
-            out: np.ndarray = self._vectors @ embed_sentences([request])[0]
+                self._vectors = _cached_vectors([retrieval_text(r) for _, r in self._rows])
+            out: np.ndarray = self._vectors @ embed_sentences([retrieval_text(request)])[0]
             return out
         query = Counter(_TOKEN.findall(request.lower()))
         norm_q = math.sqrt(sum(self._idf.get(t, 0.0) ** 2 for t in query) or 1.0)

@@ -9,6 +9,11 @@ so that a check runs on any machine. A spec is ``KIND:ARGS``; several parts join
 * ``blank``: a colourful gradient (no face, no text).
 * ``text:WORDS``: a light sign with ``WORDS`` in dark letters.
 * ``faces+text:N:WORDS``: N heads above a sign reading ``WORDS``.
+* ``menu:NAME PRICE;NAME PRICE;...``: a price list, one row per item, the name at the
+  left edge and the price at the right (OCR reads them as separate boxes on one row).
+* ``tag:NAME:PRICE``: a price tag, the name above the price (two rows).
+* ``lines:NAME PRICE;...``: a price list whose rows are written as one line each
+  ("APPLE $1.20": OCR reads name and price as one box).
 
 Examples: ``faces:2 + blank`` (two faces in the left half, none in the right),
 ``text:EXIT + text:PUSH``, ``text:$4.99``. For a vertical split, ``A / B`` stacks two
@@ -86,6 +91,49 @@ def _text(words: str, size: tuple[int, int]) -> PIL.Image.Image:
     return panel
 
 
+def _font_for(texts: list[str], width: int, height: int) -> PIL.ImageFont.FreeTypeFont | PIL.ImageFont.ImageFont:
+    """The largest bundled font (at most 48 px) in which each text fits ``width`` and
+    the texts, one a row, fit ``height``."""
+    size = 48
+    while size > 14:
+        font = PIL.ImageFont.load_default(size=size)
+        if all(font.getbbox(t)[2] - font.getbbox(t)[0] <= width for t in texts) and size * 1.8 * len(texts) <= height:
+            return font
+        size -= 2
+    return PIL.ImageFont.load_default(size=size)
+
+
+def _menu(rows: list[tuple[str, str]], size: tuple[int, int]) -> PIL.Image.Image:
+    panel = PIL.Image.new("RGB", size, (250, 248, 240))
+    draw = PIL.ImageDraw.Draw(panel)
+    font = _font_for([f"{n}      {p}" for n, p in rows], size[0] - 40, size[1] - 20)
+    step = size[1] / len(rows)
+    for k, (name, price) in enumerate(rows):
+        y = step * (k + 0.5)
+        draw.text((20, y), name, fill=(20, 20, 24), font=font, anchor="lm")
+        draw.text((size[0] - 20, y), price, fill=(20, 20, 24), font=font, anchor="rm")
+    return panel
+
+
+def _lines(rows: list[str], size: tuple[int, int]) -> PIL.Image.Image:
+    panel = PIL.Image.new("RGB", size, (250, 248, 240))
+    draw = PIL.ImageDraw.Draw(panel)
+    font = _font_for(rows, size[0] - 40, size[1] - 20)
+    step = size[1] / len(rows)
+    for k, row in enumerate(rows):
+        draw.text((20, step * (k + 0.5)), row, fill=(20, 20, 24), font=font, anchor="lm")
+    return panel
+
+
+def _tag(name: str, price: str, size: tuple[int, int]) -> PIL.Image.Image:
+    panel = PIL.Image.new("RGB", size, (246, 244, 236))
+    draw = PIL.ImageDraw.Draw(panel)
+    font = _font_for([name, price], size[0] - 60, size[1] - 60)
+    draw.text((size[0] / 2, size[1] * 0.33), name, fill=(20, 20, 24), font=font, anchor="mm")
+    draw.text((size[0] / 2, size[1] * 0.67), price, fill=(150, 20, 20), font=font, anchor="mm")
+    return panel
+
+
 def _panel(spec: str, size: tuple[int, int]) -> PIL.Image.Image:
     kind, _, args = spec.strip().partition(":")
     try:
@@ -102,9 +150,21 @@ def _panel(spec: str, size: tuple[int, int]) -> PIL.Image.Image:
             panel.paste(_faces(int(count), top), (0, 0))
             panel.paste(_text(words, (size[0], size[1] - top[1])), (0, top[1]))
             return panel
+        if kind == "menu":
+            parts = [row.strip().rpartition(" ") for row in args.split(";") if row.strip()]
+            if parts and all(name.strip() and price for name, _, price in parts):
+                return _menu([(name.strip(), price) for name, _, price in parts], size)
+        if kind == "lines":
+            lines = [row.strip() for row in args.split(";") if row.strip()]
+            if lines:
+                return _lines(lines, size)
+        if kind == "tag":
+            name, _, price = args.partition(":")
+            if name.strip() and price.strip():
+                return _tag(name.strip(), price.strip(), size)
     except ValueError:
         pass
-    raise InputError(f"picture spec {spec!r}: use faces:N, blank, text:WORDS or faces+text:N:WORDS")
+    raise InputError(f"picture spec {spec!r}: use faces:N, blank, text:WORDS, faces+text:N:WORDS, menu:NAME PRICE;..., lines:NAME PRICE;... or tag:NAME:PRICE")
 
 
 @functools.cache

@@ -17,7 +17,7 @@ from typing import Literal
 
 __all__ = [
     "AnswerKind", "RequestFacts", "about_text", "analyse", "answer_kind", "catalogue_mentions", "content_words", "features",
-    "without_mentions",
+    "normalise_request", "without_mentions",
 ]
 
 AnswerKind = Literal["yesno", "count", "image", "text"]
@@ -81,6 +81,7 @@ def answer_kind(text: str) -> AnswerKind | None:
     """What kind of answer the request asks for, from its form: ``yesno`` ("Is there
     ...?", "Does it say ...?"), ``count`` ("How many ...?"), ``image`` (an edit: "Hide
     ...", "Blur ..."), ``text`` ("What does ... say?", "Read ..."), or None (unsure)."""
+    text = _POLITE.sub("", text.strip(), count=1)
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
         return None
@@ -366,6 +367,47 @@ _FOREIGN = frozenset(
 _ENGLISH = _STOP | _VERBS | frozenset(
     """face faces person people sign text word left right top bottom half side say count many much""".split()
 )
+
+
+#: Chat shorthand and common misspellings, written out before a request is matched
+#: ("how many ppl r there" -> "how many people are there").
+_SHORTHAND = {
+    "ppl": "people", "ppls": "people", "peeps": "people", "pple": "people", "poeple": "people", "peole": "people",
+    "r": "are", "u": "you", "ur": "your", "pls": "please", "plz": "please", "thx": "thanks", "ty": "thanks",
+    "pic": "picture", "pics": "pictures", "img": "image", "imgs": "images", "pix": "pictures", "photo's": "photos",
+    "teh": "the", "hte": "the", "waht": "what", "wat": "what", "wht": "what", "hw": "how", "hwo": "how", "mnay": "many",
+    "manny": "many", "fcaes": "faces", "faeces": "faces", "facs": "faces", "whats": "what is", "what's": "what is", "where's": "where is", "who's": "who is", "hows": "how is",
+    "wheres": "where is", "theres": "there is", "isnt": "is not", "doesnt": "does not", "dont": "do not", "arent": "are not",
+    "tho": "though", "b4": "before", "2nd": "second", "1st": "first", "lhs": "left", "rhs": "right", "pricey": "expensive",
+    "cheeper": "cheaper", "expencive": "expensive", "expesive": "expensive", "prise": "price"
+}
+
+
+_TAG_QUESTION = re.compile(r",\s*(?:right|correct|yes or no|true|no|yes|ok|okay|isn't it|is it|aren't they)\s*[?!.]*\s*$", re.IGNORECASE)
+#: Polite openings before a command ("can you read ...", "could you please tell me ...").
+_POLITE = re.compile(
+    r"^(?:(?:please|pls|kindly|hey|hi)[,!]?\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|kindly\s+)?)?"
+    r"(?=(?:read|transcribe|tell|count|hide|blur|cover|give|show|say|list|crop|put|replace|mark|draw|pixelate)\b)"
+    r"(?:tell\s+me\s+(?=how|what|which|where|whether|if)|)",
+    re.IGNORECASE,
+)
+
+
+def normalise_request(text: str) -> str:
+    """``text`` with chat shorthand and a few common misspellings written out (see
+    ``_SHORTHAND``), words otherwise as written. Used before matching a request to the
+    library; quoted words are left alone."""
+    quoted = {q.lower() for q in _QUOTED.findall(text)}
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(0)
+        full = _SHORTHAND.get(word.lower())
+        if full is None or word.lower() in quoted or word.isupper():
+            return word
+        return full
+
+    text = _TAG_QUESTION.sub("?", text)  # "no one is there, right?": not the right half
+    return re.sub(r"[A-Za-z0-9][A-Za-z0-9']*", replace, text)
 
 
 def blank_or_unreadable(text: str) -> str | None:

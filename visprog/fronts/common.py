@@ -219,6 +219,41 @@ def save_outputs(result: Any, html: str | None, out: str | None) -> list[str]:
     return problems
 
 
+def tool_signature(t: Any) -> str:
+    """``(name: type = default, ...) -> returns`` of a registered tool, as its stub has it."""
+    params = []
+    for p in t.params:
+        text = f"{p.name}: {p.type_name}"
+        if not p.required:
+            text += f" = {p.default!r}"
+        params.append(text)
+    return f"({', '.join(params)}) -> {t.returns}"
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a tool's description, its lines joined ("e.g." and "i.e." do
+    not end it). The docstring parser puts a blank line after the docstring's first
+    line, even when the sentence goes on: the whole text is read as one."""
+    import re
+
+    paragraph = " ".join(text.split())
+    end = re.search(r"(?<!\be\.g)(?<!\bi\.e)\.\s+(?![a-z])", paragraph)
+    return paragraph if end is None else paragraph[: end.start() + 1]
+
+
+def wrap_hanging(head: str, text: str, width: int) -> list[str]:
+    """``head`` then ``text`` wrapped to ``width`` columns, continuation lines indented
+    under the text's start; words (names, paths, ids) are never broken, at hyphens
+    either."""
+    import textwrap
+
+    indent = " " * len(head)
+    return textwrap.wrap(
+        text, width=max(width, len(head) + 20), initial_indent=head, subsequent_indent=indent,
+        break_long_words=False, break_on_hyphens=False,
+    ) or [head.rstrip()]
+
+
 def article(noun: str) -> str:
     return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 

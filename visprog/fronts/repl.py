@@ -197,8 +197,14 @@ class Repl:
 
     # -- commands --------------------------------------------------------------
     def cmd_help(self, rest: str) -> None:
+        from visprog.fronts.common import wrap_hanging
+
+        # Wrapped to the console, each description indented under its column (at 80
+        # columns a long one wrapped back to the left margin).
         for text in COMMANDS.values():
-            self.say("  " + text)
+            usage, description = text[:22], text[22:]
+            for line in wrap_hanging("  " + usage, description, self.console.width - 1):
+                self.say(line)
 
     def cmd_quit(self, rest: str) -> None:
         self.done = True
@@ -554,11 +560,19 @@ class Repl:
         return path
 
     def cmd_tools(self, rest: str) -> None:
+        from visprog.fronts.common import first_sentence, tool_signature, wrap_hanging
+        from visprog.models.manager import tool_availability
+
+        # What `visprog tools` says: the whole first sentence (the docstring's first
+        # line cut sentences short), and the status models list uses (weights included).
         for t in self.registry.tools:
             aliases = ", ".join(a.name for a in self.registry.aliases_of(t.name))
-            status = t.unavailable_reason() or ""
-            first = t.description.splitlines()[0] if t.description else ""
-            self.say(f"  {t.name}{' (' + aliases + ')' if aliases else ''}: {first} {status}")
+            status = tool_availability(t.requires, t.models, probe=False).label()
+            head = f"  {t.name}{' (' + aliases + ')' if aliases else ''}" + ("" if status == "ready" else f" [{status}]")
+            self.say(head, style="bold")
+            for text in (tool_signature(t), first_sentence(t.description)):
+                for line in wrap_hanging("    ", text, self.console.width - 1):
+                    self.say(line)
 
     def cmd_ask(self, rest: str) -> None:
         if not rest:

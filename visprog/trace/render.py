@@ -452,11 +452,12 @@ def trace_to_html(trace: Trace, *, title: str = "visprog trace", standalone: boo
 # -- terminal -------------------------------------------------------------------------
 
 
-def trace_to_rich(trace: Trace, *, show_error: bool = True) -> Any:
+def trace_to_rich(trace: Trace, *, show_error: bool = True, show_result: bool = True) -> Any:
     """A rich renderable: the steps as a table (when any ran), then the result or the
-    error (without the error line when ``show_error`` is false: the command line says
-    it once, in its own ``visprog: program failed: ...`` line). Every program-controlled
-    string has its control characters escaped."""
+    error, then the notes. The command line says the error once, in its own ``visprog:
+    program failed: ...`` line (``show_error=False``), and the result once, as the last
+    line of standard output (``show_result=False``). Every program-controlled string has
+    its control characters escaped."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -480,7 +481,8 @@ def trace_to_rich(trace: Trace, *, show_error: bool = True) -> Any:
             table.add_row(str(step.index + 1), str(step.line), Text(source[:70]), output, f"{step.duration_s * 1000:.1f}")
         parts.append(table)
     if trace.error is None:
-        parts.append(Text(f"result: {summarize(trace.result, 200)}", style="bold green"))
+        if show_result:
+            parts.append(Text(f"result: {summarize(trace.result, 200)}", style="bold green"))
     elif show_error:
         parts.append(Text(f"error: {printable(str(trace.error))}", style="bold red"))
     parts.extend(Text(f"note: {printable(n)}", style="yellow") for n in getattr(trace, "notes", ()))

@@ -338,6 +338,13 @@ OWN_WORDINGS = [
     ("count everyone", ("IMAGE",), "count-faces", {}),
     ("no people in this photo, right?", ("IMAGE",), "no-face", {}),
     ("how many ppl r in the pic", ("IMAGE",), "count-faces", {}),
+    ("Price of the blue shirt?", ("IMAGE",), "price-of-item", {"item": "BLUE SHIRT"}),
+    ("Is the lamp more than 20 dollars?", ("IMAGE",), "item-price-compare", {"item": "LAMP", "price": "> 20"}),
+    ("Is the cookie less than a dollar?", ("IMAGE",), "item-price-compare", {"item": "COOKIE", "price": "< 1"}),
+    ("How much would it cost to buy everything?", ("IMAGE",), "total-prices", {}),
+    ("Which is the highest price?", ("IMAGE",), "highest-price", {}),
+    ("Which side of the photo has fewer people?", ("IMAGE",), "which-side-fewer-faces", {}),
+    ("Which half is the sign on?", ("IMAGE",), "text-side", {}),
 ]
 
 

@@ -72,7 +72,9 @@ _PRICE_WORDS = frozenset(
     sum add added plus worth sale sells sell selling sold buy buying bought item items product products one ones
     each per apiece value amount charge charged spend menu list shop store number numbers digit digits figure
     next beside besides near nearby after before close closest right left written hi hello hey
-    higher lower greater bigger larger smaller exceed exceeds exceeding whats""".split()
+    higher lower greater bigger larger smaller exceed exceeds exceeding whats want wants wanted asking ask asks damage
+    up everything anything altogether overall highest lowest biggest smallest largest maximum minimum max min whole entire
+    cheapest priciest dearest expensive""".split()
 )
 _ITEM_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*|[$\u20ac\u00a3]?\d+(?:[.,]\d+)?[$\u20ac\u00a3]?|[,:;?!()/&+]")
 _CONNECTORS = frozenset({"or", "and", "vs", "versus", "than", "compared", "with"})
@@ -124,7 +126,7 @@ def price_comparison(request: str) -> tuple[str, int | float] | None:
     """The comparison a request states with an amount of money ("Is the apple more than
     $5?" -> ``(">", 5)``; "under 2.50 euros" -> ``("<", 2.5)``; "does it cost $3?" ->
     ``("==", 3)``), or None."""
-    lowered = request.lower()
+    lowered = re.sub(r"\b(?:a|one) (dollar|euro|pound|buck)\b", r"1 \1", request.lower())
     for operator, words in _PRICE_OPERATORS:
         match = re.search(rf"\b(?:{words})\s+(?:of\s+|than\s+)?{_AMOUNT}", lowered)
         if match:
@@ -140,6 +142,7 @@ def _amount(text: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+_PRICE_TALK = re.compile(r"\b(?:price|prices|cost|costs|cheap\w*|expensive|dollars?|euros?)\b", re.IGNORECASE)
 _CHEAPER = re.compile(
     r"\b(?:cheaper|cheapest|less expensive|least expensive|costs? less|lower price|lowest price|less money|lower priced|more affordable|most affordable)\b",
     re.IGNORECASE,
@@ -351,6 +354,8 @@ def agreement(request: str, entry: Any) -> float:
     if wanted_price is not None and offered_price is not None:
         bonus += 0.05 if wanted_price == offered_price else -0.2
     slots = entry.slots
+    if not ("item" in slots or "items" in slots or "word" in slots) and _PRICE_TALK.search(" ".join(entry.requests[:3])) and items(request):
+        bonus -= 0.1  # "Price of the blue shirt?": the price of a named item, not any number
     if "item" in slots:
         found = len(items(request))
         bonus += 0.05 if found == 1 else -0.1 if found > 1 else -0.2

@@ -152,18 +152,33 @@ def load_library(extra: Iterable[str | Path] = (), *, packaged: bool = True) -> 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
+_MONEY = re.compile(
+    r"[$\u20ac\u00a3]|\bhow much\b|\b(?:price|prices|priced|cost|costs|costing|cheap\w*|expensive|pricier|dearer|dollars?|euros?|bucks?|pay|charge)\b",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(r"\s?[$\u20ac\u00a3]\s?\d+(?:[.,]\d+)?|\s?\b\d+(?:[.,]\d+)?\s*(?:dollars?|euros?|bucks|pounds?|[$\u20ac\u00a3])", re.IGNORECASE)
+
+
 def retrieval_text(text: str) -> str:
-    """What is embedded for a wording or a request: the word it asks to find in text
-    (a slot value: "EXIT", 'open') replaced by one placeholder, so that "Is the word
+    """What is embedded for a wording or a request: its slot values replaced by
+    placeholders (the word it asks to find in text -> ``X``; in a request about prices,
+    the items' names -> ``item`` and amounts -> ``5 dollars``), so that "Is the word
     PUSH written anywhere?" is as close to "Is the word EXIT written anywhere?" as the
     form of the two is, whatever the words (MiniLM weighs an unusual word heavily)."""
-    from visprog.planner.adapt import word_to_find
+    from visprog.planner.adapt import items, word_to_find
 
     word = word_to_find(text)
-    if word is None:
-        return text
-    masked = re.sub(rf"(?<![A-Za-z])['\"\u2018\u201c]?{re.escape(word)}['\"\u2019\u201d]?(?![A-Za-z])", "X", text, flags=re.IGNORECASE)
-    return masked
+    if word is not None:
+        text = re.sub(rf"(?<![A-Za-z])['\"\u2018\u201c]?{re.escape(word)}['\"\u2019\u201d]?(?![A-Za-z])", "X", text, flags=re.IGNORECASE)
+    if _MONEY.search(text):
+        # About prices: the items' names and the amounts are slot values too ("Is the
+        # lamp more than 20 dollars?" ~ "Is the bread more than $3?").
+        text = _AMOUNT.sub(" 5 dollars", text)
+        for item in items(text):
+            words = [re.escape(w) for w in item.split()]
+            words[-1] += r"\w*"
+            text = re.sub(r"\b" + r"\s+".join(words) + r"\b", "item", text, flags=re.IGNORECASE)
+    return text
 
 
 #: The packaged wordings' MiniLM vectors (retrieval texts and float32 vectors), shipped

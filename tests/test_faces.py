@@ -102,6 +102,24 @@ def test_faces_in_a_crop_come_back_in_root_coordinates() -> None:
     assert np.allclose(whole[:4], inside[:4], atol=4)
 
 
+@pytest.mark.parametrize("backend", ["yunet", "haarcascade_frontalface_default.xml"])
+def test_a_picture_over_the_detection_size_is_shrunk_and_says_so(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    """YuNet's native code crashed the process (SIGSEGV) on pictures above ~70 MP: a
+    bigger picture is shrunk to MAX_DETECT_PIXELS first, boxes come back in the picture's
+    own coordinates, and the trace says so. (The limit is lowered here to keep it fast.)"""
+    from visprog_tools.vision import faces
+
+    monkeypatch.setenv("VISPROG_MODEL_FACES", backend)
+    big = photo("astronaut").resize((1024, 1024), PIL.Image.Resampling.LANCZOS)  # the face at 2x
+    monkeypatch.setattr(faces, "MAX_DETECT_PIXELS", 400 * 400)
+    run = run_program("F = detect_faces(IMAGE)\nresult(F)", inputs={"IMAGE": big})
+    assert run.error is None, run.error
+    truth = tuple(2 * v for v in ASTRONAUT_FACE)
+    assert max(iou(face.as_tuple(), truth) for face in run.result) > 0.5  # Haar may add a false positive
+    [call] = run.trace.steps[0].calls
+    assert any("1024x1024 picture was shrunk to 400x400 for face detection" in n for n in call.notes), call.notes
+
+
 def test_a_face_cut_by_the_image_edge_is_clipped_to_the_image() -> None:
     # The face's left part is cut off: YuNet reports x < 0 there; the box stops at 0.
     cut = photo("astronaut").crop((200, 40, 512, 512))

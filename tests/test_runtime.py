@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import time
 
 import pytest
 
-from visprog import Box, Detections, Limits, Registry, ToolError, run_program, start_program, tool
+from visprog import Box, Detections, InputError, Limits, Registry, ToolError, run_program, start_program, tool
 from visprog.runtime import calls
 
 
@@ -297,3 +298,18 @@ def test_ctrl_c_during_read_text_exits_130_not_134(tmp_path):
     assert "terminate called" not in text, text
     assert code == 130, (code, text)
     assert text.strip().splitlines()[-1:] == ["visprog: interrupted"], text
+
+
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("max_image_pixels", "x", "a whole number, 0 or more, got 'x'"),
+    ("max_image_pixels", 1.5, "a whole number, 0 or more, got 1.5"),
+    ("max_statements", -1, "a whole number, 0 or more, got -1"),
+    ("max_statements", True, "a whole number, 0 or more, got True"),
+    ("max_wall_time_s", 0, "a number of seconds above 0, got 0"),
+    ("max_wall_time_s", float("nan"), "a number of seconds above 0, got nan"),
+])
+def test_a_bad_budget_is_refused_when_limits_are_made(field, value, says):
+    """Not later, deep in a run, as an error that blames the program."""
+    with pytest.raises(InputError, match=rf"^Limits\({field}=\.\.\.\) must be {re.escape(says)}$"):
+        Limits(**{field: value})
+    assert Limits(max_wall_time_s=0.5, max_llm_calls=0).max_llm_calls == 0

@@ -27,6 +27,7 @@ gets its own Haar cascade object.
 from __future__ import annotations
 
 import numpy as np
+import PIL.Image
 from visprog_tools.vision.face_backends import (  # noqa: F401 - re-exported for callers and tests
     HAAR_MIN_NEIGHBORS,
     HAAR_SCALE_FACTOR,
@@ -42,12 +43,19 @@ from visprog_tools.vision.specs import (
 
 from visprog.errors import ToolError
 from visprog.models import model_manager
+from visprog.toolkit.context import note
 from visprog.toolkit.tool import tool
 from visprog.values.core import Box, Detections, Image
 
+#: Largest picture the detectors see, in pixels: a bigger one is shrunk first (and the
+#: trace says so). YuNet's native code crashes the process (SIGSEGV) on pictures above
+#: about 70 MP and takes minutes and gigabytes below that; 16 MP (e.g. 4900x3265) keeps a
+#: face of the smallest default size (24 px) at 10 px or more up to about 90 MP.
+MAX_DETECT_PIXELS = 16_000_000
+
 
 def _cache_salt() -> str:
-    return f"faces/2 yunet>={YUNET_MIN_SCORE} haar {HAAR_SCALE_FACTOR}/{HAAR_MIN_NEIGHBORS}"
+    return f"faces/3 yunet>={YUNET_MIN_SCORE} haar {HAAR_SCALE_FACTOR}/{HAAR_MIN_NEIGHBORS} max {MAX_DETECT_PIXELS}"
 
 
 @tool(family="vision", cacheable=True, models=[FACES], cache_salt=_cache_salt)
@@ -67,11 +75,20 @@ def detect_faces(image: Image, min_size: int = 24) -> Detections:
     if min_size < 1:
         raise ToolError(f"min_size must be at least 1 pixel, got {min_size}", argument="min_size")
     backend: FaceBackend = model_manager().load(FACES)
-    rgb = np.asarray(image.pil.convert("RGB"))
+    picture = image.pil.convert("RGB")
+    scale = min(1.0, (MAX_DETECT_PIXELS / max(1, picture.width * picture.height)) ** 0.5)
+    if scale < 1.0:
+        size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+        note(f"the {picture.width}x{picture.height} picture was shrunk to {size[0]}x{size[1]} for face detection "
+             f"(at most {MAX_DETECT_PIXELS:,} pixels): faces under about {10 / scale:.0f} px may be missed")
+        picture = picture.resize(size, resample=PIL.Image.Resampling.BOX)
+    rgb = np.asarray(picture)
     dx, dy = image.offset
+    sx, sy = image.width / picture.width, image.height / picture.height  # 1 unless shrunk
     boxes = [
-        Box(float(x1 + dx), float(y1 + dy), float(x2 + dx), float(y2 + dy), label="face", score=score)
-        for x1, y1, x2, y2, score in backend.detect(rgb, min_size)
+        Box(float(x1 * sx + dx), float(y1 * sy + dy), float(min(image.width, x2 * sx) + dx), float(min(image.height, y2 * sy) + dy),
+            label="face", score=score)
+        for x1, y1, x2, y2, score in backend.detect(rgb, max(1, round(min_size * scale)))
     ]
     # Largest first; ties by position, so that the order never depends on the backend's.
     return Detections(sorted(boxes, key=lambda b: (-b.area, b.y1, b.x1)))

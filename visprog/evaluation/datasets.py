@@ -457,8 +457,10 @@ def read_imagenet(root: Path, *, classes: Path | None = None) -> Dataset:
 
 # -- generic JSON lines ----------------------------------------------------------
 
-def read_jsonl(path: Path, *, metric: str = "exact", name: str | None = None) -> Dataset:
-    """Generic items, one JSON object per line (see the module docstring)."""
+def read_jsonl(path: Path, *, metric: str = "exact", name: str | None = None, missing: str = "error") -> Dataset:
+    """Generic items, one JSON object per line (see the module docstring); items whose
+    image files are absent are refused or, with ``missing="skip"``, left out (as every
+    reader does)."""
     path = path.absolute()
     rows = _read_json_lines(path, "JSONL dataset")
     items: list[Item] = []
@@ -483,7 +485,10 @@ def read_jsonl(path: Path, *, metric: str = "exact", name: str | None = None) ->
         items.append(Item(str(row.get("id", number)), resolved, row.get("question"), gold, {str(k): str(v) for k, v in types.items()}, row.get("program")))
     if not items:
         raise InputError(f"{path} holds no items")
-    return Dataset(name or path.stem, metric, items, {"questions": str(path)})
+    whole = Dataset(name or path.stem, metric, items, {"questions": str(path)})  # ids and metric checked first
+    wanted = [[p for p in it.images.values() if not Path(p).exists()] for it in items]
+    kept, skipped = _missing(whole.name, items, wanted, missing)
+    return Dataset(whole.name, metric, kept, dict(whole.sources), skipped=skipped) if skipped else whole
 
 
 def read_images(source: str) -> Dataset:
@@ -565,5 +570,5 @@ def load_dataset(
         folder = root / split if split and (root / split).is_dir() else root
         return read_imagenet(im or folder, classes=Path(classes).absolute() if classes else None)
     if kind == "jsonl":
-        return read_jsonl(q or root, metric=metric or "exact")
+        return read_jsonl(q or root, metric=metric or "exact", missing=missing)
     raise InputError(f"unknown dataset {kind!r}; choose from {', '.join(DATASETS)}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from visprog.errors import InputError
+
 __all__ = ["Limits"]
 
 
@@ -63,6 +65,17 @@ class Limits:
     max_operation_work: int = 100_000_000
     max_llm_calls: int = 200
     max_diagnostics: int = 100
+
+    def __post_init__(self) -> None:
+        # A budget that is not a positive number would fail later, deep inside a run, as
+        # an error that blames the program; say which field is wrong, here, once.
+        for field in fields(self):
+            value = getattr(self, field.name)
+            seconds = field.type in ("float", float)
+            number = (int, float) if seconds else (int,)
+            if isinstance(value, bool) or not isinstance(value, number) or not (value > 0 if seconds else value >= 0):
+                kind = "a number of seconds above 0" if seconds else "a whole number, 0 or more"
+                raise InputError(f"Limits({field.name}=...) must be {kind}, got {value!r}")
 
     @classmethod
     def names(cls) -> list[str]:

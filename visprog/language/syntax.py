@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import threading
 import tokenize
 from dataclasses import dataclass
 from functools import cached_property
@@ -107,6 +108,13 @@ def parse_program(source: str, *, max_source_chars: int = 50_000) -> Program:
     return Program(source=source, tree=tree, form=form, entry=entry, scan=scan(tree))
 
 
+#: One parse at a time in this process. CPython 3.11 keeps the AST constructor's
+#: recursion counter in interpreter-wide state, so two threads building trees at once
+#: (run_program from several threads, a tool thread abandoned at its deadline) can fail
+#: with "SystemError: AST constructor recursion depth mismatch" (seen in this suite).
+_PARSER = threading.Lock()
+
+
 def parse_tree(source: str) -> ast.Module:
     """Python's parser over program text, the one place (with
     :func:`parse_eval_expression`) that calls it: every way it can fail becomes
@@ -123,7 +131,8 @@ def parse_tree(source: str) -> ast.Module:
     _refuse_null_bytes(source, "program")
     _refuse_surrogates(source, "program")
     try:
-        return ast.parse(source, mode="exec")
+        with _PARSER:
+            return ast.parse(source, mode="exec")
     except SyntaxError as exc:
         raise ProgramSyntaxError(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
     except (RecursionError, MemoryError):
@@ -141,8 +150,10 @@ def parse_eval_expression(expr: str) -> ast.Expression:
             is Python's, e.g. ``"invalid syntax"``.
         BudgetExceeded: it nests too deeply for the parser (budget ``max_nesting_depth``).
     """
+    text = translate_eval_expression(expr)
     try:
-        return ast.parse(translate_eval_expression(expr), mode="eval")
+        with _PARSER:
+            return ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ProgramSyntaxError(exc.msg, exc.lineno, exc.offset) from None
     except (RecursionError, MemoryError):

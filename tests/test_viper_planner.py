@@ -94,10 +94,12 @@ def test_style_is_validated() -> None:
 
 
 def test_ask_takes_the_style(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``ask(..., style="viper")`` builds the default planner in that style."""
-    from visprog.toolkit import llm
+    """``ask(..., style="viper")`` builds the default planner in that style, with the
+    configured chat model (one that writes free Python: the offline default cannot)."""
+    from visprog.models import chat
 
-    monkeypatch.setattr(llm, "chat_model_from_spec", lambda spec=None: FakeListChatModel(responses=[GOOD]))
+    monkeypatch.setenv("VISPROG_LLM", "hf:some/free-python-model")
+    monkeypatch.setattr(chat, "chat_model_from_spec", lambda spec=None: FakeListChatModel(responses=[GOOD]))
     monkeypatch.setattr("visprog.toolkit.discovery.default_registry", lambda: REGISTRY)
     monkeypatch.setattr("visprog.planner.examples.minilm_folder", lambda: None)  # lexical selection: no model to load
     result = ask("What is in the leftmost cup?", render(KITCHEN), style="viper", context=RunContext(chat_model=scene_chat_model(KITCHEN)))

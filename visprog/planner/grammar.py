@@ -39,6 +39,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, Protocol, get_args, get_origin
 
+from visprog.errors import ProgramSyntaxError
+from visprog.language.syntax import parse_tree
 from visprog.planner.request import AnswerKind, RequestFacts, analyse, answer_kind, catalogue_mentions
 from visprog.toolkit.registry import Registry, Resolved
 from visprog.toolkit.tool import ParamSpec, Tool
@@ -165,8 +167,8 @@ def _example_numbers(registry: Registry, programs: Iterable[str]) -> dict[tuple[
     found: dict[tuple[str, str], list[int | float]] = defaultdict(list)
     for program in programs:
         try:
-            tree = ast.parse(program)
-        except (SyntaxError, ValueError):  # ValueError: NUL bytes, before Python 3.11.4
+            tree = parse_tree(program)
+        except ProgramSyntaxError:
             continue
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
@@ -561,8 +563,8 @@ def parse_guide(program: str, registry: Registry) -> list[_GuideLine] | None:
         if not raw:
             continue
         try:
-            node = ast.parse(raw).body[0]
-        except (SyntaxError, ValueError, IndexError):  # ValueError: NUL, Python < 3.11.4
+            node = parse_tree(raw).body[0]
+        except (ProgramSyntaxError, IndexError):
             return None
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                 and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)):

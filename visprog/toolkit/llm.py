@@ -12,28 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from visprog.errors import PlannerError, ToolUnavailable
-from visprog.models.chat import (
-    ConfiguredChatModel,
-    chat_model_from_spec,
-    chat_model_name,
-    local_chat_model,
-    smollm2_path,
-)
+from visprog.models.chat import ConfiguredChatModel, chat_model_name
 from visprog.toolkit.context import current_context, note
 
-#: ``complete``; and, only while visprog/planner (core.py, models.py) still imports them
-#: from here, three names (and ``LocalChatModel``, below) whose home is
-#: :mod:`visprog.models.chat`. Nothing else may.
-__all__ = ["chat_model_from_spec", "complete", "local_chat_model", "smollm2_path"]
-
-
-def __getattr__(name: str) -> Any:
-    """``LocalChatModel`` (lazily: it imports llama.cpp's bindings), for planner/models.py only."""
-    if name == "LocalChatModel":
-        from visprog.models import chat
-
-        return chat.LocalChatModel
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["complete"]
 
 
 def complete(prompt: str, *, chat_model: Any = None, cache_dir: Path | None = None, purpose: str = "tool") -> str:

@@ -510,28 +510,14 @@ class Tool:
             merged = dict(bound[todo[0]])
             for name in self.batch:
                 merged[name] = [bound[index][name] for index in todo]
-            notes = CallNotes()
-            token = set_context(context, notes)
-            try:
-                outputs = self.func(**_images_copy_on_write(merged))
-            except (RunError, KeyboardInterrupt):
-                raise
-            except BaseException as exc:  # noqa: BLE001 - SystemExit and anything else a tool raises
-                raise ToolError(describe_exception(exc)) from None
-            finally:
-                reset_context(token)
+            outputs, notes = self._call_func(merged, context)
             if notes.items:
                 raise ToolError(f"recorded notes in a batch ({notes.items[0]}), which cannot be told apart per call")
             if not isinstance(outputs, list) or len(outputs) != len(todo):
                 got = f"{len(outputs)} values" if isinstance(outputs, list) else _a(outputs)
                 raise ToolError(f"returned {got} for a batch of {len(todo)} calls")
             for index, output in zip(todo, outputs):
-                immutable = type(output) in IMMUTABLE_TYPES
-                if not immutable and not is_sandbox_value(output):
-                    raise ToolError(f"returned a value of unsupported type {type(output).__name__}")
-                problem = _return_problem(output, self._return_annotation)
-                if problem:
-                    raise ToolError(f"returned {problem}, but it declares -> {self.returns}")
+                immutable = self._check_output(output)
                 key = keys[index]
                 if key is not None and cache is not None:
                     cache.put(key, output, self, ())
@@ -545,25 +531,37 @@ class Tool:
     def _call_plain(self, bound: dict[str, Any], key: str | None, cache: Any, context: Any) -> Invocation:
         """The function on one call's bound arguments, as :meth:`invoke` after its cache
         miss (the context set, the result checked, stored and copied out)."""
+        output, notes = self._call_func(bound, context)
+        immutable = self._check_output(output)
+        if key is not None and cache is not None:
+            cache.put(key, output, self, notes.items)
+        return Invocation(output if immutable else copy_out(output), False, tuple(notes.items) if notes.items else ())
+
+    def _call_func(self, arguments: dict[str, Any], context: Any) -> tuple[Any, CallNotes]:
+        """The function on ``arguments`` (images copy-on-write) under ``context``, with
+        the notes it recorded; anything it raises but a run error or Ctrl-C becomes
+        :class:`ToolError`."""
         notes = CallNotes()
         token = set_context(context, notes)
         try:
-            output = self.func(**_images_copy_on_write(bound))
+            return self.func(**_images_copy_on_write(arguments)), notes
         except (RunError, KeyboardInterrupt):
             raise
         except BaseException as exc:  # noqa: BLE001 - SystemExit and anything else a tool raises
             raise ToolError(describe_exception(exc)) from None
         finally:
             reset_context(token)
+
+    def _check_output(self, output: Any) -> bool:
+        """Refuse a value the sandbox cannot hold or that breaks the declared return
+        type; True when it is immutable (needs no copy on the way out)."""
         immutable = type(output) in IMMUTABLE_TYPES
         if not immutable and not is_sandbox_value(output):
             raise ToolError(f"returned a value of unsupported type {type(output).__name__}")
         problem = _return_problem(output, self._return_annotation)
         if problem:
             raise ToolError(f"returned {problem}, but it declares -> {self.returns}")
-        if key is not None and cache is not None:
-            cache.put(key, output, self, notes.items)
-        return Invocation(output if immutable else copy_out(output), False, tuple(notes.items) if notes.items else ())
+        return immutable
 
     @cached_property
     def _return_annotation(self) -> Any:

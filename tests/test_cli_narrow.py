@@ -94,7 +94,6 @@ def test_models_list_shows_every_model_id_whole_at_80_columns(tmp_path: Path) ->
 
 def test_tools_at_80_columns_keep_names_and_signatures_whole(tmp_path: Path) -> None:
     from visprog import default_registry
-    from visprog.fronts.common import tool_signature
 
     out = visprog("tools", env={"VISPROG_CACHE_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"})
     assert out.returncode == 0, out.stderr
@@ -105,7 +104,7 @@ def test_tools_at_80_columns_keep_names_and_signatures_whole(tmp_path: Path) -> 
     for t in registry.tools:
         assert t.name in rows, (t.name, sorted(rows))
         # The signature whole ("list[str]" was shown as "list": rich read "[str]" as markup).
-        assert " ".join(tool_signature(t).split()) in rows[t.name], (t.name, rows[t.name])
+        assert " ".join(t.signature().split()) in rows[t.name], (t.name, rows[t.name])
     assert "query: str | list[str]" in rows["detect"]
     assert rows["detect_faces"].endswith("| ready")
 

@@ -25,7 +25,6 @@ from visprog.fronts.common import (
     printable,
     save_outputs,
     say,
-    tool_signature,
     version,
     watch_interrupts,
 )
@@ -282,7 +281,7 @@ def cmd_tools(args: argparse.Namespace) -> int:
             name.add_column(no_wrap=True)
             name.add_column()
             name.add_row(Text(t.name, style="bold"), Text(f"({aliases})"))
-        lines: list[Any] = [name, Padding(Text(tool_signature(t), overflow="fold"), (0, 0, 0, 2))]
+        lines: list[Any] = [name, Padding(Text(t.signature(), overflow="fold"), (0, 0, 0, 2))]
         summary = first_sentence(t.description)
         if summary:
             lines.append(Padding(Text(summary, style="dim"), (0, 0, 0, 2)))

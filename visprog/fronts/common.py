@@ -219,17 +219,6 @@ def save_outputs(result: Any, html: str | None, out: str | None) -> list[str]:
     return problems
 
 
-def tool_signature(t: Any) -> str:
-    """``(name: type = default, ...) -> returns`` of a registered tool, as its stub has it."""
-    params = []
-    for p in t.params:
-        text = f"{p.name}: {p.type_name}"
-        if not p.required:
-            text += f" = {p.default!r}"
-        params.append(text)
-    return f"({', '.join(params)}) -> {t.returns}"
-
-
 def first_sentence(text: str) -> str:
     """The first sentence of a tool's description, its lines joined ("e.g." and "i.e." do
     not end it). The docstring parser puts a blank line after the docstring's first

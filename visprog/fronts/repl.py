@@ -560,7 +560,7 @@ class Repl:
         return path
 
     def cmd_tools(self, rest: str) -> None:
-        from visprog.fronts.common import first_sentence, tool_signature, wrap_hanging
+        from visprog.fronts.common import first_sentence, wrap_hanging
         from visprog.models.manager import tool_availability
 
         # What `visprog tools` says: the whole first sentence (the docstring's first
@@ -570,7 +570,7 @@ class Repl:
             status = tool_availability(t.requires, t.models, probe=False).label()
             head = f"  {t.name}{' (' + aliases + ')' if aliases else ''}" + ("" if status == "ready" else f" [{status}]")
             self.say(head, style="bold")
-            for text in (tool_signature(t), first_sentence(t.description)):
+            for text in (t.signature(), first_sentence(t.description)):
                 for line in wrap_hanging("    ", text, self.console.width - 1):
                     self.say(line)
 

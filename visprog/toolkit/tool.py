@@ -599,14 +599,13 @@ class Tool:
             aliases=[{"name": a.name, "arguments": dict(a.arguments)} for a in aliases],
         )
 
+    def signature(self) -> str:
+        """``(name: type = default, ...) -> returns``, as the stub has it."""
+        params = [f"{p.name}: {p.type_name}" + ("" if p.required else f" = {p.default!r}") for p in self.params]
+        return f"({', '.join(params)}) -> {self.returns}"
+
     def stub(self) -> str:
         """The tool as a typed Python stub with its docstring, for LLM prompts."""
-        params = []
-        for spec in self.params:
-            text = f"{spec.name}: {spec.type_name}"
-            if not spec.required:
-                text += f" = {spec.default!r}"
-            params.append(text)
         doc = [self.description, ""]
         if self.params:
             doc.append("Args:")
@@ -614,7 +613,7 @@ class Tool:
         if self.returns_doc:
             doc.append(f"Returns: {self.returns_doc}")
         body = textwrap.indent('"""' + "\n".join(doc).rstrip() + '\n"""', "    ")
-        return f"def {self.name}({', '.join(params)}) -> {self.returns}:\n{body}"
+        return f"def {self.name}{self.signature()}:\n{body}"
 
     def __repr__(self) -> str:
         return f"Tool({self.name})"

@@ -209,3 +209,28 @@ def test_the_marks_name_existing_files_and_select_them():
                             "tests/test_repl_pty.py", "tests/test_architecture.py"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     listed = quick.stdout
     assert "test_architecture.py::" in listed and "test_repl_pty.py::" not in listed, listed[-2000:]
+
+
+def test_two_workers_keep_each_group_together(tmp_path):
+    """scripts/test.sh's ``-n 2 --dist loadgroup`` runs a group (a file, unless a test
+    names its own: tests/conftest.py) on one worker, so its session fixtures are built
+    once. pytest 9.2 with pytest-xdist 3.8 spread every group over both workers (the Ray
+    cluster and the red-team corpus ran twice); tests/conftest.py now refuses that."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    for name in ("a", "b"):
+        tests = "".join(f"def test_{name}{i}():\n    pass\n\n" for i in range(6))
+        (tmp_path / f"test_{name}.py").write_text(f"import pytest\n\npytestmark = pytest.mark.xdist_group('{name}')\n\n{tests}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "VISPROG_TEST_CPU"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-m", "pytest", "-v", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider",
+                           "-p", "no:langsmith_plugin", "-p", "tests.conftest", "test_a.py", "test_b.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-2000:]
+    workers: dict[str, set[str]] = {}
+    for worker, test in re.findall(r"^\[(gw\d)\] .*?PASSED (\S+)", done.stdout, re.M):
+        workers.setdefault(test.split("::")[0], set()).add(worker)
+    assert set(workers) == {"test_a.py", "test_b.py"} and all(len(w) == 1 for w in workers.values()), workers

@@ -402,12 +402,13 @@ def cache_dir() -> Path:
     return Path(os.environ.get("VISPROG_HELDOUT2_DIR", Path.home() / ".cache" / "visprog-heldout2"))
 
 
-def build_all(folder: Path | None = None, names: list[str] | None = None) -> dict[str, Path]:
-    """Write every picture (or ``names``) into ``folder``; return name -> path."""
+def build_all(folder: Path | None = None, names: list[str] | None = None,
+              pictures: dict[str, Picture] | None = None) -> dict[str, Path]:
+    """Write every picture (or ``names``) of ``pictures`` (default: this set's) into ``folder``; return name -> path."""
     folder = folder or cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
-    for name, pic in catalogue().items():
+    for name, pic in (catalogue() if pictures is None else pictures).items():
         if names is not None and name not in names:
             continue
         path = folder / f"{name}{pic.suffix}"
@@ -427,12 +428,12 @@ def build_all(folder: Path | None = None, names: list[str] | None = None) -> dic
 _HALF = "BOX0=image_half(image=IMAGE,side='{side}')\nIMAGE0=CROP(image=IMAGE,box=BOX0,margin=1.0)\nF=FACEDET(image=IMAGE0)\nN=COUNT(box=F)\nR=RESULT(var=N)"
 
 
-def verify(paths: dict[str, Path]) -> list[str]:
-    """Run the real offline tools on each picture; return one line per disagreement."""
+def verify(paths: dict[str, Path], pictures: dict[str, Picture] | None = None) -> list[str]:
+    """Run the real offline tools on each picture of ``pictures`` (default: this set's); one line per disagreement."""
     from visprog import run_program
 
     problems: list[str] = []
-    cat = catalogue()
+    cat = catalogue() if pictures is None else pictures
     for name, path in paths.items():
         truth = cat[name].truth
         if truth == Truth():

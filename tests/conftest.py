@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# scripts/test.sh runs two xdist workers on two cores: one intra-op thread for each test
+# process and what it starts (torch, onnxruntime's OCR sessions through
+# visprog_tools.vision.specs.ocr_threads, BLAS). A second thread per process only waits
+# for a core, and torch's waiting threads spin: on a busy 2-core machine tiny-model calls
+# took 10-80x longer (a tiny BLIP caption: 6 s instead of 0.08 s).
+for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

@@ -73,7 +73,7 @@ _META = _TEXT_WORDS | _PEOPLE_WORDS | frozenset(
 _YESNO_START = frozenset("is are does do did can could has have was were will would should am isn't aren't doesn't don't".split())
 _EDIT_START = frozenset(
     """hide cover blur replace tag mark draw anonymize anonymise censor mask pixelate remove erase paint color colour
-    highlight put place swap change make""".split()
+    highlight put place swap change make crop zoom cut""".split()
 )
 
 

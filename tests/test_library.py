@@ -541,3 +541,17 @@ def test_a_capable_chat_model_is_left_to_compose_what_no_entry_answers():
     planner = Planner(ScriptedChatModel(replies=[]))
     assert not planner.small
     assert planner.from_library("what colour is the shirt of the man on the left?") is None
+
+
+def test_ask_says_which_question_the_library_answered(tmp_path, capsys):
+    """Beside the answer, ``visprog ask`` names the question the library program answers
+    (its closest wording and the slot values taken), on stderr."""
+    from visprog.fronts import cli
+    from visprog.planner.pictures import picture
+
+    picture("faces:1 + blank").save(tmp_path / "img.png")
+    code = cli.main(["ask", "is anybody in the left half?", "--image", str(tmp_path / "img.png"), "--html", str(tmp_path / "t.html")])
+    captured = capsys.readouterr()
+    assert code == 0 and captured.out.strip() == "yes", captured
+    line = next(line for line in captured.err.splitlines() if line.startswith("answered as: "))
+    assert "library entry 'any-face-half'" in line and "side=LEFT" in line

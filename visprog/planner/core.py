@@ -156,6 +156,13 @@ class LibraryChoice:
             + (f"; a close call: {self.runner_up}" if self.runner_up else "")
         )
 
+    def answered_as(self) -> str:
+        """One line for the user beside the answer: the question the library program
+        answers (its closest wording and the slot values it took), so that an answer to
+        a different question than the one asked does not pass unseen."""
+        slots = ", ".join(f"{k}={v}" for k, v in self.slots.items())
+        return f"answered as: {self.wording!r} (library entry '{self.entry}'" + (f"; {slots})" if slots else ")")
+
 
 def _what_is_left(words: Sequence[str]) -> str:
     """"'smiling'", "'shirt', 'colour'", or "an open question of this kind"."""
@@ -714,6 +721,7 @@ class Planner(ToolsHere):
             if choice is not None:
                 attempt = self._library_attempt(choice, names, attempts, started)
                 notes.append(choice.describe())
+                notes.append(choice.answered_as())
                 if not attempt.diagnostics:
                     ran = run_program(choice.program or "", inputs=prepared, registry=self.registry, limits=limits,
                                       context=context, listeners=listeners)

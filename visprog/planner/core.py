@@ -127,6 +127,10 @@ class LibraryChoice:
             no runnable entry is nearly as close), the one-line answer naming it.
         runner_up: the next runnable entry and its score, when it is within
             ``LIBRARY_MARGIN`` of this one (the trace records the close call).
+        unexplained: what the request asks that the entry does not answer (see
+            :meth:`visprog.planner.library.Library.unexplained`); such a choice is never
+            run as the answer (only ``visprog learn`` tries its program on an item).
+        refusal_kind: the error kind of the refusal ``missing`` holds.
     """
 
     entry: str
@@ -332,7 +336,8 @@ class Planner(ToolsHere):
             if gaps:
                 # The entry would answer a different question ("is somebody on the right?"
                 # for "is the person on the right smiling?"): never run it as the answer.
-                out.append(LibraryChoice(match.entry.id, None, used, match.similarity, match.score, match.wording,
+                # (Its program is kept for `visprog learn`, which checks it on the item.)
+                out.append(LibraryChoice(match.entry.id, program, used, match.similarity, match.score, match.wording,
                                          unexplained=tuple(gaps)))
                 continue
             blocked = self._blocked_tools(program)
@@ -376,7 +381,7 @@ class Planner(ToolsHere):
                else ": ask it with a chat model that composes programs (--model hf:PATH_OR_ID or openai:MODEL)")
         line = (f"the tools that can run here do not answer {_what_is_left(gap.unexplained)} (the closest program they run "
                 f"answers {gap.wording!r}, a different question){how}")
-        return dataclasses.replace(gap, missing=line, refusal_kind="ModelUnavailable" if needs_vqa else "PlannerError")
+        return dataclasses.replace(gap, program=None, missing=line, refusal_kind="ModelUnavailable" if needs_vqa else "PlannerError")
 
     # -- planning -------------------------------------------------------------------
     def _grammar(self, question: str, inputs: Sequence[str], forbidden: Sequence[str] = (), examples: Sequence[Example] = ()) -> Any:

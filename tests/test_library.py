@@ -65,7 +65,7 @@ def test_every_entry_passes_the_checker_and_declares_its_slots(entry):
                 if d.severity == "error" and d.code != "tool-unavailable"]  # a library not installed here
     assert problems == []
     for kind, value in entry.slots.items():
-        if kind in ("compare", "price"):
+        if kind in ("compare", "price", "line"):
             assert value in entry.program
         elif kind in ("sides", "items"):
             assert all(f"'{v}'" in entry.program for v in value)
@@ -347,6 +347,13 @@ OWN_WORDINGS = [
     ("Which half is the sign on?", ("IMAGE",), "text-side", {}),
     ("does it say no parking", ("IMAGE",), "word-present", {"word": "PARKING"}),
     ("What's the headcount?", ("IMAGE",), "count-faces", {}),
+    ("what does the 3rd line on the sign say?", ("IMAGE",), "read-line", {"line": 2}),
+    ("what is on the bottom line of the poster", ("IMAGE",), "read-line", {"line": -1}),
+    ("read the second to last line", ("IMAGE",), "read-line", {"line": -2}),
+    ("What is written at the top?", ("IMAGE",), "read-text-half", {"side": "TOP"}),  # a half, not a line
+    ("what is the cheapest item on the menu?", ("IMAGE",), "cheapest-item", {}),
+    ("which thing costs the most?", ("IMAGE",), "priciest-item", {}),
+    ("what is the lowest price?", ("IMAGE",), "lowest-price", {}),  # the amount, not the item
 ]
 
 
@@ -453,3 +460,98 @@ def test_a_close_call_between_entries_is_recorded():
         assert ("a close call" in choice.describe()) == close, (text, choice.describe())
         closes += close
     assert 0 < closes < 3  # both outcomes are exercised
+
+
+# -- an entry must answer everything the request asks ---------------------------------
+
+_SMALL: list = []
+
+
+def _small_planner():
+    """A planner that plans like the offline default (a small local model) but whose chat
+    model raises if asked: what the library alone decides."""
+    if not _SMALL:
+        from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+        from visprog.planner.core import Planner
+
+        class Refuse(FakeListChatModel):
+            def invoke(self, *args, **kwargs):
+                raise AssertionError("the chat model was asked")
+
+        planner = Planner(Refuse(responses=["x"]))
+        planner.small = True
+        _SMALL.append(planner)
+    return _SMALL[0]
+
+
+@pytest.mark.parametrize(("request_text", "named"), [
+    ("is the person on the right smiling?", "'smiling'"),  # was "yes": "is somebody on the right side"
+    ("what colour is the shirt of the man on the left?", "'shirt'"),  # was "yes"
+    ("Is anyone happy here?", "'happy'"),
+    ("is the sign red?", "'red'"),  # was any-text's "yes"
+    ("is the face on the left male or female?", "'male'"),
+    ("What is the man on the left doing?", "open question"),  # was the left half's text
+])
+def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(request_text, named):
+    """The closest entry answers a different question: the request is refused in one line
+    naming what is left unanswered (and the VQA model that could answer it, when that is
+    what is missing), never answered with the entry's yes, count or text."""
+    planner = _small_planner()
+    choice = planner.from_library(request_text)
+    assert choice is not None and choice.program is None and choice.missing is not None, choice
+    assert named in choice.missing and "\n" not in choice.missing, choice.missing
+    if "vqa" in planner.blocked:
+        assert "vqa" in choice.missing and choice.refusal_kind == "ModelUnavailable"
+    assert "does not answer" in choice.describe()
+
+
+@pytest.mark.parametrize(("request_text", "entry_id"), [
+    ("How many faces are in this mirrored photo?", "count-faces"),  # describes the picture
+    ("gimme the number of faces", "count-faces"),  # chat words
+    ("What's the headcount?", "count-faces"),  # an open question asking for a number
+    ("What does the sign next to the door say?", "read-text"),  # where the text is
+    ("what does the green sign say?", "read-text"),  # which sign
+    ("How much would it cost to buy everything?", "total-prices"),  # words about buying
+    ("I need to know whether there is a face on the left", "any-face-half"),
+])
+def test_words_that_ask_nothing_more_do_not_stop_an_entry(request_text, entry_id):
+    choice = _small_planner().from_library(request_text)
+    assert choice is not None and choice.program is not None and choice.entry == entry_id, choice
+
+
+def test_unexplained_words_without_sentence_vectors_are_the_entrys_own_words_only():
+    from visprog.planner.adapt import unexplained
+
+    entry = next(e for e in ENTRIES if e.id == "any-face-half")
+    assert unexplained("is the person on the right smiling?", entry, {"side": "RIGHT"}) == ["smiling"]
+    assert unexplained("is there somebody on the right?", entry, {"side": "RIGHT"}) == []
+    assert unexplained("What colour is the man on the left?", entry, {"side": "LEFT"}) == ["what", "colour"]
+    vqa = next(e for e in ENTRIES if e.id == "vqa")
+    assert unexplained("is the person smiling?", vqa, {"question": "is the person smiling?"}) == []
+
+
+def test_a_capable_chat_model_is_left_to_compose_what_no_entry_answers():
+    """Only the small offline model is kept from guessing: with a chat model that writes
+    programs, the library neither answers nor refuses a request no entry answers (the
+    planner goes on to the missing-model check and the chat model)."""
+    from visprog.planner.core import Planner
+    from visprog.testing import ScriptedChatModel
+
+    planner = Planner(ScriptedChatModel(replies=[]))
+    assert not planner.small
+    assert planner.from_library("what colour is the shirt of the man on the left?") is None
+
+
+def test_ask_says_which_question_the_library_answered(tmp_path, capsys):
+    """Beside the answer, ``visprog ask`` names the question the library program answers
+    (its closest wording and the slot values taken), on stderr."""
+    from visprog.fronts import cli
+    from visprog.planner.pictures import picture
+
+    picture("faces:1 + blank").save(tmp_path / "img.png")
+    code = cli.main(["ask", "is anybody in the left half?", "--image", str(tmp_path / "img.png"), "--html", str(tmp_path / "t.html")])
+    captured = capsys.readouterr()
+    assert code == 0 and captured.out.strip() == "yes", captured
+    line = next(line for line in captured.err.splitlines() if line.startswith("answered as: "))
+    assert "library entry 'any-face-half'" in line and "side=LEFT" in line

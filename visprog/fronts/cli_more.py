@@ -108,9 +108,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 1
     print(answer_text(result.result))
     sys.stdout.flush()
-    timing = next((n for n in reversed(result.trace.notes) if n.startswith("time: ")), None)
-    if timing is not None:
-        print(timing, file=sys.stderr)  # planning apart from model loads
+    for prefix in ("answered as: ", "time: "):  # which question the library answered; planning apart from loads
+        line = next((n for n in reversed(result.trace.notes) if n.startswith(prefix)), None)
+        if line is not None:
+            print(line, file=sys.stderr)
     for problem in problems:
         say(problem)
     return 1 if problems else 0

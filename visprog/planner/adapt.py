@@ -12,14 +12,30 @@ words to find.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from visprog.planner.request import _NUMBER_WORDS, _STOP, _VERBS, _WORD, analyse, answer_kind, catalogue_mentions
+import numpy as np
+
+from visprog.planner.request import (
+    _META,
+    _NUMBER_WORDS,
+    _POLITE,
+    _QUOTED,
+    _STOP,
+    _TEXT_WORDS,
+    _VERBS,
+    _WORD,
+    _singular,
+    analyse,
+    answer_kind,
+    catalogue_mentions,
+    without_mentions,
+)
 
 __all__ = [
-    "adapt", "agreement", "comparison", "items", "object_phrase", "other_things", "people_mentioned", "price_comparison",
-    "price_direction", "sides", "word_to_find",
+    "adapt", "agreement", "asks_open", "comparison", "items", "line_index", "object_phrase", "other_things", "people_mentioned",
+    "price_comparison", "price_direction", "sides", "unexplained", "word_to_find",
 ]
 
 #: Words that never name a thing to detect or a word to find: question words, fillers,
@@ -233,6 +249,34 @@ def word_to_find(request: str) -> str | None:
     return None
 
 
+_ORDINALS = {
+    "first": 0, "1st": 0, "top": 0, "topmost": 0, "upper": 0, "uppermost": 0, "opening": 0, "one": 0, "1": 0,
+    "second": 1, "2nd": 1, "two": 1, "2": 1, "third": 2, "3rd": 2, "three": 2, "3": 2, "fourth": 3, "4th": 3,
+    "four": 3, "4": 3, "fifth": 4, "5th": 4, "five": 4, "5": 4,
+    "last": -1, "bottom": -1, "bottommost": -1, "final": -1, "lowest": -1, "lower": -1,
+}
+_LINE = r"(?:line|row)"
+
+
+def line_index(request: str) -> int | None:
+    """Which line of text a request asks about, counted from 0 at the top (-1: the last,
+    -2: the one before it): "the second line" -> 1, "line 3" -> 2, "the bottom row" -> -1,
+    "the second to last line" -> -2. None when it names no line."""
+    lowered = request.lower()
+    if re.search(rf"\b(?:second|2nd) (?:to|from) (?:the )?(?:last|bottom) {_LINE}|\bpenultimate {_LINE}", lowered):
+        return -2
+    before = re.search(rf"\b([a-z0-9]+)(?: (?:text|written|printed))? {_LINE}\b", lowered)
+    if before and before.group(1) in _ORDINALS and not before.group(1).isdigit() and before.group(1) not in ("one", "two", "three", "four", "five"):
+        return _ORDINALS[before.group(1)]
+    after = re.search(rf"\b{_LINE} (?:number |no\.? |#)?([a-z0-9]+)\b", lowered)
+    if after and after.group(1) in _ORDINALS and (after.group(1).isdigit() or after.group(1) in ("one", "two", "three", "four", "five")):
+        return _ORDINALS[after.group(1)]
+    at_bottom = re.search(rf"\b{_LINE} at the (?:very )?(top|bottom)\b", lowered)
+    if at_bottom:
+        return _ORDINALS[at_bottom.group(1)]
+    return None
+
+
 def comparison(request: str) -> tuple[str, int] | None:
     """The comparison a request states ("more than two" -> ``(">", 2)``; a bare number
     -> ``("==", n)``), or None."""
@@ -385,10 +429,14 @@ def agreement(request: str, entry: Any) -> float:
         bonus += 0.06 if len(named) >= 2 else -0.1
     elif "side" in slots:
         bonus += 0.06 if len(named) == 1 else -0.1
-    elif len(named) == 1 and entry.inputs == ("IMAGE",):
+    elif len(named) == 1 and entry.inputs == ("IMAGE",) and "line" not in slots:
         bonus -= 0.2  # "What text is at the bottom?": not the whole image's text
     if "word" in slots:
         bonus += 0.04 if word_to_find(request) else -0.1
+    if "line" in slots:
+        bonus += 0.08 if line_index(request) is not None else -0.3
+    elif line_index(request) is not None and re.search(r"\b(?:read_text|ocr)\(", entry.program):
+        bonus -= 0.15  # "What does the top line say?": one line, not the top half's text
     faces = "detect_faces(" in entry.program or "FACEDET(" in entry.program
     if faces or "object" in slots:
         others = other_things(request)
@@ -492,6 +540,14 @@ def adapt(entry: Any, request: str, *, emoji_names: Iterable[str] = (), generic:
             if not hits:
                 return None
             used[kind] = f"{stated_price[0]} {stated_price[1]}"
+        elif kind == "line":
+            index = line_index(request)
+            if index is None or not isinstance(value, str):
+                return None
+            program, hits = re.subn(rf"^{re.escape(value)}$", f"n = {index}", program, count=1, flags=re.MULTILINE)
+            if not hits:
+                return None
+            used[kind] = index
         elif kind in ("question", "prompt"):
             text = " ".join(request.split())
             if kind == "prompt":
@@ -505,3 +561,165 @@ def adapt(entry: Any, request: str, *, emoji_names: Iterable[str] = (), generic:
             program = program.replace(_quoted(str(value)), _quoted(safe))
             used[kind] = safe
     return program, used
+
+
+# -- does an entry answer everything the request asks? ---------------------------------
+
+#: Words a request may carry without asking anything more of the program: where things
+#: are relative to each other, other names for the picture, chat openings. (Words of
+#: structure, people, text, sides and numbers are left out as well: see ``_NEUTRAL``.)
+_CASUAL = frozenset(
+    """next near nearby beside besides behind front above below beneath under underneath over around inside within
+    across between corner corners edge edges hand far close centre center middle bit area region spot place
+    snapshot shot screenshot frame scene capture camera viewer lens gimme lemme wanna gonna quick question hey hello
+    hi pls please kindly thanks thank cheers guys folks currently right now just actually really need needs know
+    want wants wonder wondering curious whether if let like quickly simply given attached provided uploaded""".split()
+)
+#: Things that carry text: for an entry that reads text, where the text is, not a question.
+_TEXT_HOLDERS = frozenset(
+    """receipt receipts menu menus screen screens whiteboard blackboard chalkboard paper papers document documents book
+    books cover page pages package packaging box boxes bottle bottles can cans jar jars door doors wall walls window
+    windows plate plates badge badges sticker stickers billboard billboards placard placards notice notices flyer flyers
+    leaflet leaflets ticket tickets mug cup packet packets envelope envelope letterhead slide slides
+    display displays storefront shopfront shop store truck bus van car""".split()
+)
+#: Words for the picture itself: the word before one describes the picture ("this
+#: mirrored photo"), not what to find in it.
+_PICTURE_WORDS = frozenset("photo photos picture pictures image images pic pics shot snapshot screenshot photograph scan frame".split())
+#: (Colour words are fillers where they ask for an edit, "colour pop the person"; here
+#: they ask about a quality.)
+_NEUTRAL = (_STOP | _VERBS | (FILLERS - {"colour", "color", "colours", "colors"}) | _PEOPLE | _META | _CASUAL
+            | frozenset(_NUMBER_WORDS) | frozenset(_SIDE_WORDS))
+#: Below this MiniLM similarity to every word of an entry's wordings, a word of the
+#: request is something the entry does not answer ("smiling" in "Is the person on the
+#: right smiling?" against "Is somebody on the right side?").
+EXPLAINED_SIMILARITY = 0.6
+_OPEN_START = re.compile(r"^(?:what|what's|whats|which|who|who's|whose|why|how(?! many| much))\b", re.IGNORECASE)
+
+
+def asks_open(request: str) -> bool:
+    """Does the request ask an open question ("What colour is ...?", "Who is ...?",
+    "How old ...?"), which a yes or a no cannot answer?"""
+    return bool(_OPEN_START.match(_POLITE.sub("", request.strip(), count=1)))
+
+
+#: Words that show an open question is about text: what is written, said, called, priced.
+_ABOUT_TEXT = re.compile(
+    r"\b(?:text|texts|writing|written|write|words?|letters?|line|lines|say|says|said|saying|read|reads|spell|spells|"
+    r"called|named|name|names|title|titled|label\w*|sign\w*|poster\w*|tag\w*|note|notes|caption|banner|number|numbers|"
+    r"price\w*|cost\w*|cheap\w*|expensive|pricier|total|sum|dollars?|euros?|much|receipt\w*|menu\w*|brand|logo)\b",
+    re.IGNORECASE,
+)
+
+
+_ASKS_NUMBER = re.compile(r"\b(?:headcount|number|count|total|amount|tally|sum|figure)\b", re.IGNORECASE)
+
+
+def answers_closed(entry: Any, result_kinds: frozenset[str] | None = None) -> bool:
+    """Does the entry answer with a yes or a no, a count or an image (answers that an
+    open question, "What colour ...?", "What is he doing?", cannot take)? From the
+    checker's result kinds of its program when given, and from its wordings."""
+    kind = answer_kind(entry.requests[0])
+    if result_kinds is not None and result_kinds <= {"Image", "int", "float", "bool"}:
+        return True
+    return kind in ("count", "image") or (kind == "yesno" and "'yes'" in entry.program)
+
+
+#: Words before a thing that says where text is ("the sign next to the door", "the label
+#: on the bottle"): for an entry that reads text, the thing is a place, not a question.
+_PLACE_BEFORE = frozenset(
+    "next beside near by behind above below under over on at in of from around inside underneath across atop".split()
+)
+
+
+def _place_references(words: list[str]) -> set[str]:
+    """Words that name where text is: the word after a place word (skipping articles)."""
+    out: set[str] = set()
+    for k, word in enumerate(words[:-1]):
+        if word in _PLACE_BEFORE:
+            for following in words[k + 1:k + 4]:
+                if following in _STOP or following in _PLACE_BEFORE:
+                    continue
+                out.add(following)
+                break
+    return out
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-case words, possessives cut ("astronaut's" -> "astronaut")."""
+    words = (t.lower().strip("'-") for t in _WORD.findall(text))
+    return [w.removesuffix("'s") for w in words if w]
+
+
+def entry_vocabulary(entry: Any) -> list[str]:
+    """The words of an entry's wordings, lower case, with singular forms: what the entry
+    is known to answer."""
+    words: set[str] = set()
+    for wording in entry.requests:
+        for word in _tokens(wording):
+            words.add(word)
+            words.add(_singular(word) or word)
+    return sorted(words)
+
+
+def unexplained(
+    request: str,
+    entry: Any,
+    used: dict[str, Any],
+    *,
+    emoji_names: Iterable[str] = (),
+    result_kinds: frozenset[str] | None = None,
+    similarity: Callable[[list[str], list[str]], np.ndarray] | None = None,
+) -> list[str]:
+    """What ``request`` asks that ``entry`` (adapted with slot values ``used``) does not
+    answer: its words that are not words of structure, people, text, sides or numbers,
+    not slot values, and neither words of the entry's wordings nor (with
+    ``similarity``, MiniLM) close to one; plus ``"what"`` when an open question would
+    get a yes or a no. Empty when the entry answers all of it.
+
+    Args:
+        request: the user's words (normalised).
+        entry: a :class:`visprog.planner.library.Entry`.
+        used: the slot values :func:`adapt` took from the request.
+        emoji_names: the emoji catalogue (a name placed as an emoji is a slot value).
+        result_kinds: the checker's result kinds of the adapted program, when known.
+        similarity: ``(words, vocabulary) -> (len(words), len(vocabulary))`` cosines;
+            without it only the entry's own words count.
+    """
+    if "question" in used or "prompt" in used:
+        return []  # the request itself is the tool's argument (VQA, captioning)
+    reads = bool(re.search(r"\b(?:read_text|ocr)\(", entry.program))
+    open_question = asks_open(request) and answer_kind(request) != "count" and not (
+        answer_kind(entry.requests[0]) == "count" and _ASKS_NUMBER.search(request))  # "What's the headcount?"
+    out = ["what"] if open_question and answers_closed(entry, result_kinds) else []
+    if open_question and reads and not out and not _ABOUT_TEXT.search(request):
+        out = ["what"]  # "What is the man doing?" is not answered by the text in the picture
+    text = _QUOTED.sub(" ", without_mentions(request, emoji_names))
+    whole = _tokens(text)
+    values = [str(v) for value in used.values() for v in (value if isinstance(value, list) else [value])]
+    for value in values:
+        for part in re.split(r"[\s_]+", value.lower()):
+            if part:
+                text = re.sub(rf"\b{re.escape(part)}\w*", " ", text, flags=re.IGNORECASE)
+    vocabulary = entry_vocabulary(entry)
+    known = set(vocabulary)
+    tokens = _tokens(text)
+    if _PRICE_TALK.search(" ".join(entry.requests)):
+        known |= _PRICE_WORDS  # an entry about prices answers "buy", "pay", "altogether"
+    if reads:
+        known |= _place_references(whole)  # "What does the sign next to the door say?"
+        known |= _TEXT_HOLDERS
+        known |= {w for w, following in zip(whole, whole[1:]) if following in _TEXT_HOLDERS or following in _TEXT_WORDS}
+    known |= {w for w, following in zip(whole, whole[1:]) if following in _PICTURE_WORDS}  # "this mirrored photo"
+    words = []
+    for word in tokens:
+        base = _singular(word) or word
+        if (len(word) < 2 or word[0].isdigit() or word in _NEUTRAL or base in _NEUTRAL or word in known or base in known
+                or word.endswith("'s") and word[:-2] in _NEUTRAL):
+            continue
+        if word not in words:
+            words.append(word)
+    if words and similarity is not None and vocabulary:
+        closest = similarity(words, vocabulary).max(axis=1)
+        words = [w for w, s in zip(words, closest) if float(s) < EXPLAINED_SIMILARITY]
+    return out + words

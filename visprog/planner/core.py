@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from visprog.checker.core import check_program
+from visprog.checker.core import analyse_program, check_program
 from visprog.errors import ErrorRecord, PlannerError
 from visprog.language.limits import Limits
 from visprog.models.manager import Availability
@@ -127,6 +127,10 @@ class LibraryChoice:
             no runnable entry is nearly as close), the one-line answer naming it.
         runner_up: the next runnable entry and its score, when it is within
             ``LIBRARY_MARGIN`` of this one (the trace records the close call).
+        unexplained: what the request asks that the entry does not answer (see
+            :meth:`visprog.planner.library.Library.unexplained`); such a choice is never
+            run as the answer (only ``visprog learn`` tries its program on an item).
+        refusal_kind: the error kind of the refusal ``missing`` holds.
     """
 
     entry: str
@@ -137,16 +141,39 @@ class LibraryChoice:
     wording: str
     missing: str | None = None
     runner_up: str | None = None
+    unexplained: tuple[str, ...] = ()
+    refusal_kind: str = "ModelUnavailable"
 
     def describe(self) -> str:
         """One line for the trace: which entry, how close, which slot values, and the
-        next entry when it scored nearly as well (a close call)."""
+        next entry when it scored nearly as well (a close call); for a request the
+        closest entry does not answer, what it leaves unanswered."""
         slots = ", ".join(f"{k}={v}" for k, v in self.slots.items())
+        if self.unexplained:
+            return (
+                f"the closest library entry '{self.entry}' (closest wording {self.wording!r}, score {self.score:.2f}) "
+                f"does not answer {_what_is_left(self.unexplained)}: not used"
+            )
         return (
             f"planned from library entry '{self.entry}' (closest wording {self.wording!r}, similarity "
             f"{self.similarity:.2f}, score {self.score:.2f})" + (f"; slots from the request: {slots}" if slots else "")
             + (f"; a close call: {self.runner_up}" if self.runner_up else "")
         )
+
+    def answered_as(self) -> str:
+        """One line for the user beside the answer: the question the library program
+        answers (its closest wording and the slot values it took), so that an answer to
+        a different question than the one asked does not pass unseen."""
+        slots = ", ".join(f"{k}={v}" for k, v in self.slots.items())
+        return f"answered as: {self.wording!r} (library entry '{self.entry}'" + (f"; {slots})" if slots else ")")
+
+
+def _what_is_left(words: Sequence[str]) -> str:
+    """"'smiling'", "'shirt', 'colour'", or "an open question of this kind"."""
+    named = [f"'{w}'" for w in words if w != "what"]
+    if named:
+        return ", ".join(named[:3])
+    return "an open question of this kind"
 
 
 class Planner(ToolsHere):
@@ -304,11 +331,20 @@ class Planner(ToolsHere):
             if adapted is None:
                 continue
             program, used = adapted
+            report = analyse_program(program, self.registry, inputs=inputs)
+            gaps = library.unexplained(question, match.entry, used, names, result_kinds=report.result_kinds)
+            if gaps:
+                # The entry would answer a different question ("is somebody on the right?"
+                # for "is the person on the right smiling?"): never run it as the answer.
+                # (Its program is kept for `visprog learn`, which checks it on the item.)
+                out.append(LibraryChoice(match.entry.id, program, used, match.similarity, match.score, match.wording,
+                                         unexplained=tuple(gaps)))
+                continue
             blocked = self._blocked_tools(program)
             if blocked:
                 out.append(LibraryChoice(match.entry.id, None, used, match.similarity, match.score, match.wording,
                                          self._missing_line(blocked[0])))
-            elif not any(d.severity == "error" for d in check_program(program, self.registry, inputs=inputs)):
+            elif not any(d.severity == "error" for d in report.diagnostics):
                 out.append(LibraryChoice(match.entry.id, program, used, match.similarity, match.score, match.wording))
         return out
 
@@ -318,16 +354,34 @@ class Planner(ToolsHere):
         entry is within ``LIBRARY_MARGIN``), a choice whose ``missing`` says so. None
         when no entry reaches ``LIBRARY_FLOOR``."""
         candidates = self.library_candidates(question, inputs)
-        needs = next((c for c in candidates if c.missing is not None), None)
-        runnable = next((c for c in candidates if c.missing is None), None)
+        fitting = [c for c in candidates if not c.unexplained]
+        needs = next((c for c in fitting if c.missing is not None), None)
+        runnable = next((c for c in fitting if c.missing is None), None)
         if runnable is None:
-            return needs
+            return needs if needs is not None else self._unanswered(candidates)
         if needs is not None and needs.score - runnable.score > LIBRARY_MARGIN:
             return needs
-        second = next((c for c in candidates if c.missing is None and c.entry != runnable.entry), None)
+        second = next((c for c in fitting if c.missing is None and c.entry != runnable.entry), None)
         if second is not None and runnable.score - second.score <= LIBRARY_MARGIN:
             runnable = dataclasses.replace(runnable, runner_up=f"'{second.entry}' scored {second.score:.2f}")
         return runnable
+
+    def _unanswered(self, candidates: Sequence[LibraryChoice]) -> LibraryChoice | None:
+        """When the closest entries answer a different question than the request asks
+        (they leave words unexplained) and none fits, the small offline model would only
+        guess: a refusal naming what is left and the question-answering model that could
+        answer it, when that model is what is missing here. None otherwise (a capable
+        chat model composes)."""
+        gap = next((c for c in candidates if c.unexplained), None)
+        if gap is None or not (self.small or self._constrained):
+            return None
+        vqa = next((t.name for t in self.registry.tools if t.name == "vqa"), None)
+        needs_vqa = vqa is not None and vqa in self.blocked
+        how = (f": {self._missing_line(vqa)}" if vqa is not None and needs_vqa
+               else ": ask it with a chat model that composes programs (--model hf:PATH_OR_ID or openai:MODEL)")
+        line = (f"the tools that can run here do not answer {_what_is_left(gap.unexplained)} (the closest program they run "
+                f"answers {gap.wording!r}, a different question){how}")
+        return dataclasses.replace(gap, program=None, missing=line, refusal_kind="ModelUnavailable" if needs_vqa else "PlannerError")
 
     # -- planning -------------------------------------------------------------------
     def _grammar(self, question: str, inputs: Sequence[str], forbidden: Sequence[str] = (), examples: Sequence[Example] = ()) -> Any:
@@ -668,10 +722,11 @@ class Planner(ToolsHere):
             choice = self.from_library(question, names)
             if choice is not None and choice.missing is not None:
                 notes.append(choice.describe())
-                return refused(choice.missing)
+                return refused(choice.missing, choice.refusal_kind)
             if choice is not None:
                 attempt = self._library_attempt(choice, names, attempts, started)
                 notes.append(choice.describe())
+                notes.append(choice.answered_as())
                 if not attempt.diagnostics:
                     ran = run_program(choice.program or "", inputs=prepared, registry=self.registry, limits=limits,
                                       context=context, listeners=listeners)

@@ -15,7 +15,8 @@ entry a line, which a person can read and edit::
   ``item``/``items`` (one or two things a request about prices names, upper case:
   ``'APPLE'``), ``price`` (``"> 5"``: a comparison with an amount of money),
   ``word`` (a word to find in read text), ``compare`` (``"> 1"``: the comparison the
-  request states), ``emoji`` (a catalogue name), ``object`` (what a detector finds),
+  request states), ``line`` (``"n = 1"``: which line of text, counted from 0 at the
+  top, -1 the last), ``emoji`` (a catalogue name), ``object`` (what a detector finds),
   ``question``/``prompt`` (the request itself, or what it asks for).
 * ``checks``: pictures (:func:`visprog.planner.pictures.picture` specs; ``inputs`` for
   LEFT/RIGHT pairs) with the answer the program must give there: ``answer`` (equal),
@@ -51,7 +52,7 @@ from visprog.errors import InputError
 __all__ = ["Entry", "Library", "Match", "load_library"]
 
 #: Slot kinds an entry may declare.
-SLOT_KINDS = frozenset({"side", "sides", "word", "compare", "emoji", "object", "question", "prompt", "item", "items", "price"})
+SLOT_KINDS = frozenset({"side", "sides", "word", "compare", "emoji", "object", "question", "prompt", "item", "items", "price", "line"})
 #: Check keys an entry may use.
 CHECK_KEYS = frozenset({"picture", "inputs", "answer", "contains", "excludes", "edited"})
 
@@ -203,11 +204,14 @@ def packaged_vectors() -> dict[str, np.ndarray]:
 
 
 def write_packaged_vectors(folder: str | Path | None = None) -> Path:
-    """Embed every packaged wording's retrieval text and write ``vectors.npz`` into
-    ``folder`` (default: the packaged library folder, in a source checkout)."""
+    """Embed every packaged wording's retrieval text, and every word of the wordings (see
+    :meth:`Library.unexplained`), and write ``vectors.npz`` into ``folder`` (default: the
+    packaged library folder, in a source checkout)."""
+    from visprog.planner.adapt import entry_vocabulary
     from visprog.planner.examples import embed_sentences
 
-    texts = sorted({retrieval_text(r) for e in load_library() for r in e.requests})
+    entries = load_library()
+    texts = sorted({retrieval_text(r) for e in entries for r in e.requests} | {w for e in entries for w in entry_vocabulary(e)})
     target = Path(folder) if folder is not None else Path(str(importlib.resources.files("visprog_prompts").joinpath("library")))
     path = target / PACKAGED_VECTORS
     np.savez_compressed(path, texts=np.array(texts), vectors=embed_sentences(texts).astype(np.float32))
@@ -286,6 +290,7 @@ class Library:
         self.method = "minilm" if method in ("auto", "minilm") and folder is not None else "lexical"
         self._rows = [(k, r) for k, e in enumerate(self.entries) for r in e.requests]
         self._vectors: np.ndarray | None = None
+        self._word_vectors: dict[str, np.ndarray] | None = None
         documents = [_TOKEN.findall(r.lower()) for _, r in self._rows]
         frequency = Counter(t for d in documents for t in set(d))
         self._idf = {t: math.log(1 + len(documents) / f) for t, f in frequency.items()}
@@ -308,6 +313,36 @@ class Library:
             norm_d = math.sqrt(sum(self._idf.get(t, 0.0) ** 2 for t in document) or 1.0)
             scores.append(shared / (norm_q * norm_d))
         return np.array(scores, dtype=np.float32)
+
+    def unexplained(
+        self, request: str, entry: Entry, used: dict[str, Any], emoji_names: Sequence[str] = (), *,
+        result_kinds: frozenset[str] | None = None,
+    ) -> list[str]:
+        """What ``request`` asks that ``entry``, adapted with slot values ``used``, does
+        not answer (see :func:`visprog.planner.adapt.unexplained`): words like no word of
+        the entry's wordings (MiniLM; with lexical retrieval, not among them), and
+        ``"what"`` for an open question that the entry answers yes or no. Empty when the
+        entry answers all of it."""
+        from visprog.planner.adapt import unexplained
+
+        return unexplained(request, entry, used, emoji_names=emoji_names, result_kinds=result_kinds,
+                           similarity=self._word_similarity if self.method == "minilm" else None)
+
+    def _word_similarity(self, words: list[str], vocabulary: list[str]) -> np.ndarray:
+        """MiniLM cosines, ``(len(words), len(vocabulary))``; the library's words' vectors
+        come from ``vectors.npz`` (or are embedded once, for a user library's words)."""
+        from visprog.planner.adapt import entry_vocabulary
+        from visprog.planner.examples import embed_sentences
+
+        if self._word_vectors is None:
+            every = sorted({w for e in self.entries for w in entry_vocabulary(e)})
+            self._word_vectors = dict(zip(every, _cached_vectors(every)))
+        known = self._word_vectors
+        missing = [w for w in vocabulary if w not in known]
+        if missing:
+            known.update(zip(missing, embed_sentences(missing)))
+        out: np.ndarray = embed_sentences(words) @ np.stack([known[w] for w in vocabulary]).T
+        return out
 
     def rank(self, request: str, inputs: Sequence[str], limit: int = 8) -> list[Match]:
         """Entries for ``request`` best first: those for the request's inputs only,

@@ -73,7 +73,7 @@ _META = _TEXT_WORDS | _PEOPLE_WORDS | frozenset(
 _YESNO_START = frozenset("is are does do did can could has have was were will would should am isn't aren't doesn't don't".split())
 _EDIT_START = frozenset(
     """hide cover blur replace tag mark draw anonymize anonymise censor mask pixelate remove erase paint color colour
-    highlight put place swap change make""".split()
+    highlight put place swap change make crop zoom cut""".split()
 )
 
 
@@ -379,7 +379,7 @@ _SHORTHAND = {
     "manny": "many", "fcaes": "faces", "faeces": "faces", "facs": "faces", "whats": "what is", "what's": "what is", "where's": "where is", "who's": "who is", "hows": "how is",
     "wheres": "where is", "theres": "there is", "isnt": "is not", "doesnt": "does not", "dont": "do not", "arent": "are not",
     "tho": "though", "b4": "before", "2nd": "second", "1st": "first", "lhs": "left", "rhs": "right", "pricey": "expensive",
-    "cheeper": "cheaper", "expencive": "expensive", "expesive": "expensive", "prise": "price"
+    "cheeper": "cheaper", "reciept": "receipt", "reciepts": "receipts", "recipt": "receipt", "reciet": "receipt", "expencive": "expensive", "expesive": "expensive", "prise": "price"
 }
 
 

@@ -18,11 +18,16 @@ Run: .venv/bin/python benchmarks/evaluation.py [--items 210] [--no-ray]
 (``VISPROG_BENCH_QUICK=1``: 7 items, one round of the dataset's kinds: four face counts,
 one left-half count, two words; on both backends, to check that it runs; the tiny-model
 lockstep part only with ``--lockstep-only``, as it imports torch and builds a model.)
+``--ray-address HOST:PORT`` (or ``VISPROG_BENCH_RAY``; a token-protected cluster's
+``RAY_AUTH_*`` in the environment) joins a running Ray cluster instead of starting a
+local node for each pool size: the README test runs the benchmark on the test session's
+cluster rather than paying a second Ray start-up.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -180,6 +185,8 @@ def main() -> int:
         help="Ray pool sizes to time, comma-separated (default 1,2; quick: 2)",
     )
     parser.add_argument("--no-ray", action="store_true", help="local backend only")
+    parser.add_argument("--ray-address", default=os.environ.get("VISPROG_BENCH_RAY") or None, metavar="HOST:PORT",
+                        help="join this running Ray cluster instead of starting a local node (default: $VISPROG_BENCH_RAY)")
     parser.add_argument("--lockstep-items", type=int, default=8 if quick else 96, help="items of the tiny-model lockstep comparison (default 96)")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads for the lockstep comparison (default 1, as a Ray actor on one CPU; 0: torch's default)")
     parser.add_argument("--block", type=int, default=4 if quick else 32, help="lockstep block size compared with item by item (default 32)")
@@ -220,15 +227,21 @@ def main() -> int:
 
         for workers in args.workers:
             start = time.perf_counter()
-            with start_head(workers) as node, connect(node):
+            with contextlib.ExitStack() as stack:
+                if args.ray_address is None:
+                    stack.enter_context(connect(stack.enter_context(start_head(workers))))
                 started = time.perf_counter() - start
                 start = time.perf_counter()
                 on_ray = evaluate(
                     dataset, folder / f"ray{workers}.jsonl", result_cache=False, traces="none", progress=False, backend="ray", workers=workers,
+                    ray_address=args.ray_address,
                 )
                 wall = time.perf_counter() - start
             ray_fig = figures(f"ray ({workers} workers, model loading in each actor included)", on_ray, wall)
-            print(f"  ray start-up (a local node, connected): {started:.1f} s, not included above")
+            if args.ray_address is None:
+                print(f"  ray start-up (a local node, connected): {started:.1f} s, not included above")
+            else:
+                print(f"  ray: joined the running cluster at {args.ray_address} (connecting included above)")
             same = {r["id"]: (r["answer"], r["correct"]) for r in local.records} == {r["id"]: (r["answer"], r["correct"]) for r in on_ray.records}
             print(f"ray {workers} / local throughput: {ray_fig['items_per_s'] / local_fig['items_per_s']:.2f}x on {os.cpu_count()} CPU cores; same answers: {same}")
     return 0

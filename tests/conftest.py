@@ -19,6 +19,7 @@ import PIL.Image
 import pytest
 
 if TYPE_CHECKING:
+    from visprog.evaluation.ray_cluster import RayNode
     from visprog.models import ModelManager
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -59,6 +60,21 @@ def _isolated_cache(
     set_model_manager(None)
     yield folder
     set_model_manager(None)
+
+
+@pytest.fixture(scope="session")
+def local_ray_node() -> Iterator[RayNode]:
+    """One local Ray node (2 CPUs) for the session, this process connected as a driver;
+    yields the ``RayNode`` (its address and token for other drivers). Its tests share an
+    xdist group (``test_evaluation_ray.py``: the README's Ray benchmark joins it too), so
+    the node starts once. Workers import the test tools (tests.eval_data) and this
+    checkout's visprog."""
+    pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    from visprog.evaluation.ray_cluster import connect, start_head
+
+    with start_head(2, extra_pythonpath=[str(ARTIFACTS.parent)]) as node, connect(node):
+        yield node
 
 
 @pytest.fixture(scope="session")
@@ -151,6 +167,22 @@ SLOW_FILES = frozenset({
 #: Test files that run models through their real loaders (tiny random weights, or real
 #: weights where present): marked ``models`` (``-m "not models"`` leaves them out).
 MODEL_FILES = frozenset({"test_models_tiny.py", "test_real_weights.py"})
+#: The groups that take longest, longest first (wall seconds on a busy 2-core machine,
+#: VISPROG_TEST_CPU, December 2026): the two workers start them first and share out
+#: the short ones after, so no long group starts last and leaves one worker idle.
+#: (pytest-xdist's own order is by a group's number of tests, which put the
+#: single-test README benchmark groups last.)
+LONG_GROUPS = (
+    "test_evaluation_ray.py",  # ~150 s: the session Ray cluster, 3 evaluations on it, the README's Ray benchmark
+    "test_library.py",  # ~200 s
+    "ray-two-nodes",  # ~140 s
+    "test_models_tiny.py",  # ~100 s
+    "test_cli.py",  # ~100 s
+    "redteam/test_redteam.py",  # ~90 s
+    "readme:.venv/bin/python benchmarks/tools.py",  # ~80 s
+    "test_demos.py",  # ~60 s
+    "test_faces.py",  # ~50 s
+)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (scripts/test.sh: --dist loadgroup)
@@ -171,6 +203,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if name in MODEL_FILES:
             item.add_marker(pytest.mark.models)
+    # Long groups first (a stable sort: each group's tests keep their order).
+    rank = {group: i for i, group in enumerate(LONG_GROUPS)}
+
+    def group_rank(item: pytest.Item) -> int:
+        mark = item.get_closest_marker("xdist_group")
+        return rank.get(str(mark.args[0]), len(rank)) if mark is not None and mark.args else len(rank)
+
+    items.sort(key=group_rank)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # --dist loadgroup hands out groups in the order collected (LONG_GROUPS first), not
+    # pytest-xdist's default order by number of tests.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist

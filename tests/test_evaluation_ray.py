@@ -16,7 +16,7 @@ from visprog import InputError
 from visprog.evaluation import evaluate, load_dataset, read_results
 from visprog.evaluation.cli import add_commands
 from visprog.evaluation.ray_backend import pool_size, preflight_check
-from visprog.evaluation.ray_cluster import connect, start_head, start_worker_node
+from visprog.evaluation.ray_cluster import start_head, start_worker_node
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("answer", "score", "correct", "error_kind", "extra", "program", "result", "check", "attempts", "note")
@@ -28,13 +28,10 @@ def test_pool_size():
     assert pool_size({"CPU": 8.0}, 3) == (3, {"num_cpus": 1.0})
 
 
-@pytest.fixture(scope="session")
-def local_ray():
-    pytest.importorskip("ray")
-    pytest.importorskip("ray.data")
-    # Workers import the test tools (tests.eval_data) and this checkout's visprog.
-    with start_head(2, extra_pythonpath=[str(ROOT)]) as node, connect(node) as ray:
-        yield ray
+@pytest.fixture
+def local_ray(local_ray_node):
+    """The session's local Ray node (tests/conftest.py), this process its driver."""
+    return local_ray_node
 
 
 def _comparable(records):

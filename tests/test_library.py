@@ -354,6 +354,8 @@ OWN_WORDINGS = [
     ("what is the cheapest item on the menu?", ("IMAGE",), "cheapest-item", {}),
     ("which thing costs the most?", ("IMAGE",), "priciest-item", {}),
     ("what is the lowest price?", ("IMAGE",), "lowest-price", {}),  # the amount, not the item
+    ("please blur all faces in this one for privacy", ("IMAGE",), "blur-faces", {}),  # not the background
+    ("blur everything but the people", ("IMAGE",), "blur-background-faces", {}),
 ]
 
 

@@ -158,6 +158,11 @@ def _amount(text: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+#: Words that say an edit is of everything but the things found ("blur the background").
+_REST = re.compile(
+    r"\b(?:background|backdrop|behind|rest|except|but|other than|everything|surroundings|around|sharp|bokeh|portrait)\b",
+    re.IGNORECASE,
+)
 _PRICE_TALK = re.compile(r"\b(?:price|prices|cost|costs|cheap\w*|expensive|dollars?|euros?)\b", re.IGNORECASE)
 _CHEAPER = re.compile(
     r"\b(?:cheaper|cheapest|less expensive|least expensive|costs? less|lower price|lowest price|less money|lower priced|more affordable|most affordable)\b",
@@ -433,6 +438,8 @@ def agreement(request: str, entry: Any) -> float:
         bonus -= 0.2  # "What text is at the bottom?": not the whole image's text
     if "word" in slots:
         bonus += 0.04 if word_to_find(request) else -0.1
+    if re.search(r"\bbg_blur\(", entry.program) and not _REST.search(request):
+        bonus -= 0.15  # "Blur the faces": the faces, not everything but them
     if "line" in slots:
         bonus += 0.08 if line_index(request) is not None else -0.3
     elif line_index(request) is not None and re.search(r"\b(?:read_text|ocr)\(", entry.program):
@@ -573,7 +580,9 @@ _CASUAL = frozenset(
     across between corner corners edge edges hand far close centre center middle bit area region spot place
     snapshot shot screenshot frame scene capture camera viewer lens gimme lemme wanna gonna quick question hey hello
     hi pls please kindly thanks thank cheers guys folks currently right now just actually really need needs know
-    want wants wonder wondering curious whether if let like quickly simply given attached provided uploaded""".split()
+    want wants wonder wondering curious whether if let like quickly simply given attached provided uploaded
+    privacy private anonymity anonymous safety security reason reasons recognise recognize recognisable recognizable
+    identifiable""".split()
 )
 #: Things that carry text: for an entry that reads text, where the text is, not a question.
 _TEXT_HOLDERS = frozenset(

@@ -356,6 +356,8 @@ OWN_WORDINGS = [
     ("what is the lowest price?", ("IMAGE",), "lowest-price", {}),  # the amount, not the item
     ("please blur all faces in this one for privacy", ("IMAGE",), "blur-faces", {}),  # not the background
     ("blur everything but the people", ("IMAGE",), "blur-background-faces", {}),
+    ("what is the most expensive dish", ("IMAGE",), "priciest-item", {}),  # a name, not an amount
+    ("how much is the cheapest thing?", ("IMAGE",), "lowest-price", {}),  # an amount, not a name
 ]
 
 

@@ -90,7 +90,7 @@ _PRICE_WORDS = frozenset(
     next beside besides near nearby after before close closest right left written hi hello hey
     higher lower greater bigger larger smaller exceed exceeds exceeding whats want wants wanted asking ask asks damage
     up everything anything altogether overall highest lowest biggest smallest largest maximum minimum max min whole entire
-    cheapest priciest dearest expensive""".split()
+    cheapest priciest dearest expensive dish dishes option options food foods drink drinks meal meals article articles""".split()
 )
 _ITEM_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*|[$\u20ac\u00a3]?\d+(?:[.,]\d+)?[$\u20ac\u00a3]?|[,:;?!()/&+]")
 _CONNECTORS = frozenset({"or", "and", "vs", "versus", "than", "compared", "with"})
@@ -156,6 +156,21 @@ def price_comparison(request: str) -> tuple[str, int | float] | None:
 def _amount(text: str) -> int | float:
     value = float(text.replace(",", "."))
     return int(value) if value.is_integer() else value
+
+
+_SUPERLATIVE_PRICE = re.compile(
+    r"\b(?:cheapest|priciest|dearest|most expensive|least expensive|most affordable|highest|lowest|costs? (?:the )?(?:most|least))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_which_item(request: str) -> bool:
+    """Does a request about prices ask which item (a name: "Which thing costs the
+    most?") rather than an amount ("What is the highest price?", "How much is the
+    cheapest?")?"""
+    if re.search(r"\b(?:price|prices|amount|how much|number|figure)\b", request, re.IGNORECASE):
+        return False
+    return bool(re.search(r"\b(?:which|what|name)\b|\b(?:item|thing|product|dish|option|one)\b", request, re.IGNORECASE))
 
 
 #: Words that say an edit is of everything but the things found ("blur the background").
@@ -438,6 +453,9 @@ def agreement(request: str, entry: Any) -> float:
         bonus -= 0.2  # "What text is at the bottom?": not the whole image's text
     if "word" in slots:
         bonus += 0.04 if word_to_find(request) else -0.1
+    if not ({"item", "items", "word"} & set(slots)) and _SUPERLATIVE_PRICE.search(entry.requests[0]) and _SUPERLATIVE_PRICE.search(request):
+        # "Which item is the dearest?" wants a name; "What is the highest price?" an amount.
+        bonus += 0.05 if asks_which_item(request) == asks_which_item(entry.requests[0]) else -0.1
     if re.search(r"\bbg_blur\(", entry.program) and not _REST.search(request):
         bonus -= 0.15  # "Blur the faces": the faces, not everything but them
     if "line" in slots:

@@ -255,6 +255,11 @@ def _embedded_and_kept(wordings: Sequence[str]) -> np.ndarray:
     return vectors
 
 
+#: At most this many words' vectors are kept by a :class:`Library` (the library's own
+#: words and the requests' words seen so far).
+_WORD_VECTORS_KEPT = 20_000
+
+
 @dataclass(frozen=True)
 class Match:
     """A library entry ranked for a request.
@@ -337,11 +342,11 @@ class Library:
         if self._word_vectors is None:
             every = sorted({w for e in self.entries for w in entry_vocabulary(e)})
             self._word_vectors = dict(zip(every, _cached_vectors(every)))
-        known = self._word_vectors
-        missing = [w for w in vocabulary if w not in known]
-        if missing:
-            known.update(zip(missing, embed_sentences(missing)))
-        out: np.ndarray = embed_sentences(words) @ np.stack([known[w] for w in vocabulary]).T
+        missing = list(dict.fromkeys(w for w in [*words, *vocabulary] if w not in self._word_vectors))
+        vectors = {**self._word_vectors, **dict(zip(missing, embed_sentences(missing)))} if missing else self._word_vectors
+        if missing and len(self._word_vectors) < _WORD_VECTORS_KEPT:  # requests add words: kept up to a bound
+            self._word_vectors = vectors
+        out: np.ndarray = np.stack([vectors[w] for w in words]) @ np.stack([vectors[w] for w in vocabulary]).T
         return out
 
     def rank(self, request: str, inputs: Sequence[str], limit: int = 8) -> list[Match]:

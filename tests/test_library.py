@@ -496,6 +496,7 @@ def _small_planner():
     ("is the sign red?", "'red'"),  # was any-text's "yes"
     ("is the face on the left male or female?", "'male'"),
     ("What is the man on the left doing?", "open question"),  # was the left half's text
+    ("is the woman on the right taller?", "'taller'"),  # a word, not a misspelling of "tell"
 ])
 def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(request_text, named):
     """The closest entry answers a different question: the request is refused in one line
@@ -518,6 +519,10 @@ def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(req
     ("what does the green sign say?", "read-text"),  # which sign
     ("How much would it cost to buy everything?", "total-prices"),  # words about buying
     ("I need to know whether there is a face on the left", "any-face-half"),
+    ("count thier faces", "count-faces"),  # misspellings of words the entry knows
+    ("how many faces in the left hlaf", "count-faces-half"),
+    ("im putting this online, blur the faces before i post it", "blur-faces"),  # why, not what
+    ("what number is on the gate?", "number-in-text"),  # where the text is
 ])
 def test_words_that_ask_nothing_more_do_not_stop_an_entry(request_text, entry_id):
     choice = _small_planner().from_library(request_text)

@@ -11,8 +11,9 @@ words to find.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -600,7 +601,9 @@ _CASUAL = frozenset(
     hi pls please kindly thanks thank cheers guys folks currently right now just actually really need needs know
     want wants wonder wondering curious whether if let like quickly simply given attached provided uploaded
     privacy private anonymity anonymous safety security reason reasons recognise recognize recognisable recognizable
-    identifiable""".split()
+    identifiable before post posting share sharing upload uploading send sending online internet social media
+    up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
+    put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
 #: Things that carry text: for an entry that reads text, where the text is, not a question.
 _TEXT_HOLDERS = frozenset(
@@ -608,7 +611,8 @@ _TEXT_HOLDERS = frozenset(
     books cover page pages package packaging box boxes bottle bottles can cans jar jars door doors wall walls window
     windows plate plates badge badges sticker stickers billboard billboards placard placards notice notices flyer flyers
     leaflet leaflets ticket tickets mug cup packet packets envelope envelope letterhead slide slides
-    display displays storefront shopfront shop store truck bus van car""".split()
+    display displays storefront shopfront shop store truck bus van car gate gates room rooms house building street road
+    station platform hotel restaurant cafe bar bakery pharmacy office entrance exit shelf shelves counter""".split()
 )
 #: Words for the picture itself: the word before one describes the picture ("this
 #: mirrored photo"), not what to find in it.
@@ -697,6 +701,7 @@ def unexplained(
     emoji_names: Iterable[str] = (),
     result_kinds: frozenset[str] | None = None,
     similarity: Callable[[list[str], list[str]], np.ndarray] | None = None,
+    dictionary: Container[str] | None = None,
 ) -> list[str]:
     """What ``request`` asks that ``entry`` (adapted with slot values ``used``) does not
     answer: its words that are not words of structure, people, text, sides or numbers,
@@ -712,6 +717,10 @@ def unexplained(
         result_kinds: the checker's result kinds of the adapted program, when known.
         similarity: ``(words, vocabulary) -> (len(words), len(vocabulary))`` cosines;
             without it only the entry's own words count.
+        dictionary: English words (MiniLM's word-piece vocabulary): a word not in it that
+            is spelled nearly like a word the entry knows is a misspelling of that word
+            ("thier", "hlaf"); without it misspellings are not forgiven. ("male" is a
+            word: never read as "make".)
     """
     if "question" in used or "prompt" in used:
         return []  # the request itself is the tool's argument (VQA, captioning)
@@ -746,6 +755,9 @@ def unexplained(
             continue
         if word not in words:
             words.append(word)
+    if words and dictionary is not None:  # a misspelling of a word it knows ("thier", "hlaf") asks nothing more
+        spelled = sorted(known | _NEUTRAL)
+        words = [w for w in words if len(w) < 4 or w in dictionary or not difflib.get_close_matches(w, spelled, n=1, cutoff=0.75)]
     if words and similarity is not None and vocabulary:
         closest = similarity(words, vocabulary).max(axis=1)
         words = [w for w, s in zip(words, closest) if float(s) < EXPLAINED_SIMILARITY]

@@ -34,6 +34,7 @@ learn`` writes) is a JSONL file of the same entries, searched beside the package
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import json
 import math
@@ -260,6 +261,22 @@ def _embedded_and_kept(wordings: Sequence[str]) -> np.ndarray:
 _WORD_VECTORS_KEPT = 20_000
 
 
+@functools.cache
+def _minilm_words() -> frozenset[str] | None:
+    """The whole words of MiniLM's word-piece vocabulary (~23,000 English words), or None
+    without the package."""
+    from visprog.planner.examples import minilm_folder
+
+    folder = minilm_folder()
+    if folder is None:
+        return None
+    try:
+        text = (Path(folder) / "vocab.txt").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return frozenset(w for w in text.split() if w.isalpha())
+
+
 @dataclass(frozen=True)
 class Match:
     """A library entry ranked for a request.
@@ -330,8 +347,9 @@ class Library:
         entry answers all of it."""
         from visprog.planner.adapt import unexplained
 
+        minilm = self.method == "minilm"
         return unexplained(request, entry, used, emoji_names=emoji_names, result_kinds=result_kinds,
-                           similarity=self._word_similarity if self.method == "minilm" else None)
+                           similarity=self._word_similarity if minilm else None, dictionary=_minilm_words() if minilm else None)
 
     def _word_similarity(self, words: list[str], vocabulary: list[str]) -> np.ndarray:
         """MiniLM cosines, ``(len(words), len(vocabulary))``; the library's words' vectors

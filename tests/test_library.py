@@ -358,6 +358,7 @@ OWN_WORDINGS = [
     ("blur everything but the people", ("IMAGE",), "blur-background-faces", {}),
     ("what is the most expensive dish", ("IMAGE",), "priciest-item", {}),  # a name, not an amount
     ("how much is the cheapest thing?", ("IMAGE",), "lowest-price", {}),  # an amount, not a name
+    ("any faces in this pic", ("IMAGE",), "any-face", {}),  # yes or no, not a count
 ]
 
 
@@ -433,8 +434,8 @@ def test_learned_hints_are_shown_to_the_chat_model_when_it_composes(tmp_path):
 
 
 def test_the_packaged_vectors_cover_every_wording_and_are_minilms():
-    """``prompts/library/vectors.npz`` holds a vector for every packaged wording (else a
-    fresh install's first ask embeds them: ~15 s), equal to MiniLM's. After editing the
+    """``prompts/library/vectors.npz`` holds a vector for every packaged wording and every
+    word of them (else a fresh install's first ask embeds them: ~15 s), equal to MiniLM's. After editing the
     library run ``python -m visprog.planner.library``."""
     import numpy as np
 
@@ -442,7 +443,9 @@ def test_the_packaged_vectors_cover_every_wording_and_are_minilms():
     from visprog.planner.library import packaged_vectors, retrieval_text
 
     shipped = packaged_vectors()
-    texts = sorted({retrieval_text(r) for e in ENTRIES for r in e.requests})
+    from visprog.planner.adapt import entry_vocabulary
+
+    texts = sorted({retrieval_text(r) for e in ENTRIES for r in e.requests} | {w for e in ENTRIES for w in entry_vocabulary(e)})
     missing = [t for t in texts if t not in shipped]
     assert missing == [], f"{len(missing)} wordings lack vectors: run python -m visprog.planner.library ({missing[:3]})"
     if minilm_folder() is None:

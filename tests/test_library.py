@@ -354,6 +354,11 @@ OWN_WORDINGS = [
     ("what is the cheapest item on the menu?", ("IMAGE",), "cheapest-item", {}),
     ("which thing costs the most?", ("IMAGE",), "priciest-item", {}),
     ("what is the lowest price?", ("IMAGE",), "lowest-price", {}),  # the amount, not the item
+    ("please blur all faces in this one for privacy", ("IMAGE",), "blur-faces", {}),  # not the background
+    ("blur everything but the people", ("IMAGE",), "blur-background-faces", {}),
+    ("what is the most expensive dish", ("IMAGE",), "priciest-item", {}),  # a name, not an amount
+    ("how much is the cheapest thing?", ("IMAGE",), "lowest-price", {}),  # an amount, not a name
+    ("any faces in this pic", ("IMAGE",), "any-face", {}),  # yes or no, not a count
 ]
 
 
@@ -429,8 +434,8 @@ def test_learned_hints_are_shown_to_the_chat_model_when_it_composes(tmp_path):
 
 
 def test_the_packaged_vectors_cover_every_wording_and_are_minilms():
-    """``prompts/library/vectors.npz`` holds a vector for every packaged wording (else a
-    fresh install's first ask embeds them: ~15 s), equal to MiniLM's. After editing the
+    """``prompts/library/vectors.npz`` holds a vector for every packaged wording and every
+    word of them (else a fresh install's first ask embeds them: ~15 s), equal to MiniLM's. After editing the
     library run ``python -m visprog.planner.library``."""
     import numpy as np
 
@@ -438,7 +443,9 @@ def test_the_packaged_vectors_cover_every_wording_and_are_minilms():
     from visprog.planner.library import packaged_vectors, retrieval_text
 
     shipped = packaged_vectors()
-    texts = sorted({retrieval_text(r) for e in ENTRIES for r in e.requests})
+    from visprog.planner.adapt import entry_vocabulary
+
+    texts = sorted({retrieval_text(r) for e in ENTRIES for r in e.requests} | {w for e in ENTRIES for w in entry_vocabulary(e)})
     missing = [t for t in texts if t not in shipped]
     assert missing == [], f"{len(missing)} wordings lack vectors: run python -m visprog.planner.library ({missing[:3]})"
     if minilm_folder() is None:
@@ -492,6 +499,7 @@ def _small_planner():
     ("is the sign red?", "'red'"),  # was any-text's "yes"
     ("is the face on the left male or female?", "'male'"),
     ("What is the man on the left doing?", "open question"),  # was the left half's text
+    ("is the woman on the right taller?", "'taller'"),  # a word, not a misspelling of "tell"
 ])
 def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(request_text, named):
     """The closest entry answers a different question: the request is refused in one line
@@ -514,6 +522,10 @@ def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(req
     ("what does the green sign say?", "read-text"),  # which sign
     ("How much would it cost to buy everything?", "total-prices"),  # words about buying
     ("I need to know whether there is a face on the left", "any-face-half"),
+    ("count thier faces", "count-faces"),  # misspellings of words the entry knows
+    ("how many faces in the left hlaf", "count-faces-half"),
+    ("im putting this online, blur the faces before i post it", "blur-faces"),  # why, not what
+    ("what number is on the gate?", "number-in-text"),  # where the text is
 ])
 def test_words_that_ask_nothing_more_do_not_stop_an_entry(request_text, entry_id):
     choice = _small_planner().from_library(request_text)

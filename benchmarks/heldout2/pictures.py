@@ -496,15 +496,23 @@ def verify(paths: dict[str, Path], pictures: dict[str, Picture] | None = None) -
     return problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(
+    argv: list[str] | None = None,
+    *,
+    build: Callable[[Path | None], dict[str, Path]] | None = None,
+    check: Callable[[dict[str, Path]], list[str]] | None = None,
+    doc: str | None = None,
+) -> int:
+    """``pictures.py [--out DIR] [--verify]`` for this set, or (with ``build``, ``check``
+    and ``doc``) for a later set that reuses this one's pictures and checks."""
+    parser = argparse.ArgumentParser(description=(doc or __doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="folder for the pictures (default: cache)")
     parser.add_argument("--verify", action="store_true", help="check the ground truth with the real offline tools")
     args = parser.parse_args(argv)
-    paths = build_all(args.out)
+    paths = (build or build_all)(args.out)
     print(f"{len(paths)} pictures in {next(iter(paths.values())).parent}")
     if args.verify:
-        problems = verify(paths)
+        problems = (check or verify)(paths)
         for line in problems:
             print("MISMATCH", line)
         print(f"verify: {len(paths)} pictures, {len(problems)} mismatches")

@@ -22,7 +22,6 @@ kind of fruit or animal, the weather, the brand ...), whose right answer is a re
 
 from __future__ import annotations
 
-import argparse
 import functools
 import importlib.util
 import os
@@ -185,19 +184,7 @@ def verify(paths: dict[str, Path]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=None, help="folder for the pictures (default: cache)")
-    parser.add_argument("--verify", action="store_true", help="check the ground truth with the real offline tools")
-    args = parser.parse_args(argv)
-    paths = build_all(args.out)
-    print(f"{len(paths)} pictures in {next(iter(paths.values())).parent}")
-    if args.verify:
-        problems = verify(paths)
-        for line in problems:
-            print("MISMATCH", line)
-        print(f"verify: {len(paths)} pictures, {len(problems)} mismatches")
-        return 1 if problems else 0
-    return 0
+    return _second.main(argv, build=build_all, check=verify, doc=__doc__)  # type: ignore[no-any-return]
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ words to find.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -90,7 +91,7 @@ _PRICE_WORDS = frozenset(
     next beside besides near nearby after before close closest right left written hi hello hey
     higher lower greater bigger larger smaller exceed exceeds exceeding whats want wants wanted asking ask asks damage
     up everything anything altogether overall highest lowest biggest smallest largest maximum minimum max min whole entire
-    cheapest priciest dearest expensive""".split()
+    cheapest priciest dearest expensive dish dishes option options food foods drink drinks meal meals article articles""".split()
 )
 _ITEM_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*|[$\u20ac\u00a3]?\d+(?:[.,]\d+)?[$\u20ac\u00a3]?|[,:;?!()/&+]")
 _CONNECTORS = frozenset({"or", "and", "vs", "versus", "than", "compared", "with"})
@@ -158,6 +159,26 @@ def _amount(text: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+_SUPERLATIVE_PRICE = re.compile(
+    r"\b(?:cheapest|priciest|dearest|most expensive|least expensive|most affordable|highest|lowest|costs? (?:the )?(?:most|least))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_which_item(request: str) -> bool:
+    """Does a request about prices ask which item (a name: "Which thing costs the
+    most?") rather than an amount ("What is the highest price?", "How much is the
+    cheapest?")?"""
+    if re.search(r"\b(?:price|prices|amount|how much|number|figure)\b", request, re.IGNORECASE):
+        return False
+    return bool(re.search(r"\b(?:which|what|name)\b|\b(?:item|thing|product|dish|option|one)\b", request, re.IGNORECASE))
+
+
+#: Words that say an edit is of everything but the things found ("blur the background").
+_REST = re.compile(
+    r"\b(?:background|backdrop|behind|rest|except|but|other than|everything|surroundings|around|sharp|bokeh|portrait)\b",
+    re.IGNORECASE,
+)
 _PRICE_TALK = re.compile(r"\b(?:price|prices|cost|costs|cheap\w*|expensive|dollars?|euros?)\b", re.IGNORECASE)
 _CHEAPER = re.compile(
     r"\b(?:cheaper|cheapest|less expensive|least expensive|costs? less|lower price|lowest price|less money|lower priced|more affordable|most affordable)\b",
@@ -433,6 +454,11 @@ def agreement(request: str, entry: Any) -> float:
         bonus -= 0.2  # "What text is at the bottom?": not the whole image's text
     if "word" in slots:
         bonus += 0.04 if word_to_find(request) else -0.1
+    if not ({"item", "items", "word"} & set(slots)) and _SUPERLATIVE_PRICE.search(entry.requests[0]) and _SUPERLATIVE_PRICE.search(request):
+        # "Which item is the dearest?" wants a name; "What is the highest price?" an amount.
+        bonus += 0.05 if asks_which_item(request) == asks_which_item(entry.requests[0]) else -0.1
+    if re.search(r"\bbg_blur\(", entry.program) and not _REST.search(request):
+        bonus -= 0.15  # "Blur the faces": the faces, not everything but them
     if "line" in slots:
         bonus += 0.08 if line_index(request) is not None else -0.3
     elif line_index(request) is not None and re.search(r"\b(?:read_text|ocr)\(", entry.program):
@@ -573,7 +599,11 @@ _CASUAL = frozenset(
     across between corner corners edge edges hand far close centre center middle bit area region spot place
     snapshot shot screenshot frame scene capture camera viewer lens gimme lemme wanna gonna quick question hey hello
     hi pls please kindly thanks thank cheers guys folks currently right now just actually really need needs know
-    want wants wonder wondering curious whether if let like quickly simply given attached provided uploaded""".split()
+    want wants wonder wondering curious whether if let like quickly simply given attached provided uploaded
+    privacy private anonymity anonymous safety security reason reasons recognise recognize recognisable recognizable
+    identifiable before post posting share sharing upload uploading send sending online internet social media
+    up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
+    put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
 #: Things that carry text: for an entry that reads text, where the text is, not a question.
 _TEXT_HOLDERS = frozenset(
@@ -581,7 +611,8 @@ _TEXT_HOLDERS = frozenset(
     books cover page pages package packaging box boxes bottle bottles can cans jar jars door doors wall walls window
     windows plate plates badge badges sticker stickers billboard billboards placard placards notice notices flyer flyers
     leaflet leaflets ticket tickets mug cup packet packets envelope envelope letterhead slide slides
-    display displays storefront shopfront shop store truck bus van car""".split()
+    display displays storefront shopfront shop store truck bus van car gate gates room rooms house building street road
+    station platform hotel restaurant cafe bar bakery pharmacy office entrance exit shelf shelves counter""".split()
 )
 #: Words for the picture itself: the word before one describes the picture ("this
 #: mirrored photo"), not what to find in it.
@@ -670,6 +701,7 @@ def unexplained(
     emoji_names: Iterable[str] = (),
     result_kinds: frozenset[str] | None = None,
     similarity: Callable[[list[str], list[str]], np.ndarray] | None = None,
+    dictionary: Container[str] | None = None,
 ) -> list[str]:
     """What ``request`` asks that ``entry`` (adapted with slot values ``used``) does not
     answer: its words that are not words of structure, people, text, sides or numbers,
@@ -685,6 +717,10 @@ def unexplained(
         result_kinds: the checker's result kinds of the adapted program, when known.
         similarity: ``(words, vocabulary) -> (len(words), len(vocabulary))`` cosines;
             without it only the entry's own words count.
+        dictionary: English words (MiniLM's word-piece vocabulary): a word not in it that
+            is spelled nearly like a word the entry knows is a misspelling of that word
+            ("thier", "hlaf"); without it misspellings are not forgiven. ("male" is a
+            word: never read as "make".)
     """
     if "question" in used or "prompt" in used:
         return []  # the request itself is the tool's argument (VQA, captioning)
@@ -719,6 +755,9 @@ def unexplained(
             continue
         if word not in words:
             words.append(word)
+    if words and dictionary is not None:  # a misspelling of a word it knows ("thier", "hlaf") asks nothing more
+        spelled = sorted(known | _NEUTRAL)
+        words = [w for w in words if len(w) < 4 or w in dictionary or not difflib.get_close_matches(w, spelled, n=1, cutoff=0.75)]
     if words and similarity is not None and vocabulary:
         closest = similarity(words, vocabulary).max(axis=1)
         words = [w for w, s in zip(words, closest) if float(s) < EXPLAINED_SIMILARITY]

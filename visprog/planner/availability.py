@@ -123,8 +123,10 @@ class ToolsHere:
         """
         if not self.blocked:
             return None
+        from visprog.planner.request import normalise_request
+
         pair = set(inputs) >= {"LEFT", "RIGHT"}
-        plain = self._without_catalogue_names(question)
+        plain = self._without_catalogue_names(normalise_request(question))  # "whats" is "what is", not a thing
         scores = self.selector.scores(plain)
         candidates = [i for i, e in enumerate(self.selector.examples) if (set(e.inputs) >= {"LEFT", "RIGHT"}) == pair]
         if not candidates:

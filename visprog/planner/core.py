@@ -165,7 +165,8 @@ class LibraryChoice:
         answers (its closest wording and the slot values it took), so that an answer to
         a different question than the one asked does not pass unseen."""
         slots = ", ".join(f"{k}={v}" for k, v in self.slots.items())
-        return f"answered as: {self.wording!r} (library entry '{self.entry}'" + (f"; {slots})" if slots else ")")
+        return (f"answered as: library entry '{self.entry}'" + (f" ({slots})" if slots else "")
+                + f", the program for requests like {self.wording!r}")
 
 
 def _what_is_left(words: Sequence[str]) -> str:
@@ -379,7 +380,7 @@ class Planner(ToolsHere):
         needs_vqa = vqa is not None and vqa in self.blocked
         how = (f": {self._missing_line(vqa)}" if vqa is not None and needs_vqa
                else ": ask it with a chat model that composes programs (--model hf:PATH_OR_ID or openai:MODEL)")
-        line = (f"the tools that can run here do not answer {_what_is_left(gap.unexplained)} (the closest program they run "
+        line = (f"the tools that can run here do not answer {_what_is_left(gap.unexplained)} (the closest library program "
                 f"answers {gap.wording!r}, a different question){how}")
         return dataclasses.replace(gap, program=None, missing=line, refusal_kind="ModelUnavailable" if needs_vqa else "PlannerError")
 

@@ -34,6 +34,7 @@ learn`` writes) is a JSONL file of the same entries, searched beside the package
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import json
 import math
@@ -255,6 +256,27 @@ def _embedded_and_kept(wordings: Sequence[str]) -> np.ndarray:
     return vectors
 
 
+#: At most this many words' vectors are kept by a :class:`Library` (the library's own
+#: words and the requests' words seen so far).
+_WORD_VECTORS_KEPT = 20_000
+
+
+@functools.cache
+def _minilm_words() -> frozenset[str] | None:
+    """The whole words of MiniLM's word-piece vocabulary (~23,000 English words), or None
+    without the package."""
+    from visprog.planner.examples import minilm_folder
+
+    folder = minilm_folder()
+    if folder is None:
+        return None
+    try:
+        text = (Path(folder) / "vocab.txt").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return frozenset(w for w in text.split() if w.isalpha())
+
+
 @dataclass(frozen=True)
 class Match:
     """A library entry ranked for a request.
@@ -325,8 +347,9 @@ class Library:
         entry answers all of it."""
         from visprog.planner.adapt import unexplained
 
+        minilm = self.method == "minilm"
         return unexplained(request, entry, used, emoji_names=emoji_names, result_kinds=result_kinds,
-                           similarity=self._word_similarity if self.method == "minilm" else None)
+                           similarity=self._word_similarity if minilm else None, dictionary=_minilm_words() if minilm else None)
 
     def _word_similarity(self, words: list[str], vocabulary: list[str]) -> np.ndarray:
         """MiniLM cosines, ``(len(words), len(vocabulary))``; the library's words' vectors
@@ -337,11 +360,11 @@ class Library:
         if self._word_vectors is None:
             every = sorted({w for e in self.entries for w in entry_vocabulary(e)})
             self._word_vectors = dict(zip(every, _cached_vectors(every)))
-        known = self._word_vectors
-        missing = [w for w in vocabulary if w not in known]
-        if missing:
-            known.update(zip(missing, embed_sentences(missing)))
-        out: np.ndarray = embed_sentences(words) @ np.stack([known[w] for w in vocabulary]).T
+        missing = list(dict.fromkeys(w for w in [*words, *vocabulary] if w not in self._word_vectors))
+        vectors = {**self._word_vectors, **dict(zip(missing, embed_sentences(missing)))} if missing else self._word_vectors
+        if missing and len(self._word_vectors) < _WORD_VECTORS_KEPT:  # requests add words: kept up to a bound
+            self._word_vectors = vectors
+        out: np.ndarray = np.stack([vectors[w] for w in words]) @ np.stack([vectors[w] for w in vocabulary]).T
         return out
 
     def rank(self, request: str, inputs: Sequence[str], limit: int = 8) -> list[Match]:

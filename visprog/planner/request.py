@@ -88,8 +88,8 @@ def answer_kind(text: str) -> AnswerKind | None:
     lowered = " ".join(words)
     if lowered.startswith(("how many", "count ", "number of", "what is the number", "what's the number")) or words[0] == "count":
         return "count"
-    if words[0] in _YESNO_START:
-        return "yesno"
+    if words[0] in _YESNO_START or words[0] in ("any", "anyone", "anybody", "anything", "someone", "somebody"):
+        return "yesno"  # "any faces in this pic?", "anyone on the left?"
     if words[0] in _EDIT_START or (words[0] == "please" and len(words) > 1 and words[1] in _EDIT_START):
         return "image"
     if words[0] in ("read", "transcribe") or re.match(r"^(what|which) (does|do) .* (say|read|spell)s?$", lowered) or re.search(

@@ -261,8 +261,11 @@ def test_ctrl_c_during_read_text_exits_130_not_134(tmp_path):
     PIL.Image.fromarray(np.random.default_rng(0).integers(0, 255, (1024, 1024, 3), dtype=np.uint8)).save(tmp_path / "i.png")
     (tmp_path / "p.vp").write_text("T = read_text(image=IMAGE)\nresult(T)\n")
     (tmp_path / "none.toml").write_text("")
-    env = {**os.environ, "VISPROG_CACHE_DIR": str(tmp_path / "cache"), "VISPROG_CONFIG": str(tmp_path / "none.toml"),
-           "HF_HUB_OFFLINE": "1"}
+    # onnxruntime's own thread pool (one thread per core), not the one thread per test
+    # process that tests/conftest.py sets: the pool's threads are what this is about.
+    threads = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    env = {**{k: v for k, v in os.environ.items() if k not in threads}, "VISPROG_CACHE_DIR": str(tmp_path / "cache"),
+           "VISPROG_CONFIG": str(tmp_path / "none.toml"), "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "visprog", "run", "p.vp", "--image", "i.png"],
                                cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     lines: list[bytes] = []

@@ -32,6 +32,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # took 10-80x longer (a tiny BLIP caption: 6 s instead of 0.08 s).
 for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
+# The CPU, named: device "auto" imports torch (~2.5 s of CPU) to look for a GPU, also in
+# a process that runs no torch model (a result-cache key of a device-dependent tool
+# resolves it: every `visprog run` of a LOC program). Tests of "auto" and of what imports
+# no torch set or drop it themselves.
+os.environ.setdefault("VISPROG_DEVICE", "cpu")
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

@@ -27,11 +27,19 @@ def files(tmp_path: Path, small_image):
     return tmp_path, image, program
 
 
+def _default_device_env() -> dict[str, str]:
+    """This environment without the device tests/conftest.py names: device "auto", which
+    imports torch when resolved, so that these tests see any such resolution."""
+    return {k: v for k, v in os.environ.items() if k != "VISPROG_DEVICE"}
+
+
 def test_help_does_not_import_torch():
     code = "import sys; from visprog.fronts.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\nprint('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    env = _default_device_env()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert out.stdout.strip().endswith("False")
-    out = subprocess.run([sys.executable, "-c", "import sys, visprog; print('torch' in sys.modules)"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", "import sys, visprog; print('torch' in sys.modules)"], capture_output=True, text=True, timeout=60,
+                         env=env)
     assert out.stdout.strip() == "False"
 
 
@@ -175,7 +183,7 @@ def test_models_pull_agrees_with_models_list(tmp_path):
 
 def test_building_the_registry_imports_no_torch():
     code = "import sys, visprog; r = visprog.default_registry(); print(len(r.tools), 'torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=_default_device_env())
     count, torch_loaded = out.stdout.split()
     assert int(count) > 20 and torch_loaded == "False"
 

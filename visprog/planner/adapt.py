@@ -657,7 +657,9 @@ def asks_open(request: str) -> bool:
 _ABOUT_TEXT = re.compile(
     r"\b(?:text|texts|writing|written|write|words?|letters?|line|lines|say|says|said|saying|read|reads|spell|spells|"
     r"called|named|name|names|title|titled|label\w*|sign\w*|poster\w*|tag\w*|note|notes|caption|banner|number|numbers|"
-    r"price\w*|cost\w*|cheap\w*|expensive|pricier|total|sum|dollars?|euros?|much|receipt\w*|menu\w*|brand|logo)\b",
+    r"price\w*|cost\w*|cheap\w*|expensive|pricier|total|sum|dollars?|euros?|much|receipt\w*|menu\w*|brand|logo|"
+    r"printed|inscribed|scrawl\w*|scribbl\w*|message\w*|slogan\w*|headline\w*|heading\w*|graffiti|notice\w*|"
+    r"placard\w*|board\w*|display\w*|screen\w*)\b",
     re.IGNORECASE,
 )
 

@@ -55,7 +55,22 @@ FILLERS = frozenset(
 )
 _PEOPLE = frozenset(
     """face faces person persons people anyone anybody someone somebody everyone everybody nobody man men woman women
-    child children kid kids boy boys girl girls head heads human humans individual individuals adult adults headcount""".split()
+    child children kid kids boy boys girl girls head heads human humans individual individuals adult adults headcount
+    guy guys lady ladies gentleman gentlemen""".split()
+)
+#: Kinds of people: a face or person detector finds them but cannot tell them apart, so
+#: a count or a yes/no about them ("How many kids?", "Is it a man or a woman?") is not a
+#: count of faces; an edit of "the guy" is an edit of the person.
+_PEOPLE_KINDS = frozenset(
+    """man men woman women child children kid kids boy boys girl girls adult adults baby babies guy guys lady ladies
+    gentleman gentlemen teenager teenagers teen teens toddler toddlers male males female females elderly""".split()
+)
+#: Qualities no offline tool measures: never where text is, never a kind of text asked for.
+_QUALITIES = frozenset(
+    """colour color colours colors coloured colored red green blue yellow black white orange purple pink brown grey gray
+    gold silver dark light bright font fonts typeface size big small large tiny huge tall short long wide height width
+    shape round square material made wooden metal plastic language old new age handwritten bold italic neon
+    faded clean dirty broken""".split()
 )
 #: Words about text and what holds it: never a thing a detector must find.
 _TEXT_THINGS = frozenset(
@@ -309,8 +324,10 @@ def comparison(request: str) -> tuple[str, int] | None:
     if cheaper:
         return ("<", int(cheaper.group(1)))
     # A bare number is a count to compare with, unless it counts the pictures or halves
-    # themselves ("the two pictures", "both 2 halves").
+    # themselves ("the two pictures", "both 2 halves") or "one" stands for a thing ("the
+    # second one").
     lowered = _INPUT_COUNTS.sub(" ", lowered)
+    lowered = re.sub(r"\b(?:first|second|third|last|other|this|that|each|every|which|the|any|no|left|right|top|bottom) one\b", " ", lowered)
     numbers = [n for n in analyse(lowered).numbers if isinstance(n, int)]
     if numbers:
         return ("==", numbers[0])
@@ -602,6 +619,7 @@ _CASUAL = frozenset(
     want wants wonder wondering curious whether if let like quickly simply given attached provided uploaded
     privacy private anonymity anonymous safety security reason reasons recognise recognize recognisable recognizable
     identifiable before post posting share sharing upload uploading send sending online internet social media
+    together altogether combined overall
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
@@ -614,6 +632,7 @@ _TEXT_HOLDERS = frozenset(
     display displays storefront shopfront shop store truck bus van car gate gates room rooms house building street road
     station platform hotel restaurant cafe bar bakery pharmacy office entrance exit shelf shelves counter""".split()
 )
+_SIGNS = frozenset("sign signs poster posters label labels board boards card cards note notes banner banners page pages tag tags plate plates".split())
 #: Words for the picture itself: the word before one describes the picture ("this
 #: mirrored photo"), not what to find in it.
 _PICTURE_WORDS = frozenset("photo photos picture pictures image images pic pics shot snapshot screenshot photograph scan frame".split())
@@ -638,7 +657,9 @@ def asks_open(request: str) -> bool:
 _ABOUT_TEXT = re.compile(
     r"\b(?:text|texts|writing|written|write|words?|letters?|line|lines|say|says|said|saying|read|reads|spell|spells|"
     r"called|named|name|names|title|titled|label\w*|sign\w*|poster\w*|tag\w*|note|notes|caption|banner|number|numbers|"
-    r"price\w*|cost\w*|cheap\w*|expensive|pricier|total|sum|dollars?|euros?|much|receipt\w*|menu\w*|brand|logo)\b",
+    r"price\w*|cost\w*|cheap\w*|expensive|pricier|total|sum|dollars?|euros?|much|receipt\w*|menu\w*|brand|logo|"
+    r"printed|inscribed|scrawl\w*|scribbl\w*|message\w*|slogan\w*|headline\w*|heading\w*|graffiti|notice\w*|"
+    r"placard\w*|board\w*|display\w*|screen\w*)\b",
     re.IGNORECASE,
 )
 
@@ -664,16 +685,48 @@ _PLACE_BEFORE = frozenset(
 
 
 def _place_references(words: list[str]) -> set[str]:
-    """Words that name where text is: the word after a place word (skipping articles)."""
+    """Words that name where text is: the word after a place word (skipping articles),
+    unless it is a quality ("written in red" asks a colour)."""
     out: set[str] = set()
     for k, word in enumerate(words[:-1]):
         if word in _PLACE_BEFORE:
             for following in words[k + 1:k + 4]:
                 if following in _STOP or following in _PLACE_BEFORE:
                     continue
-                out.add(following)
+                if following not in _QUALITIES:
+                    out.add(following)
                 break
     return out
+
+
+def _forms(word: str) -> set[str]:
+    """``word`` and its plain forms ("recognised" -> "recognise", "posting" -> "post")."""
+    forms = {word}
+    single = _singular(word)
+    if single:
+        forms.add(single)
+    for suffix, plain in (("ied", "y"), ("ed", ""), ("d", ""), ("ing", ""), ("ing", "e"), ("ly", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            forms.add(word[: len(word) - len(suffix)] + plain)
+    return forms
+
+
+_CLOSED_KINDS = frozenset({"yesno", "count", "image"})
+#: A clause that says why or for what the user asks ("I'm putting together a seating
+#: chart, ...", "... so I can post it", "for my report"): up to the next comma or stop.
+_CONTEXT_CLAUSE = re.compile(
+    r"(?:^|(?<=[,.;:!?]))\s*(?:i'm|i am|im|we're|we are|i'll|i will|i've|i have|i was|we was|for my|for our|for a|"
+    r"because|since|so (?:that|i|we)|before i|before we|in order to)\b[^,.;:!?]*",
+    re.IGNORECASE,
+)
+
+
+def edit_kinds(result_kinds: frozenset[str] | None) -> bool:
+    """Do the checker's result kinds say the program answers with an image?"""
+    return result_kinds is not None and result_kinds <= {"Image"}
+
+
+_SAME_PERSON = re.compile(r"\bsame (?:person|people|face|faces|man|woman|guy|girl|boy|individual|kid|child)\b", re.IGNORECASE)
 
 
 def _tokens(text: str) -> list[str]:
@@ -730,7 +783,15 @@ def unexplained(
     out = ["what"] if open_question and answers_closed(entry, result_kinds) else []
     if open_question and reads and not out and not _ABOUT_TEXT.search(request):
         out = ["what"]  # "What is the man doing?" is not answered by the text in the picture
+    asked, given = answer_kind(request), ("image" if edit_kinds(result_kinds) else answer_kind(entry.requests[0]))
+    if asked in _CLOSED_KINDS and given in _CLOSED_KINDS and asked != given:
+        out.append(f"a {asked} answer")  # "Is there a man on the left?" is not answered with a crop
+    if _SAME_PERSON.search(request):
+        out.append("same person")  # who someone is: no offline tool tells
+    edit = edit_kinds(result_kinds) or answer_kind(entry.requests[0]) == "image"
+    text_asked = open_question and reads and not out and bool(_ABOUT_TEXT.search(request))
     text = _QUOTED.sub(" ", without_mentions(request, emoji_names))
+    text = _CONTEXT_CLAUSE.sub(" ", text)  # "I'm making a seating chart, ...": why, not what
     whole = _tokens(text)
     values = [str(v) for value in used.values() for v in (value if isinstance(value, list) else [value])]
     for value in values:
@@ -745,14 +806,23 @@ def unexplained(
     if reads:
         known |= _place_references(whole)  # "What does the sign next to the door say?"
         known |= _TEXT_HOLDERS
-        known |= {w for w, following in zip(whole, whole[1:]) if following in _TEXT_HOLDERS or following in _TEXT_WORDS}
+        # A word before a thing that carries text picks the thing ("the green sign"); before
+        # the text itself it may ask a quality of it ("green letters").
+        known |= {w for w, following in zip(whole, whole[1:])
+                  if following in _TEXT_HOLDERS or following in _SIGNS or (following in _TEXT_WORDS and w not in _QUALITIES)}
     known |= {w for w, following in zip(whole, whole[1:]) if following in _PICTURE_WORDS}  # "this mirrored photo"
     words = []
     for word in tokens:
-        base = _singular(word) or word
-        if (len(word) < 2 or word[0].isdigit() or word in _NEUTRAL or base in _NEUTRAL or word in known or base in known
-                or word.endswith("'s") and word[:-2] in _NEUTRAL):
+        forms = _forms(word)
+        if forms & _PEOPLE_KINDS and not edit:
+            # "How many kids?", "a man or a woman?": only an entry that says so answers it.
+            if not forms & known and word not in words:
+                words.append(word)
             continue
+        if len(word) < 2 or word[0].isdigit() or forms & _NEUTRAL or forms & known:
+            continue
+        if text_asked and not forms & _QUALITIES:
+            continue  # "Which town does the sign name?": the text answers it, whatever it names
         if word not in words:
             words.append(word)
     if words and dictionary is not None:  # a misspelling of a word it knows ("thier", "hlaf") asks nothing more
@@ -760,5 +830,5 @@ def unexplained(
         words = [w for w in words if len(w) < 4 or w in dictionary or not difflib.get_close_matches(w, spelled, n=1, cutoff=0.75)]
     if words and similarity is not None and vocabulary:
         closest = similarity(words, vocabulary).max(axis=1)
-        words = [w for w, s in zip(words, closest) if float(s) < EXPLAINED_SIMILARITY]
+        words = [w for w, s in zip(words, closest) if float(s) < EXPLAINED_SIMILARITY or _forms(w) & _PEOPLE_KINDS]
     return out + words

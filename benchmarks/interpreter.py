@@ -43,14 +43,17 @@ SMALL_REPEATS = 20 if QUICK else 200
 #: Default budgets, except a longer program text for the 4,000-step program.
 LIMITS = Limits(max_source_chars=500_000)
 SIZES = (8, 250) if QUICK else (8, 250, 1_000, 4_000)
+#: Iterations of the loop program: a for loop (4/10), a while loop (3/10) and a
+#: comprehension (3/10); quick runs a tenth.
+LOOP_ITERATIONS = 10_000 if QUICK else 100_000
 LOOP_PROGRAM = """\
 total = 0
-for i in range(40000):
+for i in range(FOR_N):
     total = total + i
 j = 0
-while j < 29999:
+while j < WHILE_N:
     j = j + 1
-evens = [k * k for k in range(30000) if k % 2 == 0]
+evens = [k * k for k in range(COMP_N) if k % 2 == 0]
 RESULT_CALL
 """
 
@@ -73,9 +76,14 @@ def straight_line(steps: int) -> tuple[str, str]:
     return body + f"\nresult(V{steps - 2})", body + f"\nfinal_answer(V{steps - 2})"
 
 
-def loop_program() -> tuple[str, str]:
+def loop_program(iterations: int) -> tuple[str, str, int]:
+    """The loop program for visprog and for smolagents, ``iterations`` in all, and the
+    answer it must give."""
+    for_n, while_n, comp_n = iterations * 4 // 10, iterations * 3 // 10 - 1, iterations * 3 // 10
+    source = LOOP_PROGRAM.replace("FOR_N", str(for_n)).replace("WHILE_N", str(while_n)).replace("COMP_N", str(comp_n))
     expr = "total + j + len(evens)"
-    return LOOP_PROGRAM.replace("RESULT_CALL", f"result({expr})"), LOOP_PROGRAM.replace("RESULT_CALL", f"final_answer({expr})")
+    expected = sum(range(for_n)) + while_n + (comp_n + 1) // 2
+    return source.replace("RESULT_CALL", f"result({expr})"), source.replace("RESULT_CALL", f"final_answer({expr})"), expected
 
 
 _counter = [0]
@@ -167,9 +175,8 @@ def main() -> None:
             ours, theirs = straight_line(steps)
             measure(f"{label}: straight line, {steps} steps", steps, "step",
                     visprog_runner(ours, steps - 2, cold), smolagents_runner(theirs, steps - 2, cold))
-        ours, theirs = loop_program()
-        expected = sum(range(40000)) + 29999 + 15000
-        measure(f"{label}: loops, 100,000 iterations", 100_000, "iter",
+        ours, theirs, expected = loop_program(LOOP_ITERATIONS)
+        measure(f"{label}: loops, {LOOP_ITERATIONS:,} iterations", LOOP_ITERATIONS, "iter",
                 visprog_runner(ours, expected, cold), smolagents_runner(theirs, expected, cold))
 
 

@@ -498,10 +498,10 @@ def _small_planner():
     ("Is anyone happy here?", "'happy'"),
     ("is the sign red?", "'red'"),  # was any-text's "yes"
     ("is the face on the left male or female?", "'male'"),
-    ("What is the man on the left doing?", "'man'"),  # was the left half's text
+    ("What is the man on the left doing?", "open question"),  # was the left half's text
     ("is the woman on the right taller?", "'taller'"),  # a word, not a misspelling of "tell"
     ("how many children can you see?", "'children'"),  # faces, but not told apart by age
-    ("is there a woman on the right?", "'woman'"),
+    ("is the person on the right a woman?", "'woman'"),  # which kind someone is
     ("is EXIT written in green letters?", "'green'"),  # a colour, not where the text is
 ])
 def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(request_text, named):
@@ -533,6 +533,8 @@ def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(req
     ("blur their faces so they can't be identified", "blur-faces"),  # a word's plain form is known
     ("I'm making a guest list, how many faces are on the right?", "count-faces-half"),  # why, not what
     ("crop the guy on the left", "crop-person-side"),  # an edit of a person, whoever they are
+    ("where is the lady standing, left or right?", "face-side"),  # where a person is, whoever they are
+    ("blur the background behind him so he pops", "blur-background-person"),  # why, not what
 ])
 def test_words_that_ask_nothing_more_do_not_stop_an_entry(request_text, entry_id):
     choice = _small_planner().from_library(request_text)
@@ -558,7 +560,7 @@ def test_unexplained_words_without_sentence_vectors_are_the_entrys_own_words_onl
     assert unexplained("is the person on the right smiling?", entry, {"side": "RIGHT"}) == ["smiling"]
     assert unexplained("is there somebody on the right?", entry, {"side": "RIGHT"}) == []
     assert unexplained("What colour is the person on the left?", entry, {"side": "LEFT"}) == ["what", "colour"]
-    assert unexplained("What colour is the man on the left?", entry, {"side": "LEFT"}) == ["what", "colour", "man"]
+    assert unexplained("What colour is the person on the left, a man?", entry, {"side": "LEFT"}) == ["what", "colour", "man"]
     vqa = next(e for e in ENTRIES if e.id == "vqa")
     assert unexplained("is the person smiling?", vqa, {"question": "is the person smiling?"}) == []
 

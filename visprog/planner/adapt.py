@@ -628,7 +628,7 @@ _TEXT_HOLDERS = frozenset(
     """receipt receipts menu menus screen screens whiteboard blackboard chalkboard paper papers document documents book
     books cover page pages package packaging box boxes bottle bottles can cans jar jars door doors wall walls window
     windows plate plates badge badges sticker stickers billboard billboards placard placards notice notices flyer flyers
-    leaflet leaflets ticket tickets mug cup packet packets envelope envelope letterhead slide slides
+    leaflet leaflets ticket tickets mug cup packet packets envelope envelopes letterhead slide slides
     display displays storefront shopfront shop store truck bus van car gate gates room rooms house building street road
     station platform hotel restaurant cafe bar bakery pharmacy office entrance exit shelf shelves counter""".split()
 )
@@ -712,11 +712,14 @@ def _forms(word: str) -> set[str]:
 
 
 _CLOSED_KINDS = frozenset({"yesno", "count", "image"})
+#: People in general: beside a kind of people ("Is the person on the left a woman?") the
+#: request asks which kind someone is.
+_GENERIC_PEOPLE = frozenset("person persons people face faces someone somebody anyone anybody one ones individual human".split())
 #: A clause that says why or for what the user asks ("I'm putting together a seating
 #: chart, ...", "... so I can post it", "for my report"): up to the next comma or stop.
 _CONTEXT_CLAUSE = re.compile(
-    r"(?:^|(?<=[,.;:!?]))\s*(?:i'm|i am|im|we're|we are|i'll|i will|i've|i have|i was|we was|for my|for our|for a|"
-    r"because|since|so (?:that|i|we)|before i|before we|in order to)\b[^,.;:!?]*",
+    r"(?:(?:^|(?<=[,.;:!?]))\s*(?:i'm|i am|im|we're|we are|i'll|i will|i've|i have|i was|for my|for our|for a)|"
+    r"\b(?:because|since|so (?:that|i|we|she|he|they|it|you|people|nobody|no one)|before i|before we|in order to))\b[^,.;:!?]*",
     re.IGNORECASE,
 )
 
@@ -811,12 +814,16 @@ def unexplained(
         known |= {w for w, following in zip(whole, whole[1:])
                   if following in _TEXT_HOLDERS or following in _SIGNS or (following in _TEXT_WORDS and w not in _QUALITIES)}
     known |= {w for w, following in zip(whole, whole[1:]) if following in _PICTURE_WORDS}  # "this mirrored photo"
+    kind_words = {w for w in whole if _forms(w) & _PEOPLE_KINDS}
+    kinds_asked = asked == "count" or len({_singular(w) or w for w in kind_words}) > 1 or bool(
+        kind_words and {w for w in whole if w in _GENERIC_PEOPLE})
     words = []
     for word in tokens:
         forms = _forms(word)
         if forms & _PEOPLE_KINDS and not edit:
-            # "How many kids?", "a man or a woman?": only an entry that says so answers it.
-            if not forms & known and word not in words:
+            # "How many kids?", "a man or a woman?", "Is the person a woman?": only an entry
+            # that says so answers it ("Which side is the guy on?" asks where a person is).
+            if kinds_asked and not forms & known and word not in words:
                 words.append(word)
             continue
         if len(word) < 2 or word[0].isdigit() or forms & _NEUTRAL or forms & known:

@@ -92,7 +92,7 @@ def answer_kind(text: str) -> AnswerKind | None:
         return "yesno"  # "any faces in this pic?", "anyone on the left?"
     if words[0] in _EDIT_START or (words[0] == "please" and len(words) > 1 and words[1] in _EDIT_START):
         return "image"
-    if words[0] in ("read", "transcribe") or re.match(r"^(what|which) (does|do) .* (say|read|spell)s?$", lowered) or re.search(
+    if words[0] in ("read", "transcribe", "list") or re.match(r"^(what|which) (does|do) .* (say|read|spell)s?$", lowered) or re.search(
         r"\b(written|text|writing|words?)\b", lowered
     ) and words[0] in ("what", "which"):
         return "text"

@@ -118,8 +118,6 @@ def items(request: str) -> list[str]:
     "how much for a cheese pizza" -> ``['CHEESE PIZZA']``): runs of words that are not
     question words, fillers, verbs, numbers or words about prices, split at "or",
     "and", "vs", "than" and punctuation; at most three words a run."""
-    from visprog.planner.request import _singular
-
     runs: list[list[str]] = [[]]
     for token in _ITEM_TOKEN.findall(request):
         word = token.lower().strip("'-")
@@ -379,8 +377,6 @@ def object_phrase(request: str) -> str | None:
     things = [c for c in candidates if not any(w in _PEOPLE for w in c.split())] or candidates
     first = things[0].split()[0]
     chosen = max((c for c in things if c.split()[0] == first), key=lambda c: len(c.split()))
-    from visprog.planner.request import _singular
-
     last = chosen.split()[-1]
     single = _singular(last)
     return " ".join([*chosen.split()[:-1], single]) if single else chosen
@@ -478,7 +474,7 @@ def agreement(request: str, entry: Any) -> float:
         bonus -= 0.15  # "Blur the faces": the faces, not everything but them
     if "line" in slots:
         bonus += 0.08 if line_index(request) is not None else -0.3
-    elif line_index(request) is not None and re.search(r"\b(?:read_text|ocr)\(", entry.program):
+    elif line_index(request) is not None and reads_text(entry.program):
         bonus -= 0.15  # "What does the top line say?": one line, not the top half's text
     faces = "detect_faces(" in entry.program or "FACEDET(" in entry.program
     if faces or "object" in slots:
@@ -724,6 +720,14 @@ _CONTEXT_CLAUSE = re.compile(
 )
 
 
+_READS_TEXT = re.compile(r"\b(?:read_text|ocr)\(")
+
+
+def reads_text(program: str) -> bool:
+    """Does ``program`` read the picture's text (calls ``read_text(`` or ``ocr(``)?"""
+    return bool(_READS_TEXT.search(program))
+
+
 def edit_kinds(result_kinds: frozenset[str] | None) -> bool:
     """Do the checker's result kinds say the program answers with an image?"""
     return result_kinds is not None and result_kinds <= {"Image"}
@@ -780,18 +784,19 @@ def unexplained(
     """
     if "question" in used or "prompt" in used:
         return []  # the request itself is the tool's argument (VQA, captioning)
-    reads = bool(re.search(r"\b(?:read_text|ocr)\(", entry.program))
-    open_question = asks_open(request) and answer_kind(request) != "count" and not (
-        answer_kind(entry.requests[0]) == "count" and _ASKS_NUMBER.search(request))  # "What's the headcount?"
+    reads = reads_text(entry.program)
+    asked, entry_kind = answer_kind(request), answer_kind(entry.requests[0])
+    given = "image" if edit_kinds(result_kinds) else entry_kind  # what the entry answers with
+    edit = given == "image"
+    open_question = asks_open(request) and asked != "count" and not (
+        entry_kind == "count" and _ASKS_NUMBER.search(request))  # "What's the headcount?"
     out = ["what"] if open_question and answers_closed(entry, result_kinds) else []
     if open_question and reads and not out and not _ABOUT_TEXT.search(request):
         out = ["what"]  # "What is the man doing?" is not answered by the text in the picture
-    asked, given = answer_kind(request), ("image" if edit_kinds(result_kinds) else answer_kind(entry.requests[0]))
     if asked in _CLOSED_KINDS and given in _CLOSED_KINDS and asked != given:
         out.append(f"a {asked} answer")  # "Is there a man on the left?" is not answered with a crop
     if _SAME_PERSON.search(request):
         out.append("same person")  # who someone is: no offline tool tells
-    edit = edit_kinds(result_kinds) or answer_kind(entry.requests[0]) == "image"
     text_asked = open_question and reads and not out and bool(_ABOUT_TEXT.search(request))
     text = _QUOTED.sub(" ", without_mentions(request, emoji_names))
     text = _CONTEXT_CLAUSE.sub(" ", text)  # "I'm making a seating chart, ...": why, not what

@@ -72,6 +72,29 @@ def test_version():
     assert out.returncode == 0 and out.stdout.strip().startswith("visprog ") and out.stdout.strip()[8:9].isdigit()
 
 
+def test_ctrl_c_caught_inside_exec_of_a_string_still_exits_130(tmp_path):
+    """CPython 3.11 remembers a KeyboardInterrupt that left code run by exec() of a
+    string as unhandled, even when the command caught it, and when ``python -m`` ends
+    normally it kills the process with SIGINT (-2). A Ctrl-C while dataclasses or
+    namedtuples are built at import does just that; the command still ends with 130
+    and its one line. (The module stands in for ``python -m visprog``.)"""
+    (tmp_path / "interrupting.py").write_text(
+        "import sys\n"
+        "import visprog.fronts.cli as cli\n"
+        "def interrupted(argv):\n"
+        "    try:\n"
+        "        exec('raise KeyboardInterrupt')\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('visprog: interrupted', file=sys.stderr)\n"
+        "        return 130\n"
+        "cli.main = interrupted\n"
+        "from visprog.__main__ import main\n"
+        "raise SystemExit(main(['tools']))\n"
+    )
+    out = subprocess.run([sys.executable, "-m", "interrupting"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (out.returncode, out.stderr) == (130, "visprog: interrupted\n")
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [

@@ -25,26 +25,34 @@ EXIT_INTERRUPTED = 130
 def main(argv: list[str] | None = None) -> int:
     try:
         from visprog.fronts.cli import main as cli_main
+
+        # Inside the try: a Ctrl-C pending as cli_main is entered is raised at its first
+        # instruction, before its own try.
+        code = cli_main(argv)
     except KeyboardInterrupt:
         sys.stderr.write("visprog: interrupted\n")
-        return EXIT_INTERRUPTED
-    code = cli_main(argv)
+        code = EXIT_INTERRUPTED
     _end_safely(code)
     return code
 
 
 def _end_safely(code: int) -> None:
-    """Return when no tool call ran on a worker thread, or all have returned (after
-    waiting at most :data:`SETTLE_S`) and the command was not interrupted; otherwise
-    flush and end the process now with ``code``."""
+    """Return when the command was not interrupted and no tool call is still running
+    on a worker thread (waiting at most :data:`SETTLE_S` for those that are); otherwise
+    flush and end the process now with ``code``.
+
+    An interrupted command always ends here: CPython 3.11 remembers a KeyboardInterrupt
+    that passed through code run by ``exec``/``eval`` of a string (``dataclasses`` and
+    ``namedtuple`` build methods that way while modules import) as "unhandled", even
+    when :func:`main` caught it, and at the end of a normal exit kills the process with
+    SIGINT (status -2, not 130)."""
     calls = sys.modules.get("visprog.runtime.calls")  # not loaded: no call ran
-    if calls is None:
-        return
     try:
-        if calls.settle_abandoned(SETTLE_S) and code != EXIT_INTERRUPTED:
-            return
+        settled = calls is None or calls.settle_abandoned(SETTLE_S)
     except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
-        pass
+        settled = False
+    if settled and code != EXIT_INTERRUPTED:
+        return
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -553,6 +553,31 @@ def test_who_someone_is_is_not_a_count_of_faces():
     assert pair is not None and pair.entry == "more-faces-left-image", pair  # "one" is the picture, not a count
 
 
+@pytest.mark.parametrize("request_text", ["blur it", "zoom in please", "crop this pic"])
+def test_an_edit_of_the_whole_picture_is_not_an_edit_of_the_faces_or_the_person(request_text):
+    """An entry that edits what a detector found ("Blur the face.", "Crop the face.")
+    does not do an edit that names no one: refused, and no question-answering model is
+    offered for an edit."""
+    choice = _small_planner().from_library(request_text)
+    assert choice is not None and choice.program is None and "whole-picture edit" in (choice.missing or ""), choice
+    assert "vqa" not in (choice.missing or "") and choice.refusal_kind == "PlannerError"
+
+
+def test_making_the_whole_picture_grey_is_not_a_colour_pop_of_the_person():
+    choice = _small_planner().from_library("make the picture black and white")
+    assert choice is None or choice.program is None, choice  # was the person kept in colour
+
+
+@pytest.mark.parametrize(("request_text", "entry_id"), [
+    ("make everything black and white except the player", "colour-pop-person"),  # close to "person"
+    ("blur the background behind me", "blur-background-person"),  # a pronoun names the target
+    ("put a smiley over his face", "hide-faces-emoji"),
+])
+def test_an_edit_that_names_whom_it_acts_on_still_uses_the_entry(request_text, entry_id):
+    choice = _small_planner().from_library(request_text)
+    assert choice is not None and choice.program is not None and choice.entry == entry_id, choice
+
+
 def test_unexplained_words_without_sentence_vectors_are_the_entrys_own_words_only():
     from visprog.planner.adapt import unexplained
 

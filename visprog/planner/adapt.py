@@ -733,6 +733,34 @@ def edit_kinds(result_kinds: frozenset[str] | None) -> bool:
     return result_kinds is not None and result_kinds <= {"Image"}
 
 
+#: Whom an edit of found faces or people acts on: a request that names none of these
+#: ("make the picture black and white") asks an edit of the whole picture, which an entry
+#: that edits the person ("Keep the person in colour ...") does not do.
+_EDIT_TARGETS = _PEOPLE | _PEOPLE_KINDS | _GENERIC_PEOPLE | frozenset(
+    "me him her them us myself himself herself themselves his my our their everyone everybody".split()
+)
+#: What :func:`unexplained` says of an edit that names no target.
+WHOLE_PICTURE_EDIT = "a whole-picture edit"
+#: Words that imply the faces as the target ("anonymise this photo", "for privacy").
+_PRIVACY = re.compile(r"\b(?:privacy|private|anonym\w*|identif\w*|recogni[sz]\w*|censor\w*)\b", re.IGNORECASE)
+#: Programs that edit what a detector found (not the whole picture, not a half of it).
+_EDITS_FOUND = re.compile(r"\b(?:detect_faces|detect_people|detect|hands|pose)\(")
+
+
+def names_a_target(words: Sequence[str], used: dict[str, Any], similarity: Callable[[list[str], list[str]], np.ndarray] | None) -> bool:
+    """Does a request (its words) name whom or what an edit acts on: a face, a person, a
+    kind of person, a pronoun, an object slot value, a word that implies the faces
+    (privacy), or (with MiniLM) a word close to "person" ("player")?"""
+    if "object" in used or any(_forms(w) & _EDIT_TARGETS for w in words):
+        return True
+    if _PRIVACY.search(" ".join(words)):
+        return True
+    others = [w for w in words if len(w) > 2 and not _forms(w) & _NEUTRAL]
+    if others and similarity is not None:
+        return bool(float(similarity(others, ["person", "face"]).max()) >= EXPLAINED_SIMILARITY)
+    return False
+
+
 _SAME_PERSON = re.compile(r"\bsame (?:person|people|face|faces|man|woman|guy|girl|boy|individual|kid|child)\b", re.IGNORECASE)
 
 
@@ -797,6 +825,8 @@ def unexplained(
         out.append(f"a {asked} answer")  # "Is there a man on the left?" is not answered with a crop
     if _SAME_PERSON.search(request):
         out.append("same person")  # who someone is: no offline tool tells
+    if edit and _EDITS_FOUND.search(entry.program) and not names_a_target(_tokens(request), used, similarity):
+        out.append(WHOLE_PICTURE_EDIT)  # "make the picture black and white" is not a colour pop of the person
     text_asked = open_question and reads and not out and bool(_ABOUT_TEXT.search(request))
     text = _QUOTED.sub(" ", without_mentions(request, emoji_names))
     text = _CONTEXT_CLAUSE.sub(" ", text)  # "I'm making a seating chart, ...": why, not what

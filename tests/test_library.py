@@ -144,6 +144,7 @@ PAIR_PARAPHRASES = [
     ("Do both pictures contain a face?", "both-images-face"),
     ("Is there a person in either of the two photos?", "either-image-face"),
     ("Do the two pictures show equally many faces?", "same-faces-images"),
+    ("how much are the jam and the milk altogether?", "pair-total-of-two-items"),  # one item in each picture
 ]
 
 
@@ -503,6 +504,7 @@ def _small_planner():
     ("how many children can you see?", "'children'"),  # faces, but not told apart by age
     ("is the person on the right a woman?", "'woman'"),  # which kind someone is
     ("is EXIT written in green letters?", "'green'"),  # a colour, not where the text is
+    ("i need to know how many men are here", "'men'"),  # a count of a kind, after a lead-in
 ])
 def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(request_text, named):
     """The closest entry answers a different question: the request is refused in one line
@@ -535,6 +537,12 @@ def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(req
     ("crop the guy on the left", "crop-person-side"),  # an edit of a person, whoever they are
     ("where is the lady standing, left or right?", "face-side"),  # where a person is, whoever they are
     ("blur the background behind him so he pops", "blur-background-person"),  # why, not what
+    ("my brother sent me this, how many faces are on the left?", "count-faces-half"),  # where it came from
+    ("what does the banner say? my eyes are tired", "read-text"),  # how the user is
+    ("tell me how many faces there are, nothing else", "count-faces"),
+    ("is there a single face in this photo", "any-face"),  # "a single" is "any"
+    ("zoom in on the person, I want the whole body", "crop-person"),  # not the face
+    ("crop the picture to the woman's face", "crop-face"),  # not the whole person
 ])
 def test_words_that_ask_nothing_more_do_not_stop_an_entry(request_text, entry_id):
     choice = _small_planner().from_library(request_text)
@@ -576,6 +584,35 @@ def test_making_the_whole_picture_grey_is_not_a_colour_pop_of_the_person():
 def test_an_edit_that_names_whom_it_acts_on_still_uses_the_entry(request_text, entry_id):
     choice = _small_planner().from_library(request_text)
     assert choice is not None and choice.program is not None and choice.entry == entry_id, choice
+
+
+def test_idioms_of_price_are_not_item_names():
+    """"set me back" and "go for" ask a price: the item is what they are said of."""
+    planner = _small_planner()
+    for request_text in ("how much did the scarf set me back?", "what does the scarf go for"):
+        choice = planner.from_library(request_text)
+        assert choice is not None and choice.entry == "price-of-item" and choice.slots.get("item") == "SCARF", choice
+
+
+def test_words_in_capitals_are_found_together():
+    from visprog.planner.adapt import word_to_find
+
+    assert word_to_find("does either sign say PLEASE WAIT") == "PLEASE WAIT"
+    assert word_to_find("is EXIT written on the left?") == "EXIT"
+    choice = _small_planner().from_library("does either sign say PLEASE WAIT", ("LEFT", "RIGHT"))
+    assert choice is not None and choice.program is not None and "'PLEASE WAIT' in" in choice.program, choice
+
+
+def test_a_question_about_colours_that_no_entry_answers_needs_a_model_that_sees():
+    """No library entry answers it, and a program over faces and text would answer
+    something else: the missing model that sees colours is named (nothing is composed)."""
+    planner = _small_planner()
+    if "vqa" not in planner.blocked:
+        pytest.skip("the VQA model is here")
+    for request_text, inputs in (("are the two doors the same colour", ("LEFT", "RIGHT")), ("what colour is the kite?", ("IMAGE",))):
+        line = planner.missing_for(request_text, inputs)
+        assert line is not None and "vqa" in line, (request_text, line)
+    assert "vqa" not in (planner.missing_for("colour pop the faces", ("IMAGE",)) or "")  # an edit, not a question
 
 
 def test_unexplained_words_without_sentence_vectors_are_the_entrys_own_words_only():

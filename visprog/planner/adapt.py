@@ -21,7 +21,6 @@ import numpy as np
 from visprog.planner.request import (
     _META,
     _NUMBER_WORDS,
-    _POLITE,
     _QUOTED,
     _STOP,
     _TEXT_WORDS,
@@ -31,11 +30,12 @@ from visprog.planner.request import (
     analyse,
     answer_kind,
     catalogue_mentions,
+    question_start,
     without_mentions,
 )
 
 __all__ = [
-    "adapt", "agreement", "asks_open", "comparison", "items", "line_index", "object_phrase", "other_things", "people_mentioned",
+    "adapt", "agreement", "asks_colour", "asks_open", "comparison", "items", "line_index", "object_phrase", "other_things", "people_mentioned",
     "price_comparison", "price_direction", "sides", "unexplained", "word_to_find",
 ]
 
@@ -270,9 +270,15 @@ def word_to_find(request: str) -> str | None:
     if facts.quoted:
         return facts.quoted[0].upper()
     tokens: list[str] = _WORD.findall(request)
-    for token in tokens[1:]:
+    shouting = sum(1 for t in tokens if t.isupper()) * 2 > len(tokens)  # a request typed in capitals
+    for k, token in enumerate(tokens[1:], start=1):
         if len(token) >= 2 and token.isupper() and token.isalpha():
-            return str(token)
+            run = [token]  # "does either sign say KEEP CLEAR": the words in capitals, together
+            for following in tokens[k + 1:k + 4]:
+                if shouting or not (following.isupper() and following.isalpha()):
+                    break
+                run.append(following)
+            return " ".join(run)
     lowered = [t.lower() for t in tokens]
     for k, word in enumerate(lowered[:-1]):
         if word in _WORD_MARKERS:
@@ -615,7 +621,7 @@ _CASUAL = frozenset(
     want wants wonder wondering curious whether if let like quickly simply given attached provided uploaded
     privacy private anonymity anonymous safety security reason reasons recognise recognize recognisable recognizable
     identifiable before post posting share sharing upload uploading send sending online internet social media
-    together altogether combined overall
+    together altogether combined overall single being else rest lose ditch
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
@@ -643,10 +649,23 @@ EXPLAINED_SIMILARITY = 0.6
 _OPEN_START = re.compile(r"^(?:what|what's|whats|which|who|who's|whose|why|how(?! many| much))\b", re.IGNORECASE)
 
 
+_COLOURS = re.compile(
+    r"\b(?:colou?rs?|colou?red|red|green|blue|yellow|orange|purple|pink|brown|gr[ae]y|golden|silver|beige|turquoise)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_colour(request: str) -> bool:
+    """Does the request ask about colours ("are the two signs the same colour?", "is
+    the car red?")? Edits are not questions ("colour pop the person", "make the sky
+    blue")."""
+    return answer_kind(request) != "image" and bool(_COLOURS.search(request))
+
+
 def asks_open(request: str) -> bool:
     """Does the request ask an open question ("What colour is ...?", "Who is ...?",
     "How old ...?"), which a yes or a no cannot answer?"""
-    return bool(_OPEN_START.match(_POLITE.sub("", request.strip(), count=1)))
+    return bool(_OPEN_START.match(question_start(request)))
 
 
 #: Words that show an open question is about text: what is written, said, called, priced.
@@ -655,7 +674,7 @@ _ABOUT_TEXT = re.compile(
     r"called|named|name|names|title|titled|label\w*|sign\w*|poster\w*|tag\w*|note|notes|caption|banner|number|numbers|"
     r"price\w*|cost\w*|cheap\w*|expensive|pricier|total|sum|dollars?|euros?|much|receipt\w*|menu\w*|brand|logo|"
     r"printed|inscribed|scrawl\w*|scribbl\w*|message\w*|slogan\w*|headline\w*|heading\w*|graffiti|notice\w*|"
-    r"placard\w*|board\w*|display\w*|screen\w*)\b",
+    r"placard\w*|board\w*|display\w*|screen\w*|platform\w*|gate|gates|track|aisle|terminal|bay)\b",
     re.IGNORECASE,
 )
 
@@ -718,6 +737,15 @@ _CONTEXT_CLAUSE = re.compile(
     r"\b(?:because|since|so (?:that|i|we|she|he|they|it|you|people|nobody|no one)|before i|before we|in order to))\b[^,.;:!?]*",
     re.IGNORECASE,
 )
+#: Chatter about where the picture came from or how the user is ("my aunt sent me this",
+#: "a friend took this", "my glasses are in the car", "nothing else"): not what to do.
+_CHATTER = re.compile(
+    r"\b(?:my|our|a|his|her|their)\s+(?:\w+\s+){0,2}?(?:sent|gave|showed|shared|forwarded|texted|emailed|posted|took|snapped|made)"
+    r"\s+(?:me|us|him|her|them)?\s*(?:this|it|these|that)\b|"
+    r"(?:^|(?<=[,.;:!?]))\s*my\s+(?:\w+\s+){1,2}?(?:is|are|was|were|isn't|aren't|wasn't|won't|can't|don't|doesn't)\b[^,.;:!?]*|"
+    r"\b(?:nothing else|that'?s all|that'?s it|if you can|if possible|thanks in advance|thx)\b",
+    re.IGNORECASE,
+)
 
 
 _READS_TEXT = re.compile(r"\b(?:read_text|ocr)\(")
@@ -761,6 +789,11 @@ def names_a_target(words: Sequence[str], used: dict[str, Any], similarity: Calla
     return False
 
 
+_CROPS_FACE = re.compile(r"\bcrop\(IMAGE, faces\b")
+_WHOLE_PERSON = re.compile(r"\b(?:person|people|man|woman|guy|girl|boy|kid|child|body|bodies|figure|them|him|her)\b", re.IGNORECASE)
+_CROPS_PERSON = re.compile(r"\bcrop\(IMAGE, max\(people\b")
+_BODY_WORDS = re.compile(r"\b(?:body|bodies|whole|full|figure|head to toe|all of)\b", re.IGNORECASE)
+_FACE_WORDS = re.compile(r"\b(?:face|faces|head|heads|headshot|portrait)\b", re.IGNORECASE)
 _SAME_PERSON = re.compile(r"\bsame (?:person|people|face|faces|man|woman|guy|girl|boy|individual|kid|child)\b", re.IGNORECASE)
 
 
@@ -827,9 +860,15 @@ def unexplained(
         out.append("same person")  # who someone is: no offline tool tells
     if edit and _EDITS_FOUND.search(entry.program) and not names_a_target(_tokens(request), used, similarity):
         out.append(WHOLE_PICTURE_EDIT)  # "make the picture black and white" is not a colour pop of the person
+    if edit and _CROPS_FACE.search(entry.program) and _WHOLE_PERSON.search(request) and not _FACE_WORDS.search(request):
+        out.append("the whole person")  # "cut the person out": a crop of the face leaves the body out
+    if edit and _CROPS_PERSON.search(entry.program) and _FACE_WORDS.search(request) and not _BODY_WORDS.search(request):
+        out.append("the face")  # "crop to the person's face": not the whole body
     text_asked = open_question and reads and not out and bool(_ABOUT_TEXT.search(request))
-    text = _QUOTED.sub(" ", without_mentions(request, emoji_names))
-    text = _CONTEXT_CLAUSE.sub(" ", text)  # "I'm making a seating chart, ...": why, not what
+    # Clauses first: without_mentions drops the punctuation that ends them.
+    text = _CONTEXT_CLAUSE.sub(" ", request)  # "I'm making a seating chart, ...": why, not what
+    text = _CHATTER.sub(" ", text)  # "my aunt sent me this": where the picture came from, not what to do
+    text = _QUOTED.sub(" ", without_mentions(text, emoji_names))
     whole = _tokens(text)
     values = [str(v) for value in used.values() for v in (value if isinstance(value, list) else [value])]
     for value in values:

@@ -17,7 +17,7 @@ from typing import Literal
 
 __all__ = [
     "AnswerKind", "RequestFacts", "about_text", "analyse", "answer_kind", "catalogue_mentions", "content_words", "features",
-    "normalise_request", "without_mentions",
+    "normalise_request", "question_start", "without_mentions",
 ]
 
 AnswerKind = Literal["yesno", "count", "image", "text"]
@@ -81,14 +81,14 @@ def answer_kind(text: str) -> AnswerKind | None:
     """What kind of answer the request asks for, from its form: ``yesno`` ("Is there
     ...?", "Does it say ...?"), ``count`` ("How many ...?"), ``image`` (an edit: "Hide
     ...", "Blur ..."), ``text`` ("What does ... say?", "Read ..."), or None (unsure)."""
-    text = _POLITE.sub("", text.strip(), count=1)
+    text = question_start(text)
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
         return None
     lowered = " ".join(words)
-    if lowered.startswith(("how many", "count ", "number of", "what is the number", "what's the number")) or words[0] == "count":
+    if lowered.startswith(("how many", "count ", "number of", "the number of", "what is the number", "what's the number")) or words[0] == "count":
         return "count"
-    if words[0] in _YESNO_START or words[0] in ("any", "anyone", "anybody", "anything", "someone", "somebody"):
+    if words[0] in _YESNO_START or words[0] in ("whether", "any", "anyone", "anybody", "anything", "someone", "somebody"):
         return "yesno"  # "any faces in this pic?", "anyone on the left?"
     if words[0] in _EDIT_START or (words[0] == "please" and len(words) > 1 and words[1] in _EDIT_START):
         return "image"
@@ -393,6 +393,28 @@ _POLITE = re.compile(
 )
 
 
+#: Ways of asking a price whose words would read as item names ("set me back", "go for").
+_PRICE_IDIOM = re.compile(
+    r"\b(?:set|sets|setting)\s+(?:me|us|you|them|him|her)\s+back\b|\b(?:go|goes|going|went|sell|sells|selling|sold)\s+for\b",
+    re.IGNORECASE,
+)
+#: Openings before a question that say the user wants to know ("i need to know how many
+#: ...", "just tell me the number of ..."): the question starts after them.
+_LEAD_IN = re.compile(
+    r"^(?:(?:so|ok|okay|well|hey|hi|hello|um|uh|quick question)[,:!]?\s+)*"
+    r"(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|wanna|have)\s+to\s+(?:know|find out|check)\s+|"
+    r"i\s+(?:wonder|was wondering|am wondering|'m wondering|m wondering)\s+|"
+    r"(?:just\s+)?(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?tell\s+(?:me|us)\s+)",
+    re.IGNORECASE,
+)
+
+
+def question_start(text: str) -> str:
+    """``text`` from where its question or command starts: without a polite opening
+    ("could you please ...") or a lead-in ("i need to know ...", "just tell me ...")."""
+    return _LEAD_IN.sub("", _POLITE.sub("", text.strip(), count=1), count=1)
+
+
 def normalise_request(text: str) -> str:
     """``text`` with chat shorthand and a few common misspellings written out (see
     ``_SHORTHAND``), words otherwise as written. Used before matching a request to the
@@ -407,6 +429,7 @@ def normalise_request(text: str) -> str:
         return full
 
     text = _TAG_QUESTION.sub("?", text)  # "no one is there, right?": not the right half
+    text = _PRICE_IDIOM.sub("cost", text)  # "what did the muffin set me back": not a muffin set
     return re.sub(r"[A-Za-z0-9][A-Za-z0-9']*", replace, text)
 
 

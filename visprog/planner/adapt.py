@@ -32,10 +32,11 @@ from visprog.planner.request import (
     catalogue_mentions,
     question_start,
     without_mentions,
+    without_side_talk,
 )
 
 __all__ = [
-    "adapt", "agreement", "asks_colour", "asks_open", "comparison", "items", "line_index", "object_phrase", "other_things", "people_mentioned",
+    "adapt", "agreement", "asks_colour", "asks_kind_of_people", "asks_open", "comparison", "items", "line_index", "object_phrase", "other_things", "people_mentioned",
     "price_comparison", "price_direction", "sides", "unexplained", "word_to_find",
 ]
 
@@ -119,7 +120,7 @@ def items(request: str) -> list[str]:
     question words, fillers, verbs, numbers or words about prices, split at "or",
     "and", "vs", "than" and punctuation; at most three words a run."""
     runs: list[list[str]] = [[]]
-    for token in _ITEM_TOKEN.findall(request):
+    for token in _ITEM_TOKEN.findall(without_side_talk(request)):  # "..., i cant make out the tag": no item
         word = token.lower().strip("'-")
         if word.endswith("'s"):
             word = word[:-2]
@@ -135,6 +136,8 @@ def items(request: str) -> list[str]:
             continue
         run = run[-3:]
         last = _singular(run[-1]) or run[-1]
+        if not run[-1].startswith(last):
+            last = run[-1]  # "fries" is found as FRIES (programs match the start of a word), never "fry"
         phrase = " ".join([*run[:-1], last]).upper()
         phrase = re.sub(r"[^A-Z0-9 &-]", "", phrase).strip()
         if phrase and phrase not in out:
@@ -632,7 +635,7 @@ _TEXT_HOLDERS = frozenset(
     windows plate plates badge badges sticker stickers billboard billboards placard placards notice notices flyer flyers
     leaflet leaflets ticket tickets mug cup packet packets envelope envelopes letterhead slide slides
     display displays storefront shopfront shop store truck bus van car gate gates room rooms house building street road
-    station platform hotel restaurant cafe bar bakery pharmacy office entrance exit shelf shelves counter""".split()
+    station platform hotel restaurant cafe bar bakery pharmacy office entrance exit shelf shelves counter desk locker""".split()
 )
 _SIGNS = frozenset("sign signs poster posters label labels board boards card cards note notes banner banners page pages tag tags plate plates".split())
 #: Words for the picture itself: the word before one describes the picture ("this
@@ -655,11 +658,24 @@ _COLOURS = re.compile(
 )
 
 
+_SEEN_QUALITIES = re.compile(
+    r"\b(?:older|oldest|newer|newest|younger|youngest|prettier|nicer|uglier|happier|sadder|cleaner|dirtier|brighter|darker|"
+    r"faded|rusty|shiny|wooden|metal|plastic|handwritten|material|style|font)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_colour(request: str) -> bool:
-    """Does the request ask about colours ("are the two signs the same colour?", "is
-    the car red?")? Edits are not questions ("colour pop the person", "make the sky
-    blue")."""
-    return answer_kind(request) != "image" and bool(_COLOURS.search(request))
+    """Does the request ask about colours or other qualities only a model that sees
+    tells ("are the two signs the same colour?", "which sign looks older?")? Edits
+    are not questions ("colour pop the person", "make the sky blue")."""
+    return answer_kind(request) != "image" and bool(_COLOURS.search(request) or _SEEN_QUALITIES.search(request))
+
+
+def asks_kind_of_people(request: str) -> bool:
+    """Does a question ask about kinds of people ("are they both men?", "how many kids
+    are there?"), which the face and person detectors do not tell apart?"""
+    return answer_kind(request) != "image" and any(_forms(w) & _PEOPLE_KINDS for w in _tokens(request))
 
 
 def asks_open(request: str) -> bool:
@@ -674,7 +690,7 @@ _ABOUT_TEXT = re.compile(
     r"called|named|name|names|title|titled|label\w*|sign\w*|poster\w*|tag\w*|note|notes|caption|banner|number|numbers|"
     r"price\w*|cost\w*|cheap\w*|expensive|pricier|total|sum|dollars?|euros?|much|receipt\w*|menu\w*|brand|logo|"
     r"printed|inscribed|scrawl\w*|scribbl\w*|message\w*|slogan\w*|headline\w*|heading\w*|graffiti|notice\w*|"
-    r"placard\w*|board\w*|display\w*|screen\w*|platform\w*|gate|gates|track|aisle|terminal|bay)\b",
+    r"placard\w*|board\w*|display\w*|screen\w*|platform\w*|gate|gates|track|aisle|terminal|bay|desk|locker)\b",
     re.IGNORECASE,
 )
 
@@ -734,7 +750,7 @@ _GENERIC_PEOPLE = frozenset("person persons people face faces someone somebody a
 #: chart, ...", "... so I can post it", "for my report"): up to the next comma or stop.
 _CONTEXT_CLAUSE = re.compile(
     r"(?:(?:^|(?<=[,.;:!?]))\s*(?:i'm|i am|im|we're|we are|i'll|i will|i've|i have|i was|for my|for our|for a)|"
-    r"\b(?:because|since|so (?:that|i|we|she|he|they|it|you|people|nobody|no one)|before i|before we|in order to))\b[^,.;:!?]*",
+    r"\b(?:because|since|so (?:that|i|we|she|he|they|it|you|people|nobody|no one|the|my|our|his|her|their)|before i|before we|in order to))\b[^,.;:!?]*",
     re.IGNORECASE,
 )
 #: Chatter about where the picture came from or how the user is ("my aunt sent me this",
@@ -743,7 +759,9 @@ _CHATTER = re.compile(
     r"\b(?:my|our|a|his|her|their)\s+(?:\w+\s+){0,2}?(?:sent|gave|showed|shared|forwarded|texted|emailed|posted|took|snapped|made)"
     r"\s+(?:me|us|him|her|them)?\s*(?:this|it|these|that)\b|"
     r"(?:^|(?<=[,.;:!?]))\s*my\s+(?:\w+\s+){1,2}?(?:is|are|was|were|isn't|aren't|wasn't|won't|can't|don't|doesn't)\b[^,.;:!?]*|"
-    r"\b(?:nothing else|that'?s all|that'?s it|if you can|if possible|thanks in advance|thx)\b",
+    r"\b(?:nothing else|that'?s all|that'?s it|if you can|if possible|thanks in advance|thx|lol|lmao|haha|btw|tbh|idk|fyi)\b|"
+    r"\bor (?:is it|is that|are they|was it) just\b[^,.;:!?]*|\bor am i \w+ing(?: it| things)?\b|"
+    r"\b(?:(?:it )?does ?n[o']?t matter how|any ?way you (?:like|want)|or whatever)\b",
     re.IGNORECASE,
 )
 
@@ -765,7 +783,10 @@ def edit_kinds(result_kinds: frozenset[str] | None) -> bool:
 #: ("make the picture black and white") asks an edit of the whole picture, which an entry
 #: that edits the person ("Keep the person in colour ...") does not do.
 _EDIT_TARGETS = _PEOPLE | _PEOPLE_KINDS | _GENERIC_PEOPLE | frozenset(
-    "me him her them us myself himself herself themselves his my our their everyone everybody".split()
+    """me him her them us myself himself herself themselves his my our their everyone everybody astronaut player athlete
+    runner dancer worker doctor nurse chef cook bride groom student teacher model singer soldier officer cop rider skier
+    surfer climber driver pilot speaker friend friends mum mom dad mother father brother sister son daughter wife husband
+    boss colleague customer""".split()
 )
 #: What :func:`unexplained` says of an edit that names no target.
 WHOLE_PICTURE_EDIT = "a whole-picture edit"
@@ -789,11 +810,18 @@ def names_a_target(words: Sequence[str], used: dict[str, Any], similarity: Calla
     return False
 
 
-_CROPS_FACE = re.compile(r"\bcrop\(IMAGE, faces\b")
+_CROPS_FACE = re.compile(r"\b(?:crop|color_pop)\(IMAGE, faces\b")  # edits where the body matters
 _WHOLE_PERSON = re.compile(r"\b(?:person|people|man|woman|guy|girl|boy|kid|child|body|bodies|figure|them|him|her)\b", re.IGNORECASE)
 _CROPS_PERSON = re.compile(r"\bcrop\(IMAGE, max\(people\b")
 _BODY_WORDS = re.compile(r"\b(?:body|bodies|whole|full|figure|head to toe|all of)\b", re.IGNORECASE)
 _FACE_WORDS = re.compile(r"\b(?:face|faces|head|heads|headshot|portrait)\b", re.IGNORECASE)
+_WHO_IS = re.compile(
+    r"^(?:who|whom|whose|who's|whos)\b(?=.*\b(?:person|people|man|men|woman|women|guy|lady|girl|boy|kid|child|he|she|they|face|him|her)\b)",
+    re.IGNORECASE,
+)
+_PLURAL_KINDS = re.compile(
+    r"\b(?:men|women|kids|children|boys|girls|guys|ladies|adults|babies|teens|teenagers|males|females|gentlemen)\b", re.IGNORECASE
+)
 _SAME_PERSON = re.compile(r"\bsame (?:person|people|face|faces|man|woman|guy|girl|boy|individual|kid|child)\b", re.IGNORECASE)
 
 
@@ -856,17 +884,23 @@ def unexplained(
         out = ["what"]  # "What is the man doing?" is not answered by the text in the picture
     if asked in _CLOSED_KINDS and given in _CLOSED_KINDS and asked != given:
         out.append(f"a {asked} answer")  # "Is there a man on the left?" is not answered with a crop
-    if _SAME_PERSON.search(request):
-        out.append("same person")  # who someone is: no offline tool tells
+    if _SAME_PERSON.search(request) or _WHO_IS.search(question_start(request)):
+        out.append("who someone is")  # no offline tool tells
+    if (asked == "yesno" and entry_kind != "yesno" and not edit and not answers_closed(entry, result_kinds)
+            and not re.search(r"\bor\b", request, re.IGNORECASE)):  # "is it on the left or the right?" asks which
+        out.append("a yes-or-no question of this kind")  # "is the burger vegetarian?" is not answered with its price
+    if edit and _PLURAL_KINDS.search(request):
+        out.append("which kind of person someone is")  # "blur the faces of the men": a detector does not tell men apart
     if edit and _EDITS_FOUND.search(entry.program) and not names_a_target(_tokens(request), used, similarity):
         out.append(WHOLE_PICTURE_EDIT)  # "make the picture black and white" is not a colour pop of the person
     if edit and _CROPS_FACE.search(entry.program) and _WHOLE_PERSON.search(request) and not _FACE_WORDS.search(request):
-        out.append("the whole person")  # "cut the person out": a crop of the face leaves the body out
+        out.append("an edit of the whole person")  # "cut the person out": a crop of the face leaves the body out
     if edit and _CROPS_PERSON.search(entry.program) and _FACE_WORDS.search(request) and not _BODY_WORDS.search(request):
-        out.append("the face")  # "crop to the person's face": not the whole body
+        out.append("an edit of the face only")  # "crop to the person's face": not the whole body
     text_asked = open_question and reads and not out and bool(_ABOUT_TEXT.search(request))
     # Clauses first: without_mentions drops the punctuation that ends them.
-    text = _CONTEXT_CLAUSE.sub(" ", request)  # "I'm making a seating chart, ...": why, not what
+    text = without_side_talk(request)  # "..., my phone saved it sideways": not what to do
+    text = _CONTEXT_CLAUSE.sub(" ", text)  # "I'm making a seating chart, ...": why, not what
     text = _CHATTER.sub(" ", text)  # "my aunt sent me this": where the picture came from, not what to do
     text = _QUOTED.sub(" ", without_mentions(text, emoji_names))
     whole = _tokens(text)

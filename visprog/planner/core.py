@@ -171,7 +171,7 @@ class LibraryChoice:
 
 def _what_is_left(words: Sequence[str]) -> str:
     """"'smiling'", "'shirt', 'colour'", or "an open question of this kind"."""
-    named = [w if w.startswith("a ") else f"'{w}'" for w in words if w != "what"]
+    named = [w if " " in w else f"'{w}'" for w in words if w != "what"]  # a word of the request, or what is asked
     if named:
         return ", ".join(named[:3])
     return "an open question of this kind"

@@ -17,7 +17,7 @@ from typing import Literal
 
 __all__ = [
     "AnswerKind", "RequestFacts", "about_text", "analyse", "answer_kind", "catalogue_mentions", "content_words", "features",
-    "normalise_request", "question_start", "without_mentions",
+    "normalise_request", "question_start", "without_mentions", "without_side_talk",
 ]
 
 AnswerKind = Literal["yesno", "count", "image", "text"]
@@ -81,7 +81,16 @@ def answer_kind(text: str) -> AnswerKind | None:
     """What kind of answer the request asks for, from its form: ``yesno`` ("Is there
     ...?", "Does it say ...?"), ``count`` ("How many ...?"), ``image`` (an edit: "Hide
     ...", "Blur ..."), ``text`` ("What does ... say?", "Read ..."), or None (unsure)."""
-    text = question_start(text)
+    kind = _answer_kind_at_start(question_start(text))
+    if kind is None:  # "the people on the right, are they men?": the question is a later clause
+        for clause in re.split(r"[,;:?!.]+", text)[1:]:
+            kind = _answer_kind_at_start(question_start(clause))
+            if kind is not None:
+                break
+    return kind
+
+
+def _answer_kind_at_start(text: str) -> AnswerKind | None:
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
         return None
@@ -96,6 +105,8 @@ def answer_kind(text: str) -> AnswerKind | None:
         r"\b(written|text|writing|words?)\b", lowered
     ) and words[0] in ("what", "which"):
         return "text"
+    if re.search(r"\bhow many\b", lowered):
+        return "count"  # "left side how many faces?"
     return None
 
 
@@ -404,9 +415,44 @@ _LEAD_IN = re.compile(
     r"^(?:(?:so|ok|okay|well|hey|hi|hello|um|uh|quick question)[,:!]?\s+)*"
     r"(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|wanna|have)\s+to\s+(?:know|find out|check)\s+|"
     r"i\s+(?:wonder|was wondering|am wondering|'m wondering|m wondering)\s+|"
-    r"(?:just\s+)?(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?tell\s+(?:me|us)\s+)",
+    r"(?:just\s+)?(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?tell\s+(?:me|us)\s+)?",
     re.IGNORECASE,
 )
+
+
+#: Words that open a clause of side talk, not of the question ("its for a reunion
+#: poster", "my phone saved it sideways", "trying to work out the seating", "sorry its
+#: sideways", "i flipped the photo before sending").
+_SIDE_TALK_START = frozenset(
+    """i im i'm ive i've id i'd my we we're our its it's it was trying sorry btw lol haha tbh idk fyi need needed gonna
+    took sent got had just like cause cuz coz because since doesnt doesn't dont don't not no""".split()
+)
+#: Words that open a question or a command: a clause opening so is not side talk.
+_ASKING_START = frozenset(
+    """what whats what's which who whom whose where when why how is are does do did can could would will should has have
+    was were am any anyone anybody anything someone somebody count read tell give show find say list""".split()
+)
+
+
+def without_side_talk(text: str) -> str:
+    """``text`` without clauses of side talk: a clause after the first (between
+    punctuation) that opens with a word of side talk ("my phone saved it sideways", "its
+    going in the group chat") and asks nothing (no lead-in, no question word, no
+    command). The first clause always stays."""
+    parts = re.split(r"([,;:?!.]+)", text)
+    kept = [parts[0]]
+    for k in range(1, len(parts) - 1, 2):
+        mark, clause = parts[k], parts[k + 1]
+        words = [w.lower() for w in _WORD.findall(clause)]
+        asking = bool(words) and (question_start(clause) != clause.strip() or words[0] in _ASKING_START
+                                  or words[0] in _EDIT_START)
+        if words and words[0] in _SIDE_TALK_START and not asking:
+            kept.append(mark)
+            continue
+        kept.extend([mark, clause])
+    if len(parts) % 2 == 0:
+        kept.append(parts[-1])
+    return "".join(kept)
 
 
 def question_start(text: str) -> str:

@@ -546,6 +546,9 @@ def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(req
     ("zoom in on the person, I want the whole body", "crop-person"),  # not the face
     ("crop the picture to the woman's face", "crop-face"),  # not the whole person
     ("how many faces are there? its for a name-tag order", "count-faces"),  # side talk after the question
+    ("what does the sign say, I left my glasses at home", "read-text"),  # that "left" is no side
+    ("count the faces please, planning a dinner table", "count-faces"),
+    ("hmm is there anyone on the left", "any-face-half"),
     ("read the sign please, sorry the photo is blurry", "read-text"),
     ("is anybody here or is it just the dog", "any-face"),  # the alternative the user expects
     ("blur the background so the chef stands out", "blur-background-person"),  # a person by their role
@@ -610,6 +613,7 @@ def test_the_question_is_found_after_lead_ins_and_in_later_clauses():
     assert answer_kind("just tell me the number of faces") == "count"
     assert without_side_talk("how many faces? my phone turned it, sorry") == "how many faces?,"
     assert without_side_talk("is the sign red, or is it orange?") == "is the sign red, or is it orange?"
+    assert without_side_talk("any faces? standing on the left, I mean") == "any faces? standing on the left,"
     assert items("how much for the cherries?") == ["CHERRIES"]  # programs match a word's start: never CHERRY
     assert items("how much are the apples? i cant read the tag") == ["APPLE"]
 

@@ -624,7 +624,8 @@ _CASUAL = frozenset(
     want wants wonder wondering curious whether if let like quickly simply given attached provided uploaded
     privacy private anonymity anonymous safety security reason reasons recognise recognize recognisable recognizable
     identifiable before post posting share sharing upload uploading send sending online internet social media
-    together altogether combined overall single being else rest lose ditch
+    together altogether combined overall single being else rest lose ditch obviously honestly basically literally seriously
+    anyway anyways later wait hmm yeah
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )

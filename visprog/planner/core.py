@@ -317,9 +317,11 @@ class Planner(ToolsHere):
         least ``floor``, default ``LIBRARY_FLOOR``); those that need a tool that cannot
         run here carry the one-line ``missing`` answer instead of a program."""
         from visprog.planner.adapt import adapt
-        from visprog.planner.request import normalise_request
+        from visprog.planner.request import normalise_request, without_side_talk
 
-        question = normalise_request(question)
+        # Side talk ("..., I left my glasses at home") is neither retrieved on nor adapted
+        # from: its "left" is not a side.
+        question = without_side_talk(normalise_request(question))
         library = self.library
         if floor is None:
             floor = LIBRARY_FLOOR if library.method == "minilm" else LIBRARY_FLOOR_LEXICAL

@@ -412,7 +412,7 @@ _PRICE_IDIOM = re.compile(
 #: Openings before a question that say the user wants to know ("i need to know how many
 #: ...", "just tell me the number of ..."): the question starts after them.
 _LEAD_IN = re.compile(
-    r"^(?:(?:so|ok|okay|well|hey|hi|hello|um|uh|quick question)[,:!]?\s+)*"
+    r"^(?:(?:so|ok|okay|well|hey|hi|hello|um|umm|uh|hmm|hm|wait|yeah|yes|alright|quick question|quick one)[,:!]?\s+)*"
     r"(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|wanna|have)\s+to\s+(?:know|find out|check)\s+|"
     r"i\s+(?:wonder|was wondering|am wondering|'m wondering|m wondering)\s+|"
     r"(?:just\s+)?(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?tell\s+(?:me|us)\s+)?",
@@ -425,7 +425,12 @@ _LEAD_IN = re.compile(
 #: sideways", "i flipped the photo before sending").
 _SIDE_TALK_START = frozenset(
     """i im i'm ive i've id i'd my we we're our its it's it was trying sorry btw lol haha tbh idk fyi need needed gonna
-    took sent got had just like cause cuz coz because since doesnt doesn't dont don't not no""".split()
+    took sent got had just like cause cuz coz because since doesnt doesn't dont don't not no for""".split()
+)
+#: What people in a picture do: a clause opening so says which ones, not why one asks.
+_DOING = frozenset(
+    """standing sitting looking wearing holding smiling lying walking running facing showing raising waving pointing
+    carrying riding playing eating drinking talking reading writing""".split()
 )
 #: Words that open a question or a command: a clause opening so is not side talk.
 _ASKING_START = frozenset(
@@ -446,7 +451,9 @@ def without_side_talk(text: str) -> str:
         words = [w.lower() for w in _WORD.findall(clause)]
         asking = bool(words) and (question_start(clause) != clause.strip() or words[0] in _ASKING_START
                                   or words[0] in _EDIT_START)
-        if words and words[0] in _SIDE_TALK_START and not asking:
+        side = bool(words) and (words[0] in _SIDE_TALK_START or (  # "planning a dinner", not "standing on the left"
+            words[0].endswith("ing") and len(words[0]) > 5 and words[0] not in _DOING))
+        if words and side and not asking:
             kept.append(mark)
             continue
         kept.extend([mark, clause])

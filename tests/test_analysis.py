@@ -53,8 +53,8 @@ def test_the_scan_sees_every_spelling_of_the_parser():
         "compile('x', '<s>', 'exec', 1024)",
         "compile('x', '<s>', 'exec', flags=1024)",
     ]
-    assert [parser_calls(ast.parse(s)) for s in sources] == [1, 1, 1, 1, 1, 1]
-    assert parser_calls(ast.parse("import json\njson.loads('1')\ncompile('x', '<s>', 'eval')")) == 0
+    assert [parser_calls(parse_tree(s)) for s in sources] == [1, 1, 1, 1, 1, 1]
+    assert parser_calls(parse_tree("import json\njson.loads('1')\ncompile('x', '<s>', 'eval')")) == 0
 
 
 def test_only_the_language_layer_calls_the_parser():
@@ -64,11 +64,11 @@ def test_only_the_language_layer_calls_the_parser():
             relative = path.relative_to(ROOT).as_posix()
             if relative.startswith("visprog/language/"):
                 continue
-            count = parser_calls(ast.parse(path.read_text(encoding="utf-8")))
+            count = parser_calls(parse_tree(path.read_text(encoding="utf-8")))
             if count:
                 found[relative] = count
     assert found == KNOWN_OUTSIDE
-    assert parser_calls(ast.parse((ROOT / "visprog/language/syntax.py").read_text(encoding="utf-8"))) == 2
+    assert parser_calls(parse_tree((ROOT / "visprog/language/syntax.py").read_text(encoding="utf-8"))) == 2
 
 
 def test_report_of_a_step_program():

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from visprog.language.syntax import parse_tree  # one parse at a time: CPython 3.11 gh-106905
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Lowest first. A module may import from its own layer and the ones before it.
@@ -51,7 +53,7 @@ def _layer(module: str) -> int:
 
 
 def _imports(path: Path, module: str) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse_tree(path.read_text(encoding="utf-8"))
     skipped: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):

@@ -67,7 +67,7 @@ def test_every_entry_passes_the_checker_and_declares_its_slots(entry):
     for kind, value in entry.slots.items():
         if kind in ("compare", "price", "line"):
             assert value in entry.program
-        elif kind in ("sides", "items"):
+        elif kind in ("sides", "images", "items"):
             assert all(f"'{v}'" in entry.program for v in value)
         else:
             assert f"'{value}'" in entry.program, (kind, value)

@@ -20,6 +20,7 @@ from tests.viper.reference import matches
 from tests.viper.scene import Case
 from tests.viper.scene_tools import render, scene_chat_model, scene_registry
 from visprog import RunContext, check_program, default_registry, run_program
+from visprog.language.syntax import parse_tree  # one parse at a time: CPython 3.11 gh-106905
 
 PATCH_METHODS = {
     "find", "exists", "verify_property", "best_text_match", "simple_query", "compute_depth", "crop", "overlaps_with",
@@ -40,7 +41,7 @@ def _called_name(call: ast.Call) -> str | None:
 
 def _features(case: Case) -> set[str]:
     """What a program uses, read from its syntax tree."""
-    tree = ast.parse(case.source)
+    tree = parse_tree(case.source)
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -97,7 +98,7 @@ def test_corpus_is_large_and_well_formed() -> None:
     names = Counter(c.name for c in CASES)
     assert [n for n, k in names.items() if k > 1] == []
     for case in CASES:
-        tree = ast.parse(case.source)
+        tree = parse_tree(case.source)
         [entry] = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
         assert entry.name == "execute_command" and [a.arg for a in entry.args.args] == ["image"], case.name
         first = entry.body[0]
@@ -117,7 +118,7 @@ def test_corpus_stays_inside_the_allowed_subset() -> None:
     """Lambdas only as key= of sorted/sort/min/max, one argument, no defaults; str.format
     only on literals, with plain fields (no attribute, index, conversion or spec)."""
     for case in CASES:
-        tree = ast.parse(case.source)
+        tree = parse_tree(case.source)
         key_lambdas = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _called_name(node) in KEY_FUNCTIONS:

@@ -14,6 +14,7 @@ import pytest
 from tests.viper.reference import VARIANTS, matches, run_reference
 from tests.viper.scene import Case, Expected, Scene, Thing, ThingRef
 from tests.viper.test_corpus import HELPERS, PATCH_ATTRIBUTES, PATCH_METHODS, _features
+from visprog.language.syntax import parse_tree  # one parse at a time: CPython 3.11 gh-106905
 from visprog.planner import load_examples
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts" / "viper"
@@ -84,7 +85,7 @@ EXAMPLE_SCENES: dict[str, tuple[Scene, Expected]] = {
 
 
 def _api() -> ast.Module:
-    return ast.parse((PROMPTS / "api.txt").read_text(encoding="utf-8"))
+    return parse_tree((PROMPTS / "api.txt").read_text(encoding="utf-8"))
 
 
 def test_api_stubs_parse_and_cover_the_api() -> None:
@@ -111,7 +112,7 @@ def test_examples_use_only_the_api_and_builtins() -> None:
     allowed = HELPERS | {"ImagePatch"} | set(dir(builtins))
     seen: set[str] = set()
     for example in load_examples(PROMPTS):
-        tree = ast.parse(example.program)
+        tree = parse_tree(example.program)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 assert node.func.id in allowed, f"{example.question}: {node.func.id}"

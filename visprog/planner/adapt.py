@@ -36,7 +36,7 @@ from visprog.planner.request import (
 )
 
 __all__ = [
-    "adapt", "agreement", "asks_colour", "asks_kind_of_people", "asks_open", "comparison", "items", "line_index", "object_phrase", "other_things", "people_mentioned",
+    "adapt", "agreement", "asks_alternative", "asks_colour", "asks_kind_of_people", "asks_open", "comparison", "items", "line_index", "object_phrase", "other_things", "people_mentioned",
     "price_comparison", "price_direction", "sides", "unexplained", "word_to_find",
 ]
 
@@ -285,8 +285,8 @@ def word_to_find(request: str) -> str | None:
     lowered = [t.lower() for t in tokens]
     for k, word in enumerate(lowered[:-1]):
         if word in _WORD_MARKERS:
-            for following in lowered[k + 1:k + 3]:
-                if following in _STOP or following in FILLERS or following in _VERBS or following in _PEOPLE:
+            for following in lowered[k + 1:k + 5]:  # "does it say anything about a password"
+                if following in _STOP or following in FILLERS or following in _VERBS or following in _PEOPLE or following == "about":
                     continue
                 return str(following).upper()
     return None
@@ -534,6 +534,16 @@ def adapt(entry: Any, request: str, *, emoji_names: Iterable[str] = (), generic:
             for tmp, new in zip(marker, named[:2]):
                 program = program.replace(tmp, _quoted(new))
             used[kind] = named[:2]
+        elif kind == "images":  # the two pictures of a pair in the order the request names them
+            named = image_order(request)
+            if len(named) != 2 or not isinstance(value, list) or len(value) != 2:
+                return None
+            marker = ["\0a\0", "\0b\0"]
+            for old, tmp in zip(value, marker):
+                program = program.replace(_quoted(old), tmp)
+            for tmp, new in zip(marker, named):
+                program = program.replace(tmp, _quoted(new))
+            used[kind] = named
         elif kind == "word":
             word = word_to_find(request)
             if word is None:
@@ -625,7 +635,8 @@ _CASUAL = frozenset(
     privacy private anonymity anonymous safety security reason reasons recognise recognize recognisable recognizable
     identifiable before post posting share sharing upload uploading send sending online internet social media
     together altogether combined overall single being else rest lose ditch obviously honestly basically literally seriously
-    anyway anyways later wait hmm yeah
+    anyway anyways later wait hmm yeah software app ai computer system flyer collage postcard selfie meme painting
+    drawing print flipped mirrored mirror rotated sideways turned orientation took snapped
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
@@ -671,6 +682,12 @@ def asks_colour(request: str) -> bool:
     tells ("are the two signs the same colour?", "which sign looks older?")? Edits
     are not questions ("colour pop the person", "make the sky blue")."""
     return answer_kind(request) != "image" and bool(_COLOURS.search(request) or _SEEN_QUALITIES.search(request))
+
+
+def asks_alternative(request: str) -> bool:
+    """Does a question ask which of two things something is ("is the honey raw or
+    processed?"), not which side or picture?"""
+    return answer_kind(request) != "image" and _content_alternative(request)
 
 
 def asks_kind_of_people(request: str) -> bool:
@@ -760,6 +777,7 @@ _CHATTER = re.compile(
     r"\b(?:my|our|a|his|her|their)\s+(?:\w+\s+){0,2}?(?:sent|gave|showed|shared|forwarded|texted|emailed|posted|took|snapped|made)"
     r"\s+(?:me|us|him|her|them)?\s*(?:this|it|these|that)\b|"
     r"(?:^|(?<=[,.;:!?]))\s*my\s+(?:\w+\s+){1,2}?(?:is|are|was|were|isn't|aren't|wasn't|won't|can't|don't|doesn't)\b[^,.;:!?]*|"
+    r"\b(?:my|our|his|her|their)\s+\w+\s+(?:made|took|sent|drew|shot|printed|designed|posted|shared)\b|"
     r"\b(?:nothing else|that'?s all|that'?s it|if you can|if possible|thanks in advance|thx|lol|lmao|haha|btw|tbh|idk|fyi)\b|"
     r"\bor (?:is it|is that|are they|was it) just\b[^,.;:!?]*|\bor am i \w+ing(?: it| things)?\b|"
     r"\b(?:(?:it )?does ?n[o']?t matter how|any ?way you (?:like|want)|or whatever)\b",
@@ -816,6 +834,24 @@ _WHOLE_PERSON = re.compile(r"\b(?:person|people|man|woman|guy|girl|boy|kid|child
 _CROPS_PERSON = re.compile(r"\bcrop\(IMAGE, max\(people\b")
 _BODY_WORDS = re.compile(r"\b(?:body|bodies|whole|full|figure|head to toe|all of)\b", re.IGNORECASE)
 _FACE_WORDS = re.compile(r"\b(?:face|faces|head|heads|headshot|portrait)\b", re.IGNORECASE)
+_COVERING = re.compile(
+    r"\b(?:hide|hiding|cover\w*|mask\w*|put|place|over|swap\w*|replac\w*|emojis?|emoticons?|stickers?|smileys?|icons?|"
+    r"censor\w*|anonymi[sz]\w*|block\w*|conceal\w*|obscur\w*|privacy|into|turn|with|instead)\b",
+    re.IGNORECASE,
+)
+_ALTERNATIVE_PAIR = re.compile(r"\b([a-z]+) or (?:a |an |the )?([a-z]+)\b", re.IGNORECASE)
+
+
+def _content_alternative(request: str) -> bool:
+    """Does the request offer two things to choose between ("raw or processed", "a cat
+    or a dog"), not sides, pictures, yes or no ("or not", "or is it empty")?"""
+    for first, second in _ALTERNATIVE_PAIR.findall(request):
+        pair = [first.lower(), second.lower()]
+        if all(len(w) > 2 and not _forms(w) & (_NEUTRAL | _EDIT_TARGETS) and w not in _IMAGE_WORDS for w in pair):
+            return True
+    return False
+
+
 _WHO_IS = re.compile(
     r"^(?:who|whom|whose|who's|whos)\b(?=.*\b(?:person|people|man|men|woman|women|guy|lady|girl|boy|kid|child|he|she|they|face|him|her)\b)",
     re.IGNORECASE,
@@ -890,6 +926,15 @@ def unexplained(
     if (asked == "yesno" and entry_kind != "yesno" and not edit and not answers_closed(entry, result_kinds)
             and not re.search(r"\bor\b", request, re.IGNORECASE)):  # "is it on the left or the right?" asks which
         out.append("a yes-or-no question of this kind")  # "is the burger vegetarian?" is not answered with its price
+    if asked == "count" and entry_kind != "count" and not edit and not answers_closed(entry, result_kinds):
+        out.append("a count of this kind")  # "how many pieces of fruit?" is not answered with a price
+    if (entry_kind == "yesno" and "'yes'" in entry.program and asked not in ("yesno", None)
+            or asked is None and "'yes'" in entry.program and _ASKS_NUMBER.search(request)):
+        out.append("a number")  # "total faces in both photos?" is not answered with a yes
+    if "'yes'" in entry.program and _content_alternative(request):
+        out.append("which of the two")  # "is the honey raw or processed?" is not answered with a yes
+    if "emoji(" in entry.program and not _COVERING.search(request):
+        out.append("an edit that changes how people look")  # "make everyone smile" is no emoji over their faces
     if edit and _PLURAL_KINDS.search(request):
         out.append("which kind of person someone is")  # "blur the faces of the men": a detector does not tell men apart
     if edit and _EDITS_FOUND.search(entry.program) and not names_a_target(_tokens(request), used, similarity):

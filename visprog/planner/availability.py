@@ -123,13 +123,14 @@ class ToolsHere:
         """
         if not self.blocked:
             return None
-        from visprog.planner.adapt import asks_colour, asks_kind_of_people
+        from visprog.planner.adapt import asks_alternative, asks_colour, asks_kind_of_people
         from visprog.planner.request import normalise_request
 
         pair = set(inputs) >= {"LEFT", "RIGHT"}
         plain = self._without_catalogue_names(normalise_request(question))  # "whats" is "what is", not a thing
         seeing = [name for name in ("vqa", "classify", "caption") if any(t.name == name for t in self.registry.tools)]
-        if (asks_colour(plain) or asks_kind_of_people(plain)) and seeing and all(name in self.blocked for name in seeing):
+        if (asks_colour(plain) or asks_kind_of_people(plain) or asks_alternative(plain)) and seeing and all(
+                name in self.blocked for name in seeing):
             # Only a model that sees colours or tells men from women answers "are the two signs
             # the same colour?" or "are they both men?"; a program over the ready tools (faces,
             # text) would answer something else.

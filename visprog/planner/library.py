@@ -12,6 +12,8 @@ entry a line, which a person can read and edit::
   slot values of ``slots``.
 * ``slots``: what the planner re-binds from a request (see :mod:`visprog.planner.adapt`):
   ``side`` (``'LEFT'``...), ``sides`` (two sides, in the order the request names them),
+  ``images`` (the two pictures of a pair, ``['RIGHT', 'LEFT']``, in the order the
+  request names them: "the second ... than the first"),
   ``item``/``items`` (one or two things a request about prices names, upper case:
   ``'APPLE'``), ``price`` (``"> 5"``: a comparison with an amount of money),
   ``word`` (a word to find in read text), ``compare`` (``"> 1"``: the comparison the
@@ -53,7 +55,7 @@ from visprog.errors import InputError
 __all__ = ["Entry", "Library", "Match", "load_library"]
 
 #: Slot kinds an entry may declare.
-SLOT_KINDS = frozenset({"side", "sides", "word", "compare", "emoji", "object", "question", "prompt", "item", "items", "price", "line"})
+SLOT_KINDS = frozenset({"side", "sides", "images", "word", "compare", "emoji", "object", "question", "prompt", "item", "items", "price", "line"})
 #: Check keys an entry may use.
 CHECK_KEYS = frozenset({"picture", "inputs", "answer", "contains", "excludes", "edited"})
 

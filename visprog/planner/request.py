@@ -406,7 +406,7 @@ _POLITE = re.compile(
 
 #: Ways of asking a price whose words would read as item names ("set me back", "go for").
 _PRICE_IDIOM = re.compile(
-    r"\b(?:set|sets|setting)\s+(?:me|us|you|them|him|her)\s+back\b|\b(?:go|goes|going|went|sell|sells|selling|sold)\s+for\b",
+    r"\b(?:set|sets|setting)\s+(?:me|us|you|them|him|her)\s+back\b|\b(?:go|goes|going|went|sell|sells|selling|sold)\s+for\b|\b(?:come|comes|came|coming)\s+to\b(?!\s+the\s+(?:left|right))",
     re.IGNORECASE,
 )
 #: Openings before a question that say the user wants to know ("i need to know how many

@@ -145,6 +145,7 @@ PAIR_PARAPHRASES = [
     ("Is there a person in either of the two photos?", "either-image-face"),
     ("Do the two pictures show equally many faces?", "same-faces-images"),
     ("how much are the jam and the milk altogether?", "pair-total-of-two-items"),  # one item in each picture
+    ("is the tea in the left photo cheaper than the cake in the right one?", "pair-item-cheaper-than-item"),
 ]
 
 
@@ -549,6 +550,8 @@ def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(req
     ("what does the sign say, I left my glasses at home", "read-text"),  # that "left" is no side
     ("count the faces please, planning a dinner table", "count-faces"),
     ("hmm is there anyone on the left", "any-face-half"),
+    ("how many faces are in this selfie my cousin took", "count-faces"),  # who took it asks nothing
+    ("what would the soup and the salad come to?", "total-of-two-items"),  # "come to" is a price
     ("read the sign please, sorry the photo is blurry", "read-text"),
     ("is anybody here or is it just the dog", "any-face"),  # the alternative the user expects
     ("blur the background so the chef stands out", "blur-background-person"),  # a person by their role
@@ -626,11 +629,40 @@ def test_a_yes_or_no_question_is_not_answered_with_text():
     assert "a yes-or-no question of this kind" not in unexplained("how much is the bread?", entry, {"item": "BREAD"})
 
 
+def test_an_entry_answers_only_the_kind_of_answer_asked():
+    """A count is not answered with a price, a number not with a yes, a choice between two
+    things not with a yes, and an edit of how people look not with emoji over them."""
+    from visprog.planner.adapt import unexplained
+
+    price = next(e for e in ENTRIES if e.id == "price-of-item")
+    assert "a count of this kind" in unexplained("how many loaves of bread are there?", price, {"item": "BREAD"})
+    both = next(e for e in ENTRIES if e.id == "both-images-face")
+    assert "a number" in unexplained("total faces in the two pictures?", both, {})
+    assert "a number" not in unexplained("same number of faces in both pictures?", both, {})
+    any_text = next(e for e in ENTRIES if e.id == "any-text")
+    assert "which of the two" in unexplained("is the menu laminated or paper?", any_text, {})
+    assert "which of the two" not in unexplained("is there text or not?", any_text, {})
+    planner = _small_planner()
+    laugh = planner.from_library("make everybody laugh")
+    assert laugh is None or laugh.program is None or "emoji(" not in laugh.program, laugh
+    cover = planner.from_library("cover the faces with a cat emoji")
+    assert cover is not None and cover.entry == "hide-faces-emoji", cover
+
+
+def test_two_pictures_are_compared_in_the_order_the_request_names_them():
+    planner = _small_planner()
+    choice = planner.from_library("how many more faces are in the first picture than in the second?", ("LEFT", "RIGHT"))
+    assert choice is not None and choice.entry == "faces-difference-images" and choice.slots["images"] == ["LEFT", "RIGHT"], choice
+    choice = planner.from_library("how many more faces does the second photo have than the first?", ("LEFT", "RIGHT"))
+    assert choice is not None and choice.slots.get("images") == ["RIGHT", "LEFT"], choice
+
+
 def test_words_in_capitals_are_found_together():
     from visprog.planner.adapt import word_to_find
 
     assert word_to_find("does either sign say PLEASE WAIT") == "PLEASE WAIT"
     assert word_to_find("is EXIT written on the left?") == "EXIT"
+    assert word_to_find("does the note say anything about a refund") == "REFUND"
     choice = _small_planner().from_library("does either sign say PLEASE WAIT", ("LEFT", "RIGHT"))
     assert choice is not None and choice.program is not None and "'PLEASE WAIT' in" in choice.program, choice
 

@@ -636,7 +636,7 @@ _CASUAL = frozenset(
     identifiable before post posting share sharing upload uploading send sending online internet social media
     together altogether combined overall single being else rest lose ditch obviously honestly basically literally seriously
     anyway anyways later wait hmm yeah software app ai computer system flyer collage postcard selfie meme painting
-    drawing print flipped mirrored mirror rotated sideways turned orientation took snapped
+    drawing flipped mirrored mirror rotated sideways turned orientation took snapped
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
@@ -839,6 +839,7 @@ _COVERING = re.compile(
     r"censor\w*|anonymi[sz]\w*|block\w*|conceal\w*|obscur\w*|privacy|into|turn|with|instead)\b",
     re.IGNORECASE,
 )
+_DIFFERENCE = re.compile(r"\bhow many (?:more|fewer|less)\b|\bdifference\b|\bby how many\b", re.IGNORECASE)
 _ALTERNATIVE_PAIR = re.compile(r"\b([a-z]+) or (?:a |an |the )?([a-z]+)\b", re.IGNORECASE)
 
 
@@ -929,8 +930,11 @@ def unexplained(
     if asked == "count" and entry_kind != "count" and not edit and not answers_closed(entry, result_kinds):
         out.append("a count of this kind")  # "how many pieces of fruit?" is not answered with a price
     if (entry_kind == "yesno" and "'yes'" in entry.program and asked not in ("yesno", None)
-            or asked is None and "'yes'" in entry.program and _ASKS_NUMBER.search(request)):
+            or asked is None and "'yes'" in entry.program and _ASKS_NUMBER.search(request)
+            and not (_SAME.search(request) or _MORE.search(request) or _FEWER.search(request) or " than " in request)):
         out.append("a number")  # "total faces in both photos?" is not answered with a yes
+    if _DIFFERENCE.search(request) and " - " not in entry.program:
+        out.append("a difference")  # "how many more faces in the first than the second?" is no total
     if "'yes'" in entry.program and _content_alternative(request):
         out.append("which of the two")  # "is the honey raw or processed?" is not answered with a yes
     if "emoji(" in entry.program and not _COVERING.search(request):
@@ -991,5 +995,6 @@ def unexplained(
         words = [w for w in words if len(w) < 4 or w in dictionary or not difflib.get_close_matches(w, spelled, n=1, cutoff=0.75)]
     if words and similarity is not None and vocabulary:
         closest = similarity(words, vocabulary).max(axis=1)
-        words = [w for w, s in zip(words, closest) if float(s) < EXPLAINED_SIMILARITY or _forms(w) & _PEOPLE_KINDS]
+        # A kind of people or a quality ("handwritten") is asked however close a word of the entry is.
+        words = [w for w, s in zip(words, closest) if float(s) < EXPLAINED_SIMILARITY or _forms(w) & (_PEOPLE_KINDS | _QUALITIES)]
     return out + words

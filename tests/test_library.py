@@ -508,6 +508,8 @@ def _small_planner():
     ("i need to know how many men are here", "'men'"),  # a count of a kind, after a lead-in
     ("who is the woman on the left?", "who someone is"),  # not the text beside her
     ("blur only the kids' faces", "which kind of person someone is"),  # a detector does not tell kids apart
+    ("look at the person on the left. is she sad?", "'sad'"),  # the question in its own sentence
+    ("blur the faces, only the women", "which kind of person someone is"),  # a fragment says which
 ])
 def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(request_text, named):
     """The closest entry answers a different question: the request is refused in one line
@@ -552,6 +554,10 @@ def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(req
     ("hmm is there anyone on the left", "any-face-half"),
     ("how many faces are in this selfie my cousin took", "count-faces"),  # who took it asks nothing
     ("what would the soup and the salad come to?", "total-of-two-items"),  # "come to" is a price
+    ("Good morning! Could you tell me how many faces are in this photo? Many thanks in advance.", "count-faces"),
+    ("my daughter insists there is a face in here.. how many faces do you find", "count-faces"),  # chat, then the question
+    ("any faces in this photo of my garden?", "any-face"),  # what the picture is of
+    ("the sign on the right - what does it say?", "read-text-half"),  # a fragment names where
     ("read the sign please, sorry the photo is blurry", "read-text"),
     ("is anybody here or is it just the dog", "any-face"),  # the alternative the user expects
     ("blur the background so the chef stands out", "blur-background-person"),  # a person by their role
@@ -619,6 +625,7 @@ def test_the_question_is_found_after_lead_ins_and_in_later_clauses():
     assert without_side_talk("any faces? standing on the left, I mean") == "any faces? standing on the left,"
     assert items("how much for the cherries?") == ["CHERRIES"]  # programs match a word's start: never CHERRY
     assert items("how much are the apples? i cant read the tag") == ["APPLE"]
+    assert items("which costs more, the tea in the first picture or the cake in the second") == ["TEA", "CAKE"]
 
 
 def test_a_yes_or_no_question_is_not_answered_with_text():
@@ -639,6 +646,8 @@ def test_an_entry_answers_only_the_kind_of_answer_asked():
     both = next(e for e in ENTRIES if e.id == "both-images-face")
     assert "a number" in unexplained("total faces in the two pictures?", both, {})
     assert "a number" not in unexplained("same number of faces in both pictures?", both, {})
+    pair_price = next(e for e in ENTRIES if e.id == "pair-item-pricier-than-item")
+    assert "a price" in unexplained("is the thing in the first photo a cat?", pair_price, {"items": ["THING", "CAT"]})
     any_text = next(e for e in ENTRIES if e.id == "any-text")
     assert "which of the two" in unexplained("is the menu laminated or paper?", any_text, {})
     assert "which of the two" not in unexplained("is there text or not?", any_text, {})
@@ -663,6 +672,7 @@ def test_words_in_capitals_are_found_together():
     assert word_to_find("does either sign say PLEASE WAIT") == "PLEASE WAIT"
     assert word_to_find("is EXIT written on the left?") == "EXIT"
     assert word_to_find("does the note say anything about a refund") == "REFUND"
+    assert word_to_find("is there a discount mentioned anywhere") == "DISCOUNT"
     choice = _small_planner().from_library("does either sign say PLEASE WAIT", ("LEFT", "RIGHT"))
     assert choice is not None and choice.program is not None and "'PLEASE WAIT' in" in choice.program, choice
 

@@ -29,6 +29,7 @@ from visprog.planner.request import (
     _singular,
     analyse,
     answer_kind,
+    asking_clauses,
     catalogue_mentions,
     question_start,
     without_mentions,
@@ -125,7 +126,7 @@ def items(request: str) -> list[str]:
         if word.endswith("'s"):
             word = word[:-2]
         if (not word or not word[0].isalpha() or word in _CONNECTORS or word in _STOP or word in FILLERS or word in _VERBS
-                or word in _PRICE_WORDS or word in _NUMBER_WORDS or word in _PEOPLE):
+                or word in _PRICE_WORDS or word in _NUMBER_WORDS or word in _PEOPLE or word in _IMAGE_WORDS):
             if runs[-1]:
                 runs.append([])
             continue
@@ -197,11 +198,13 @@ _REST = re.compile(
 )
 _PRICE_TALK = re.compile(r"\b(?:price|prices|cost|costs|cheap\w*|expensive|dollars?|euros?)\b", re.IGNORECASE)
 _CHEAPER = re.compile(
-    r"\b(?:cheaper|cheapest|less expensive|least expensive|costs? less|lower price|lowest price|less money|lower priced|more affordable|most affordable)\b",
+    r"\b(?:cheaper|cheapest|less expensive|least expensive|costs? less|lower price|lowest price|less money|lower priced|more affordable|most affordable|"
+    r"more cheap|most cheap|less pricey|less costly)\b",
     re.IGNORECASE,
 )
 _PRICIER = re.compile(
-    r"\b(?:pricier|priciest|more expensive|most expensive|costs? more|higher price|highest price|more money|dearer|costlier|higher priced)\b",
+    r"\b(?:pricier|priciest|more expensive|most expensive|costs? more|higher price|highest price|more money|dearer|costlier|higher priced|"
+    r"more pricey|more costly|most costly|less cheap)\b",
     re.IGNORECASE,
 )
 
@@ -283,6 +286,9 @@ def word_to_find(request: str) -> str | None:
                 run.append(following)
             return " ".join(run)
     lowered = [t.lower() for t in tokens]
+    before = re.search(r"\b(?:a|an|the|any)\s+([a-z]+)\s+(?:mentioned|written|printed)\b", request, re.IGNORECASE)
+    if before and before.group(1).lower() not in _STOP | FILLERS | _PEOPLE:  # "is there a detour mentioned anywhere"
+        return before.group(1).upper()
     for k, word in enumerate(lowered[:-1]):
         if word in _WORD_MARKERS:
             for following in lowered[k + 1:k + 5]:  # "does it say anything about a password"
@@ -636,7 +642,7 @@ _CASUAL = frozenset(
     identifiable before post posting share sharing upload uploading send sending online internet social media
     together altogether combined overall single being else rest lose ditch obviously honestly basically literally seriously
     anyway anyways later wait hmm yeah software app ai computer system flyer collage postcard selfie meme painting
-    drawing flipped mirrored mirror rotated sideways turned orientation took snapped
+    drawing little bit while again whatever nice yo sup herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
@@ -748,6 +754,18 @@ def _place_references(words: list[str]) -> set[str]:
     return out
 
 
+def _picture_context(words: list[str]) -> set[str]:
+    """Words that say what a picture is of or from ("this shot of my desk", "a photo
+    from our reunion", "this pic of the kitchen"): the picture, not what to find in it.
+    Only after "my", "our", "your", "his", "her", "their" or "the"."""
+    out: set[str] = set()
+    for k, word in enumerate(words[:-3]):
+        if word in _PICTURE_WORDS and words[k + 1] in ("of", "from", "at") and words[k + 2] in (
+                "my", "our", "your", "his", "her", "their", "the"):
+            out.update(words[k + 3:k + 5])
+    return out
+
+
 def _forms(word: str) -> set[str]:
     """``word`` and its plain forms ("recognised" -> "recognise", "posting" -> "post")."""
     forms = {word}
@@ -839,6 +857,13 @@ _COVERING = re.compile(
     r"censor\w*|anonymi[sz]\w*|block\w*|conceal\w*|obscur\w*|privacy|into|turn|with|instead)\b",
     re.IGNORECASE,
 )
+#: Words that ask about money: without one a request does not ask a price entry's question.
+_ASKS_PRICE = re.compile(
+    r"[$\u20ac\u00a3]|\d[.,]\d\d\b|\b(?:pric\w*|cost\w*|cheap\w*|expensive|dear\w*|much|pay\w*|paid|dollars?|euros?|"
+    r"pounds?|bucks?|cents?|worth|total\w*|spend\w*|spent|afford\w*|sum|add|adds|added|budget|money|bill|charge\w*|"
+    r"sells?|sold|buy\w*|bought|tag|tags|menu|receipt)\b",
+    re.IGNORECASE,
+)
 _DIFFERENCE = re.compile(r"\bhow many (?:more|fewer|less)\b|\bdifference\b|\bby how many\b", re.IGNORECASE)
 _ALTERNATIVE_PAIR = re.compile(r"\b([a-z]+) or (?:a |an |the )?([a-z]+)\b", re.IGNORECASE)
 
@@ -857,6 +882,8 @@ _WHO_IS = re.compile(
     r"^(?:who|whom|whose|who's|whos)\b(?=.*\b(?:person|people|man|men|woman|women|guy|lady|girl|boy|kid|child|he|she|they|face|him|her)\b)",
     re.IGNORECASE,
 )
+#: For whom one asks ("privacy for the kids"), not whom to pick.
+_FOR_WHOM = re.compile(r"\bfor (?:the|my|our|your|their) \w+", re.IGNORECASE)
 _PLURAL_KINDS = re.compile(
     r"\b(?:men|women|kids|children|boys|girls|guys|ladies|adults|babies|teens|teenagers|males|females|gentlemen)\b", re.IGNORECASE
 )
@@ -933,13 +960,15 @@ def unexplained(
             or asked is None and "'yes'" in entry.program and _ASKS_NUMBER.search(request)
             and not (_SAME.search(request) or _MORE.search(request) or _FEWER.search(request) or " than " in request)):
         out.append("a number")  # "total faces in both photos?" is not answered with a yes
+    if set(entry.slots) & {"item", "items", "price"} and not _ASKS_PRICE.search(request):
+        out.append("a price")  # "is the animal in the first photo a dog?" names two things, but no price
     if _DIFFERENCE.search(request) and " - " not in entry.program:
         out.append("a difference")  # "how many more faces in the first than the second?" is no total
     if "'yes'" in entry.program and _content_alternative(request):
         out.append("which of the two")  # "is the honey raw or processed?" is not answered with a yes
     if "emoji(" in entry.program and not _COVERING.search(request):
         out.append("an edit that changes how people look")  # "make everyone smile" is no emoji over their faces
-    if edit and _PLURAL_KINDS.search(request):
+    if edit and _PLURAL_KINDS.search(_FOR_WHOM.sub(" ", asking_clauses(request)[0])):
         out.append("which kind of person someone is")  # "blur the faces of the men": a detector does not tell men apart
     if edit and _EDITS_FOUND.search(entry.program) and not names_a_target(_tokens(request), used, similarity):
         out.append(WHOLE_PICTURE_EDIT)  # "make the picture black and white" is not a colour pop of the person
@@ -949,7 +978,8 @@ def unexplained(
         out.append("an edit of the face only")  # "crop to the person's face": not the whole body
     text_asked = open_question and reads and not out and bool(_ABOUT_TEXT.search(request))
     # Clauses first: without_mentions drops the punctuation that ends them.
-    text = without_side_talk(request)  # "..., my phone saved it sideways": not what to do
+    asked_text = asking_clauses(request)[0]  # "Good afternoon. ... Thank you in advance.": chat, not what to do
+    text = without_side_talk(asked_text)  # "..., my phone saved it sideways": not what to do
     text = _CONTEXT_CLAUSE.sub(" ", text)  # "I'm making a seating chart, ...": why, not what
     text = _CHATTER.sub(" ", text)  # "my aunt sent me this": where the picture came from, not what to do
     text = _QUOTED.sub(" ", without_mentions(text, emoji_names))
@@ -972,6 +1002,7 @@ def unexplained(
         known |= {w for w, following in zip(whole, whole[1:])
                   if following in _TEXT_HOLDERS or following in _SIGNS or (following in _TEXT_WORDS and w not in _QUALITIES)}
     known |= {w for w, following in zip(whole, whole[1:]) if following in _PICTURE_WORDS}  # "this mirrored photo"
+    known |= _picture_context(whole)  # "this shot of my desk", "the photo from our reunion"
     kind_words = {w for w in whole if _forms(w) & _PEOPLE_KINDS}
     kinds_asked = asked == "count" or len({_singular(w) or w for w in kind_words}) > 1 or bool(
         kind_words and {w for w in whole if w in _GENERIC_PEOPLE})

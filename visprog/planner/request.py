@@ -17,7 +17,7 @@ from typing import Literal
 
 __all__ = [
     "AnswerKind", "RequestFacts", "about_text", "analyse", "answer_kind", "catalogue_mentions", "content_words", "features",
-    "normalise_request", "question_start", "without_mentions", "without_side_talk",
+    "asking_clauses", "normalise_request", "question_start", "without_mentions", "without_side_talk",
 ]
 
 AnswerKind = Literal["yesno", "count", "image", "text"]
@@ -390,6 +390,7 @@ _SHORTHAND = {
     "manny": "many", "fcaes": "faces", "faeces": "faces", "facs": "faces", "whats": "what is", "what's": "what is", "where's": "where is", "who's": "who is", "hows": "how is",
     "wheres": "where is", "theres": "there is", "isnt": "is not", "doesnt": "does not", "dont": "do not", "arent": "are not",
     "tho": "though", "b4": "before", "2nd": "second", "1st": "first", "lhs": "left", "rhs": "right", "pricey": "expensive",
+    "rigth": "right", "rihgt": "right", "riht": "right", "lft": "left", "letf": "left",
     "cheeper": "cheaper", "reciept": "receipt", "reciepts": "receipts", "recipt": "receipt", "reciet": "receipt", "expencive": "expensive", "expesive": "expensive", "prise": "price"
 }
 
@@ -412,9 +413,10 @@ _PRICE_IDIOM = re.compile(
 #: Openings before a question that say the user wants to know ("i need to know how many
 #: ...", "just tell me the number of ..."): the question starts after them.
 _LEAD_IN = re.compile(
-    r"^(?:(?:so|ok|okay|well|hey|hi|hello|um|umm|uh|hmm|hm|wait|yeah|yes|alright|quick question|quick one)[,:!]?\s+)*"
+    r"^(?:(?:so|ok|okay|well|hey|hi|hello|yo|um|umm|uh|hmm|hm|wait|yeah|yes|alright|quick question|quick one|"
+    r"good (?:morning|afternoon|evening)|hello there|hi there|hey there)[,:!]?\s+)*"
     r"(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|wanna|have)\s+to\s+(?:know|find out|check)\s+|"
-    r"i\s+(?:wonder|was wondering|am wondering|'m wondering|m wondering)\s+|"
+    r"i\s+(?:wonder|was wondering|am wondering|'m wondering|m wondering)\s+(?:if\s+|whether\s+)?|"
     r"(?:just\s+)?(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?tell\s+(?:me|us)\s+)?",
     re.IGNORECASE,
 )
@@ -424,7 +426,7 @@ _LEAD_IN = re.compile(
 #: poster", "my phone saved it sideways", "trying to work out the seating", "sorry its
 #: sideways", "i flipped the photo before sending").
 _SIDE_TALK_START = frozenset(
-    """i im i'm ive i've id i'd my we we're our its it's it was trying sorry btw lol haha tbh idk fyi need needed gonna
+    """i im i'm ive i've id i'd my we we're our its it's it was they he she trying sorry btw lol haha tbh idk fyi need needed gonna
     took sent got had just like cause cuz coz because since doesnt doesn't dont don't not no for""".split()
 )
 #: What people in a picture do: a clause opening so says which ones, not why one asks.
@@ -460,6 +462,50 @@ def without_side_talk(text: str) -> str:
     if len(parts) % 2 == 0:
         kept.append(parts[-1])
     return "".join(kept)
+
+
+#: Where a request splits into clauses: punctuation, brackets, a dash, and before "or"
+#: opening a second question ("... on the right or did my grandson leave them out?").
+_CLAUSE_BREAK = re.compile(r"[.?!;,:()\[\]]+|\s[-\u2013\u2014]+\s|\s(?=or\s+(?:did|does|do|is|are|was|were|has|have|can|could|will|would|it)\b)",
+                           re.IGNORECASE)
+
+
+def _asks(clause: str) -> bool:
+    """Does a clause ask something or give a command (after a polite opening or a
+    lead-in: a question word, a verb of a yes/no question, a command, "how many")?"""
+    start = question_start(clause)
+    words = [w.lower() for w in _WORD.findall(start)]
+    if not words:
+        return False
+    if words[0] == "or":
+        return False  # "or did my grandson leave them out": the other answer to the question before
+    return (start != clause.strip() or words[0] in _ASKING_START or words[0] in _EDIT_START
+            or bool(re.search(r"\bhow (?:many|much)\b", start, re.IGNORECASE)))
+
+
+#: Words of a clause that talks to the assistant or about the user rather than naming
+#: what to look at: persons, greetings and thanks, verbs ("my son swears ...", "Good
+#: afternoon.", "It is for a card.", "phone saved this one sideways sorry").
+_CHATTY = re.compile(
+    r"\b(?:i|i'm|im|i've|ive|i'd|id|me|my|mine|we|we're|us|our|you|your|u|ur|thanks|thank|thx|cheers|afternoon|morning|"
+    r"evening|hello|hi|hey|yo|please|pls|plz|sorry|lol|haha|again|whatever|is|are|was|were|am|be|been|came|come|saved|"
+    r"did|does|do|want|wants|need|needs|took|sent|made|got|has|have|had|its|it's|thats|that's|swears?|think|guess|hope|"
+    r"know|mean|let)\b",
+    re.IGNORECASE,
+)
+
+
+def asking_clauses(text: str) -> tuple[str, str]:
+    """``text`` split into what it asks and the chat around it: the clauses that ask or
+    command, with fragments that name what to look at ("left half - how many faces?",
+    "the dog on the left, how many?"), and the clauses that only talk ("Good
+    afternoon.", "my son swears ...", "Thank you so much in advance."). When no clause
+    asks ("the person on the right: smiling?"), all of it is what it asks."""
+    clauses = [c for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
+    if not any(_asks(c) for c in clauses):
+        return text, ""
+    asked = [c for c in clauses if _asks(c) or not _CHATTY.search(c)]
+    return " , ".join(asked), " , ".join(c for c in clauses if c not in asked)
 
 
 def question_start(text: str) -> str:

@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     for b, a in zip(before_rows, after_rows):
         if b["right"] != a["right"]:
             print(f"  {'gained' if a['right'] else 'LOST':<6} {a['question']}")
+    for a in after_rows:
+        if not a["right"]:
+            print(f"  missed {a['question']}")
     return 0
 
 

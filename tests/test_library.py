@@ -666,6 +666,19 @@ def test_two_pictures_are_compared_in_the_order_the_request_names_them():
     assert choice is not None and choice.slots.get("images") == ["RIGHT", "LEFT"], choice
 
 
+def test_an_open_question_an_entry_was_worded_for_is_answered_by_its_text():
+    """A learned entry ("What's the damage on this tag?" -> the text) answers the same
+    idiom asked again ("So what's the damage?"), not "What is the man doing?"."""
+    import dataclasses
+
+    from visprog.planner.adapt import unexplained
+
+    read = next(e for e in ENTRIES if e.id == "read-text")
+    learned = dataclasses.replace(read, id="learned-damage", requests=("What's the damage on this tag?",))
+    assert unexplained("So what's the damage?", learned, {}) == []
+    assert unexplained("What is the man doing?", learned, {}) != []
+
+
 def test_words_in_capitals_are_found_together():
     from visprog.planner.adapt import word_to_find
 

@@ -896,6 +896,14 @@ def _tokens(text: str) -> list[str]:
     return [w.removesuffix("'s") for w in words if w]
 
 
+def _worded_for(request: str, entry: Any) -> bool:
+    """Are the request's words of substance all words of the entry's wordings ("So what's
+    the damage?" for a learned "What's the damage on this tag?")?"""
+    vocabulary = set(entry_vocabulary(entry))
+    content = [w for w in _tokens(question_start(request)) if not _forms(w) & (_STOP | FILLERS | _VERBS | _META)]
+    return bool(content) and all(_forms(w) & vocabulary for w in content)
+
+
 def entry_vocabulary(entry: Any) -> list[str]:
     """The words of an entry's wordings, lower case, with singular forms: what the entry
     is known to answer."""
@@ -945,7 +953,7 @@ def unexplained(
     open_question = asks_open(request) and asked != "count" and not (
         entry_kind == "count" and _ASKS_NUMBER.search(request))  # "What's the headcount?"
     out = ["what"] if open_question and answers_closed(entry, result_kinds) else []
-    if open_question and reads and not out and not _ABOUT_TEXT.search(request):
+    if open_question and reads and not out and not _ABOUT_TEXT.search(request) and not _worded_for(request, entry):
         out = ["what"]  # "What is the man doing?" is not answered by the text in the picture
     if asked in _CLOSED_KINDS and given in _CLOSED_KINDS and asked != given:
         out.append(f"a {asked} answer")  # "Is there a man on the left?" is not answered with a crop

@@ -1,0 +1,112 @@
+"""The tenth held-out set loads through ``--set``, builds its pictures (mirrored and EXIF-rotated ones among
+them) with the earlier sets' helpers, and is about a third near misses (requests the offline tools cannot
+answer, scored right only as refusals).
+
+No tool runs here: ``benchmarks/heldout_requests.py --set benchmarks/heldout10 --verify`` checks the ground
+truth and the reference programs with the real tools (it is a benchmark, not a test).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from PIL import Image, ImageOps
+
+from visprog import check_program
+
+ROOT = Path(__file__).resolve().parents[1]
+SET10 = ROOT / "benchmarks" / "heldout10"
+
+
+@pytest.fixture(scope="module")
+def runner() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("heldout_requests_set10_test", ROOT / "benchmarks" / "heldout_requests.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_set10_loads_and_is_about_a_third_near_misses(runner: ModuleType) -> None:
+    requests = runner.use_set(SET10)
+    try:
+        items = runner.load_items(requests)
+        assert 70 <= len(items) <= 90
+        assert [item["id"] for item in items] == [f"h10-{n:03d}" for n in range(1, len(items) + 1)]
+        assert len({item["request"] for item in items}) == len(items)
+        near = [item for item in items if "refuse" in item["expect"]]
+        assert len(items) / 4 <= len(near) <= len(items) / 2
+        assert all(item["expect"] == {"refuse": True} and "reference" not in item for item in near)
+        # near misses sit among the answerable requests of every group, not in a group of their own
+        groups = {item["group"] for item in items}
+        assert groups == {"count", "sides", "text", "prices", "people", "edits", "pairs"}
+        assert {item["group"] for item in near} == groups
+        answerable = [item for item in items if "refuse" not in item["expect"]]
+        assert all("reference" in item for item in answerable)
+        # every reference passes the checker (its truth is checked with the real tools by --verify)
+        bad = {item["id"]: [d.message for d in check_program(item["reference"]) if d.severity == "error"]
+               for item in answerable}
+        assert {k: v for k, v in bad.items() if v} == {}
+        assert sum(len(item["images"]) == 2 for item in items) >= 5
+        assert sum("edit" in item["expect"] for item in items) >= 5
+        # the mirrored and EXIF-rotated pictures are asked about
+        asked = {name for item in items for name in item["images"]}
+        assert {"mirror_four", "astro_mirrored", "exif_three", "exif_museum", "exif_cam"} <= asked
+        # every picture of the set is asked about
+        assert asked == set(runner.pictures.catalogue())
+        assert runner.reported_apart() == ()
+        # a confident answer to a near miss is wrong; a refusal naming a model is right
+        item = near[0]
+        assert not runner.score(item, True, "yes", "", {})[0]
+        assert not runner.score(item, True, 3, "", {})[0]
+        assert runner.score(item, False, None, "PlanningError: needs the model Salesforce/blip-vqa-base", {})[0]
+    finally:
+        runner.use_set(runner.DEFAULT_SET)
+
+
+def test_set10_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: ModuleType, tmp_path: Path) -> None:
+    runner.use_set(SET10)
+    try:
+        names = ["platform_3", "fruit4", "exif_museum", "exif_three", "mirror_four", "astro_mirrored"]
+        paths = runner.pictures.build_all(tmp_path, names=names)
+        assert set(paths) == set(names)
+        assert all(path.parent == tmp_path for path in paths.values())
+        with Image.open(paths["platform_3"]) as img:
+            assert img.size == (980, 520)
+        # stored turned, shown upright: EXIF orientation 8 turns the stored 520x960 pixels to 960x520
+        with Image.open(paths["exif_museum"]) as img:
+            assert img.size == (520, 960)
+            assert img.getexif().get(0x0112) == 8
+            assert ImageOps.exif_transpose(img).size == (960, 520)
+        # and orientation 6 turns the stored 560x1200 pixels to 1200x560
+        with Image.open(paths["exif_three"]) as img:
+            assert img.size == (560, 1200)
+            assert img.getexif().get(0x0112) == 6
+            assert ImageOps.exif_transpose(img).size == (1200, 560)
+        catalogue = runner.pictures.catalogue()
+        # the EXIF picture's truth is in the displayed orientation: one face left, two right
+        three = catalogue["exif_three"].truth
+        assert three.halves(runner.pictures.displayed_size(paths["exif_three"])[0]) == (1, 2)
+        # the mirrored pictures' truth is mirrored with them: three faces left, one right; the woman on the left
+        truth = catalogue["mirror_four"].truth
+        assert truth.halves(runner.pictures.displayed_size(paths["mirror_four"])[0]) == (3, 1)
+        person = catalogue["astro_mirrored"].truth
+        assert person.person_side == "left" and person.person_box is not None
+        width = runner.pictures.displayed_size(paths["astro_mirrored"])[0]
+        assert (person.person_box[0] + person.person_box[2]) / 2 < width / 2
+        # the mirrored picture is the source layout flipped: its left half is the source's right half
+        with Image.open(paths["astro_mirrored"]) as img:
+            shown = img.convert("RGB")
+        source = runner.pictures._people_scene(runner.pictures._ASTRO_MIRROR_SIZE, [runner.pictures._ASTRO_MIRROR_SRC],
+                                               "gravel", (150, 150, 165))()
+        assert shown.tobytes() == source.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
+        # the earlier sets' own catalogues are unchanged
+        assert "platform_3" not in runner.pictures._ninth.catalogue()
+        assert "platform_3" not in runner.pictures._second.catalogue()
+    finally:
+        runner.use_set(runner.DEFAULT_SET)

@@ -510,6 +510,7 @@ def _small_planner():
     ("blur only the kids' faces", "which kind of person someone is"),  # a detector does not tell kids apart
     ("look at the person on the left. is she sad?", "'sad'"),  # the question in its own sentence
     ("blur the faces, only the women", "which kind of person someone is"),  # a fragment says which
+    ("zoom in on the laptop she's holding", "'laptop'"),  # what the edit acts on is no person
 ])
 def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(request_text, named):
     """The closest entry answers a different question: the request is refused in one line
@@ -558,6 +559,9 @@ def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(req
     ("my daughter insists there is a face in here.. how many faces do you find", "count-faces"),  # chat, then the question
     ("any faces in this photo of my garden?", "any-face"),  # what the picture is of
     ("the sign on the right - what does it say?", "read-text-half"),  # a fragment names where
+    ("is there anybody on the right?", "any-face-half"),  # not "is there nobody on the right?"
+    ("blur the background so she stands out", "blur-background-person"),  # a pronoun names the target
+    ("checking prices for my boss - what's the most expensive item here", "priciest-item"),
     ("read the sign please, sorry the photo is blurry", "read-text"),
     ("is anybody here or is it just the dog", "any-face"),  # the alternative the user expects
     ("blur the background so the chef stands out", "blur-background-person"),  # a person by their role

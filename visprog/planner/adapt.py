@@ -642,7 +642,7 @@ _CASUAL = frozenset(
     identifiable before post posting share sharing upload uploading send sending online internet social media
     together altogether combined overall single being else rest lose ditch obviously honestly basically literally seriously
     anyway anyways later wait hmm yeah software app ai computer system flyer collage postcard selfie meme painting
-    drawing little bit while again whatever nice yo sup herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
+    drawing little bit while again whatever nice yo sup apart herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
@@ -676,6 +676,7 @@ _COLOURS = re.compile(
 )
 
 
+_GREYSCALE = re.compile(r"\bblack (?:and|&|n) white\b|\bb&w\b|\bgr[ae]yscale\b|\bmonochrome\b", re.IGNORECASE)
 _SEEN_QUALITIES = re.compile(
     r"\b(?:older|oldest|newer|newest|younger|youngest|prettier|nicer|uglier|happier|sadder|cleaner|dirtier|brighter|darker|"
     r"faded|rusty|shiny|wooden|metal|plastic|handwritten|material|style|font)\b",
@@ -687,7 +688,8 @@ def asks_colour(request: str) -> bool:
     """Does the request ask about colours or other qualities only a model that sees
     tells ("are the two signs the same colour?", "which sign looks older?")? Edits
     are not questions ("colour pop the person", "make the sky blue")."""
-    return answer_kind(request) != "image" and bool(_COLOURS.search(request) or _SEEN_QUALITIES.search(request))
+    plain = _GREYSCALE.sub(" ", request)  # "everything in black and white apart from the lady" is an edit
+    return answer_kind(request) != "image" and bool(_COLOURS.search(plain) or _SEEN_QUALITIES.search(plain))
 
 
 def asks_alternative(request: str) -> bool:
@@ -712,7 +714,7 @@ def asks_open(request: str) -> bool:
 _ABOUT_TEXT = re.compile(
     r"\b(?:text|texts|writing|written|write|words?|letters?|line|lines|say|says|said|saying|read|reads|spell|spells|"
     r"called|named|name|names|title|titled|label\w*|sign\w*|poster\w*|tag\w*|note|notes|caption|banner|number|numbers|"
-    r"price\w*|cost\w*|cheap\w*|expensive|pricier|total|sum|dollars?|euros?|much|receipt\w*|menu\w*|brand|logo|"
+    r"price\w*|cost\w*|cheap\w*|expensive|pricier|dear\w*|afford\w*|total|sum|dollars?|euros?|much|receipt\w*|menu\w*|brand|logo|"
     r"printed|inscribed|scrawl\w*|scribbl\w*|message\w*|slogan\w*|headline\w*|heading\w*|graffiti|notice\w*|"
     r"placard\w*|board\w*|display\w*|screen\w*|platform\w*|gate|gates|track|aisle|terminal|bay|desk|locker)\b",
     re.IGNORECASE,
@@ -820,7 +822,7 @@ def edit_kinds(result_kinds: frozenset[str] | None) -> bool:
 #: ("make the picture black and white") asks an edit of the whole picture, which an entry
 #: that edits the person ("Keep the person in colour ...") does not do.
 _EDIT_TARGETS = _PEOPLE | _PEOPLE_KINDS | _GENERIC_PEOPLE | frozenset(
-    """me him her them us myself himself herself themselves his my our their everyone everybody astronaut player athlete
+    """me him her them us she he they myself himself herself themselves his my our their everyone everybody astronaut player athlete
     runner dancer worker doctor nurse chef cook bride groom student teacher model singer soldier officer cop rider skier
     surfer climber driver pilot speaker friend friends mum mom dad mother father brother sister son daughter wife husband
     boss colleague customer""".split()
@@ -864,6 +866,18 @@ _ASKS_PRICE = re.compile(
     r"sells?|sold|buy\w*|bought|tag|tags|menu|receipt)\b",
     re.IGNORECASE,
 )
+#: What an edit acts on: the word after the edit's verb and an article ("zoom in on the camera").
+_EDIT_OBJECT = re.compile(
+    r"\b(?:zoom in on|zoom into|crop(?: out| to)?|cut out|blur|pixelate|hide|cover|colou?r pop|highlight|tag|mask|censor)\s+"
+    r"(?:the|a|an|his|her|their|my|this|that|its)\s+(\w+)",
+    re.IGNORECASE,
+)
+_NOT_A_THING = frozenset("background backdrop rest everything area part bit side half top bottom left right middle centre center".split())
+_EXTREME = re.compile(r"\b(?:cheapest|priciest|dearest|highest|lowest|top|most|least|max\w*|min\w*|biggest|smallest|largest)\b",
+                      re.IGNORECASE)
+_EVERY_ITEM = re.compile(r"\b(?:everything|every (?:item|thing|one)|each (?:item|thing)|one of each|all (?:of )?(?:the )?(?:items|things|of it|of them))\b",
+                         re.IGNORECASE)
+_WHERE_TAKEN = re.compile(r"\b(?:somewhere in|located in|taken in|taken at|from which|in which (?:country|city|town))\b", re.IGNORECASE)
 _DIFFERENCE = re.compile(r"\bhow many (?:more|fewer|less)\b|\bdifference\b|\bby how many\b", re.IGNORECASE)
 _ALTERNATIVE_PAIR = re.compile(r"\b([a-z]+) or (?:a |an |the )?([a-z]+)\b", re.IGNORECASE)
 
@@ -970,6 +984,18 @@ def unexplained(
         out.append("a number")  # "total faces in both photos?" is not answered with a yes
     if set(entry.slots) & {"item", "items", "price"} and not _ASKS_PRICE.search(request):
         out.append("a price")  # "is the animal in the first photo a dog?" names two things, but no price
+    if _EXTREME.search(entry.requests[0]) and not _EXTREME.search(request) and not _SUPERLATIVE_PRICE.search(request):
+        out.append("the highest or the lowest")  # "how much would one of everything come to?" is no lowest price
+    if "'yes'" in entry.program and negated(entry.requests[0]) and not negated(request):
+        out.append("a negation")  # "is there anybody on the right?" is not "is there nobody on the right?"
+    if edit and _EDITS_FOUND.search(entry.program):
+        thing = _EDIT_OBJECT.search(request)
+        if thing and not _forms(thing.group(1).lower()) & (_EDIT_TARGETS | _PICTURE_WORDS | _NOT_A_THING):
+            out.append(thing.group(1).lower())  # "zoom in on the camera he's using": the camera, not the person
+    if "item" in entry.slots and _EVERY_ITEM.search(request):
+        out.append("every item")  # "one of everything on this menu" is no one item's price
+    if asked == "yesno" and _WHERE_TAKEN.search(request):
+        out.append("where the picture was taken")  # "is this sign somewhere in the uk?"
     if _DIFFERENCE.search(request) and " - " not in entry.program:
         out.append("a difference")  # "how many more faces in the first than the second?" is no total
     if "'yes'" in entry.program and _content_alternative(request):
@@ -1036,4 +1062,4 @@ def unexplained(
         closest = similarity(words, vocabulary).max(axis=1)
         # A kind of people or a quality ("handwritten") is asked however close a word of the entry is.
         words = [w for w, s in zip(words, closest) if float(s) < EXPLAINED_SIMILARITY or _forms(w) & (_PEOPLE_KINDS | _QUALITIES)]
-    return out + words
+    return out + [w for w in words if w not in out]

@@ -317,11 +317,11 @@ class Planner(ToolsHere):
         least ``floor``, default ``LIBRARY_FLOOR``); those that need a tool that cannot
         run here carry the one-line ``missing`` answer instead of a program."""
         from visprog.planner.adapt import adapt
-        from visprog.planner.request import normalise_request, without_side_talk
+        from visprog.planner.request import asking_clauses, normalise_request, without_side_talk
 
-        # Side talk ("..., I left my glasses at home") is neither retrieved on nor adapted
-        # from: its "left" is not a side.
-        question = without_side_talk(normalise_request(question))
+        # Chat around the question ("Good afternoon.", "..., I left my glasses at home") is
+        # neither retrieved on nor adapted from: its "left" is not a side.
+        question = without_side_talk(asking_clauses(normalise_request(question))[0])
         library = self.library
         if floor is None:
             floor = LIBRARY_FLOOR if library.method == "minilm" else LIBRARY_FLOOR_LEXICAL

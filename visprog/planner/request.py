@@ -417,6 +417,7 @@ _LEAD_IN = re.compile(
     r"good (?:morning|afternoon|evening)|hello there|hi there|hey there)[,:!]?\s+)*"
     r"(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|wanna|have)\s+to\s+(?:know|find out|check)\s+|"
     r"i\s+(?:wonder|was wondering|am wondering|'m wondering|m wondering)\s+(?:if\s+|whether\s+)?|"
+    r"(?:i|we)\s+(?:would like|'d like|want|need)\s+(?:you\s+to\s+)?(?!to\b)|"
     r"(?:just\s+)?(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?tell\s+(?:me|us)\s+)?",
     re.IGNORECASE,
 )
@@ -466,7 +467,7 @@ def without_side_talk(text: str) -> str:
 
 #: Where a request splits into clauses: punctuation, brackets, a dash, and before "or"
 #: opening a second question ("... on the right or did my grandson leave them out?").
-_CLAUSE_BREAK = re.compile(r"[.?!;,:()\[\]]+|\s[-\u2013\u2014]+\s|\s(?=or\s+(?:did|does|do|is|are|was|were|has|have|can|could|will|would|it)\b)",
+_CLAUSE_BREAK = re.compile(r"(?:[?!;:()\[\]]|(?<!\d)[.,]|[.,](?!\d))+|\s[-\u2013\u2014]+\s|\s(?=or\s+(?:did|does|do|is|are|was|were|has|have|can|could|will|would|it)\b)|\s+but\s+",
                            re.IGNORECASE)
 
 
@@ -488,7 +489,7 @@ def _asks(clause: str) -> bool:
 #: afternoon.", "It is for a card.", "phone saved this one sideways sorry").
 _CHATTY = re.compile(
     r"\b(?:i|i'm|im|i've|ive|i'd|id|me|my|mine|we|we're|us|our|you|your|u|ur|thanks|thank|thx|cheers|afternoon|morning|"
-    r"evening|hello|hi|hey|yo|please|pls|plz|sorry|lol|haha|again|whatever|is|are|was|were|am|be|been|came|come|saved|"
+    r"evening|hello|hi|hey|yo|please|pls|plz|sorry|lol|haha|again|whatever|quick|anyway|is|are|was|were|am|be|been|came|come|saved|"
     r"did|does|do|want|wants|need|needs|took|sent|made|got|has|have|had|its|it's|thats|that's|swears?|think|guess|hope|"
     r"know|mean|let)\b",
     re.IGNORECASE,
@@ -505,6 +506,8 @@ def asking_clauses(text: str) -> tuple[str, str]:
     if not any(_asks(c) for c in clauses):
         return text, ""
     asked = [c for c in clauses if _asks(c) or not _CHATTY.search(c)]
+    if len(asked) == len(clauses):
+        return text, ""  # nothing set aside: the request as written, punctuation and all
     return " , ".join(asked), " , ".join(c for c in clauses if c not in asked)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -74,6 +75,12 @@ def test_every_entry_passes_the_checker_and_declares_its_slots(entry):
     # Its own wordings adapt (every slot finds a value in each of them).
     for request in entry.requests:
         assert adapt(entry, request, emoji_names=["smiley", "cat", "heart", "smiling_face_with_sunglasses"]) is not None, request
+
+
+def test_no_entry_answers_with_the_input_picture_when_it_finds_nothing():
+    """Never silently wrong: an edit that finds no one says so ('no person found'), it
+    does not hand back the picture as if edited."""
+    assert [e.id for e in ENTRIES if re.search(r"if len\(\w+\) > 0 else (?:IMAGE|LEFT|RIGHT)\)", e.program)] == []
 
 
 def test_every_runnable_entry_has_checks():
@@ -511,6 +518,7 @@ def _small_planner():
     ("look at the person on the left. is she sad?", "'sad'"),  # the question in its own sentence
     ("blur the faces, only the women", "which kind of person someone is"),  # a fragment says which
     ("zoom in on the laptop she's holding", "'laptop'"),  # what the edit acts on is no person
+    ("is the person on the left a nurse?", "'nurse'"),  # a role: faces do not tell
 ])
 def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(request_text, named):
     """The closest entry answers a different question: the request is refused in one line
@@ -560,6 +568,7 @@ def test_a_request_the_closest_entry_does_not_answer_is_refused_not_answered(req
     ("any faces in this photo of my garden?", "any-face"),  # what the picture is of
     ("the sign on the right - what does it say?", "read-text-half"),  # a fragment names where
     ("is there anybody on the right?", "any-face-half"),  # not "is there nobody on the right?"
+    ("make the background blurry but keep him sharp", "blur-background-person"),  # "background blurry" is no thing
     ("blur the background so she stands out", "blur-background-person"),  # a pronoun names the target
     ("checking prices for my boss - what's the most expensive item here", "priciest-item"),
     ("read the sign please, sorry the photo is blurry", "read-text"),
@@ -701,7 +710,8 @@ def test_a_question_about_colours_or_kinds_of_people_that_no_entry_answers_needs
     if "vqa" not in planner.blocked:
         pytest.skip("the VQA model is here")
     for request_text, inputs in (("are the two doors the same colour", ("LEFT", "RIGHT")), ("what colour is the kite?", ("IMAGE",)),
-                                 ("are both of them women", ("IMAGE",)), ("which of the two posters looks newer", ("LEFT", "RIGHT"))):
+                                 ("are both of them women", ("IMAGE",)), ("which of the two posters looks newer", ("LEFT", "RIGHT")),
+                                 ("how old is this person", ("IMAGE",))):
         line = planner.missing_for(request_text, inputs)
         assert line is not None and "vqa" in line, (request_text, line)
     assert "vqa" not in (planner.missing_for("colour pop the faces", ("IMAGE",)) or "")  # an edit, not a question

@@ -65,7 +65,9 @@ _PEOPLE = frozenset(
 #: count of faces; an edit of "the guy" is an edit of the person.
 _PEOPLE_KINDS = frozenset(
     """man men woman women child children kid kids boy boys girl girls adult adults baby babies guy guys lady ladies
-    gentleman gentlemen teenager teenagers teen teens toddler toddlers male males female females elderly""".split()
+    gentleman gentlemen teenager teenagers teen teens toddler toddlers male males female females elderly
+    photographer photographers astronaut astronauts player players worker workers doctor doctors nurse nurses chef chefs
+    bride groom student students teacher teachers singer singers soldier soldiers officer officers guest guests""".split()
 )
 #: Qualities no offline tool measures: never where text is, never a kind of text asked for.
 _QUALITIES = frozenset(
@@ -384,7 +386,8 @@ def object_phrase(request: str) -> str | None:
     candidates = []
     for phrase in facts.phrases:
         words = phrase.split()
-        if len(words) > 2 or any(w in FILLERS or w in _STOP or w in _VERBS or w in _NUMBER_WORDS or w.endswith("ing") for w in words):
+        if len(words) > 2 or any(w in FILLERS or w in _STOP or w in _VERBS or w in _NUMBER_WORDS or w.endswith("ing")
+                                 or w in _NOT_A_THING or w in _HOW_EDITED for w in words):  # "the background blurry"
             continue
         candidates.append(phrase)
     if not candidates:
@@ -642,7 +645,7 @@ _CASUAL = frozenset(
     identifiable before post posting share sharing upload uploading send sending online internet social media
     together altogether combined overall single being else rest lose ditch obviously honestly basically literally seriously
     anyway anyways later wait hmm yeah software app ai computer system flyer collage postcard selfie meme painting
-    drawing little bit while again whatever nice yo sup apart herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
+    drawing little bit while again whatever nice yo sup apart got um umm uh herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
@@ -679,7 +682,7 @@ _COLOURS = re.compile(
 _GREYSCALE = re.compile(r"\bblack (?:and|&|n) white\b|\bb&w\b|\bgr[ae]yscale\b|\bmonochrome\b", re.IGNORECASE)
 _SEEN_QUALITIES = re.compile(
     r"\b(?:older|oldest|newer|newest|younger|youngest|prettier|nicer|uglier|happier|sadder|cleaner|dirtier|brighter|darker|"
-    r"faded|rusty|shiny|wooden|metal|plastic|handwritten|material|style|font)\b",
+    r"faded|rusty|shiny|wooden|metal|plastic|handwritten|material|style|font|age|aged|how old)\b",
     re.IGNORECASE,
 )
 
@@ -872,6 +875,7 @@ _EDIT_OBJECT = re.compile(
     r"(?:the|a|an|his|her|their|my|this|that|its)\s+(\w+)",
     re.IGNORECASE,
 )
+_HOW_EDITED = frozenset("blurry blurred sharp sharper focus focused grey gray colour color coloured colored pixelated".split())
 _NOT_A_THING = frozenset("background backdrop rest everything area part bit side half top bottom left right middle centre center".split())
 _EXTREME = re.compile(r"\b(?:cheapest|priciest|dearest|highest|lowest|top|most|least|max\w*|min\w*|biggest|smallest|largest)\b",
                       re.IGNORECASE)
@@ -1038,15 +1042,17 @@ def unexplained(
     known |= {w for w, following in zip(whole, whole[1:]) if following in _PICTURE_WORDS}  # "this mirrored photo"
     known |= _picture_context(whole)  # "this shot of my desk", "the photo from our reunion"
     kind_words = {w for w in whole if _forms(w) & _PEOPLE_KINDS}
-    kinds_asked = asked == "count" or len({_singular(w) or w for w in kind_words}) > 1 or bool(
+    kinds_asked = asked == "count" or (len({_singular(w) or w for w in kind_words}) > 1 and bool(
+        re.search(r"\b(?:or|vs|versus)\b", request, re.IGNORECASE))) or bool(  # "a man or a woman?", not "the photographer guy"
         kind_words and {w for w in whole if w in _GENERIC_PEOPLE})
     words = []
     for word in tokens:
         forms = _forms(word)
-        if forms & _PEOPLE_KINDS and not edit:
+        if forms & _PEOPLE_KINDS:
             # "How many kids?", "a man or a woman?", "Is the person a woman?": only an entry
-            # that says so answers it ("Which side is the guy on?" asks where a person is).
-            if kinds_asked and not forms & known and word not in words:
+            # that says so answers it ("Which side is the guy on?" asks where a person is;
+            # in an edit, "the player" names whom it acts on).
+            if not edit and kinds_asked and not forms & known and word not in words:
                 words.append(word)
             continue
         if len(word) < 2 or word[0].isdigit() or forms & _NEUTRAL or forms & known:

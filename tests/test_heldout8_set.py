@@ -8,65 +8,24 @@ truth and the reference programs with the real tools (it is a benchmark, not a t
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from PIL import Image, ImageOps
 
-from visprog import check_program
+from tests.heldout_checks import ROOT, check_set_loads, load_runner
 
-ROOT = Path(__file__).resolve().parents[1]
 SET8 = ROOT / "benchmarks" / "heldout8"
 
 
 @pytest.fixture(scope="module")
 def runner() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("heldout_requests_set8_test", ROOT / "benchmarks" / "heldout_requests.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_runner("heldout_requests_set8_test")
 
 
 def test_set8_loads_and_is_about_a_third_near_misses(runner: ModuleType) -> None:
-    requests = runner.use_set(SET8)
-    try:
-        items = runner.load_items(requests)
-        assert 70 <= len(items) <= 90
-        assert [item["id"] for item in items] == [f"h8-{n:03d}" for n in range(1, len(items) + 1)]
-        assert len({item["request"] for item in items}) == len(items)
-        near = [item for item in items if "refuse" in item["expect"]]
-        assert len(items) / 4 <= len(near) <= len(items) / 2
-        assert all(item["expect"] == {"refuse": True} and "reference" not in item for item in near)
-        # near misses sit among the answerable requests of every group, not in a group of their own
-        groups = {item["group"] for item in items}
-        assert groups == {"count", "sides", "text", "prices", "people", "edits", "pairs"}
-        assert {item["group"] for item in near} == groups
-        answerable = [item for item in items if "refuse" not in item["expect"]]
-        assert all("reference" in item for item in answerable)
-        # every reference passes the checker (its truth is checked with the real tools by --verify)
-        bad = {item["id"]: [d.message for d in check_program(item["reference"]) if d.severity == "error"]
-               for item in answerable}
-        assert {k: v for k, v in bad.items() if v} == {}
-        assert sum(len(item["images"]) == 2 for item in items) >= 5
-        assert sum("edit" in item["expect"] for item in items) >= 5
-        # the mirrored and EXIF-rotated pictures are asked about
-        asked = {name for item in items for name in item["images"]}
-        assert {"mirror_four", "astro_mirrored", "exif_three", "exif_carwash", "exif_cam"} <= asked
-        # every picture of the set is asked about
-        assert asked == set(runner.pictures.catalogue())
-        assert runner.reported_apart() == ()
-        # a confident answer to a near miss is wrong; a refusal naming a model is right
-        item = near[0]
-        assert not runner.score(item, True, "yes", "", {})[0]
-        assert not runner.score(item, True, 2, "", {})[0]
-        assert runner.score(item, False, None, "PlanningError: needs the model Salesforce/blip-vqa-base", {})[0]
-    finally:
-        runner.use_set(runner.DEFAULT_SET)
+    check_set_loads(runner, SET8, "h8", {"mirror_four", "astro_mirrored", "exif_three", "exif_carwash", "exif_cam"})
 
 
 def test_set8_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: ModuleType, tmp_path: Path) -> None:

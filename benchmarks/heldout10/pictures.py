@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -205,22 +204,8 @@ def catalogue() -> dict[str, Picture]:
     return {p.name: p for p in pics}
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("VISPROG_HELDOUT10_DIR", Path.home() / ".cache" / "visprog-heldout10"))
-
-
-def build_all(folder: Path | None = None, names: list[str] | None = None) -> dict[str, Path]:
-    """Write every picture (or ``names``) into ``folder``; return name -> path."""
-    return _second.build_all(folder or cache_dir(), names, pictures=catalogue())  # type: ignore[no-any-return]
-
-
-def verify(paths: dict[str, Path]) -> list[str]:
-    """Run the real offline tools on each picture; return one line per disagreement."""
-    return _second.verify(paths, pictures=catalogue())  # type: ignore[no-any-return]
-
-
-def main(argv: list[str] | None = None) -> int:
-    return _second.main(argv, build=build_all, check=verify, doc=__doc__)  # type: ignore[no-any-return]
+_FILES = _second.SetFiles("heldout10", catalogue, __doc__)
+cache_dir, build_all, verify, main = _FILES.cache_dir, _FILES.build_all, _FILES.verify, _FILES.main
 
 
 if __name__ == "__main__":

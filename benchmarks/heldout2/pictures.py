@@ -496,6 +496,31 @@ def verify(paths: dict[str, Path], pictures: dict[str, Picture] | None = None) -
     return problems
 
 
+@dataclass(frozen=True)
+class SetFiles:
+    """A later set's entry points over its own catalogue (its ``pictures.py`` binds them):
+    the cache folder (``VISPROG_<NAME>_DIR`` or ``~/.cache/visprog-<name>``), building,
+    checking with the real tools, and the command line, all this set's code."""
+
+    name: str  #: the set's folder name, e.g. ``"heldout6"``
+    catalogue: Callable[[], dict[str, Picture]]
+    doc: str | None = None
+
+    def cache_dir(self) -> Path:
+        return Path(os.environ.get(f"VISPROG_{self.name.upper()}_DIR", Path.home() / ".cache" / f"visprog-{self.name}"))
+
+    def build_all(self, folder: Path | None = None, names: list[str] | None = None) -> dict[str, Path]:
+        """Write every picture (or ``names``) into ``folder``; return name -> path."""
+        return build_all(folder or self.cache_dir(), names, pictures=self.catalogue())
+
+    def verify(self, paths: dict[str, Path]) -> list[str]:
+        """Run the real offline tools on each picture; return one line per disagreement."""
+        return verify(paths, pictures=self.catalogue())
+
+    def main(self, argv: list[str] | None = None) -> int:
+        return main(argv, build=self.build_all, check=self.verify, doc=self.doc)
+
+
 def main(
     argv: list[str] | None = None,
     *,

@@ -933,6 +933,69 @@ def entry_vocabulary(entry: Any) -> list[str]:
     return sorted(words)
 
 
+def _answer_gaps(
+    request: str,
+    asked_text: str,
+    entry: Any,
+    used: dict[str, Any],
+    *,
+    asked: str | None,
+    given: str | None,
+    result_kinds: frozenset[str] | None,
+    similarity: Callable[[list[str], list[str]], np.ndarray] | None,
+) -> list[str]:
+    """What kind of answer ``request`` asks that ``entry`` does not give, apart from its
+    words (see :func:`unexplained`): a yes or no, a count, a number, a price, a choice
+    between two things, who someone is, an edit of whom ... Each rule says what it is
+    and gives one example. ``asked_text`` is the request without the chat around it;
+    ``asked`` and ``given`` are the request's and the entry's answer kinds."""
+    entry_kind = answer_kind(entry.requests[0])
+    edit = given == "image"
+    out: list[str] = []
+    if asked in _CLOSED_KINDS and given in _CLOSED_KINDS and asked != given:
+        out.append(f"a {asked} answer")  # "Is there a man on the left?" is not answered with a crop
+    if _SAME_PERSON.search(request) or _WHO_IS.search(question_start(request)):
+        out.append("who someone is")  # no offline tool tells
+    if (asked == "yesno" and entry_kind != "yesno" and not edit and not answers_closed(entry, result_kinds)
+            and not re.search(r"\bor\b", request, re.IGNORECASE)):  # "is it on the left or the right?" asks which
+        out.append("a yes-or-no question of this kind")  # "is the burger vegetarian?" is not answered with its price
+    if asked == "count" and entry_kind != "count" and not edit and not answers_closed(entry, result_kinds):
+        out.append("a count of this kind")  # "how many pieces of fruit?" is not answered with a price
+    if (entry_kind == "yesno" and "'yes'" in entry.program and asked not in ("yesno", None)
+            or asked is None and "'yes'" in entry.program and _ASKS_NUMBER.search(request)
+            and not (_SAME.search(request) or _MORE.search(request) or _FEWER.search(request) or " than " in request)):
+        out.append("a number")  # "total faces in both photos?" is not answered with a yes
+    if set(entry.slots) & {"item", "items", "price"} and not _ASKS_PRICE.search(request):
+        out.append("a price")  # "is the animal in the first photo a dog?" names two things, but no price
+    if _EXTREME.search(entry.requests[0]) and not _EXTREME.search(request) and not _SUPERLATIVE_PRICE.search(request):
+        out.append("the highest or the lowest")  # "how much would one of everything come to?" is no lowest price
+    if "'yes'" in entry.program and negated(entry.requests[0]) and not negated(request):
+        out.append("a negation")  # "is there anybody on the right?" is not "is there nobody on the right?"
+    if edit and _EDITS_FOUND.search(entry.program):
+        thing = _EDIT_OBJECT.search(request)
+        if thing and not _forms(thing.group(1).lower()) & (_EDIT_TARGETS | _PICTURE_WORDS | _NOT_A_THING):
+            out.append(thing.group(1).lower())  # "zoom in on the camera he's using": the camera, not the person
+    if "item" in entry.slots and _EVERY_ITEM.search(request):
+        out.append("every item")  # "one of everything on this menu" is no one item's price
+    if asked == "yesno" and _WHERE_TAKEN.search(request):
+        out.append("where the picture was taken")  # "is this sign somewhere in the uk?"
+    if _DIFFERENCE.search(request) and " - " not in entry.program:
+        out.append("a difference")  # "how many more faces in the first than the second?" is no total
+    if "'yes'" in entry.program and _content_alternative(request):
+        out.append("which of the two")  # "is the honey raw or processed?" is not answered with a yes
+    if "emoji(" in entry.program and not _COVERING.search(request):
+        out.append("an edit that changes how people look")  # "make everyone smile" is no emoji over their faces
+    if edit and _PLURAL_KINDS.search(_FOR_WHOM.sub(" ", asked_text)):
+        out.append("which kind of person someone is")  # "blur the faces of the men": a detector does not tell men apart
+    if edit and _EDITS_FOUND.search(entry.program) and not names_a_target(_tokens(request), used, similarity):
+        out.append(WHOLE_PICTURE_EDIT)  # "make the picture black and white" is not a colour pop of the person
+    if edit and _CROPS_FACE.search(entry.program) and _WHOLE_PERSON.search(request) and not _FACE_WORDS.search(request):
+        out.append("an edit of the whole person")  # "cut the person out": a crop of the face leaves the body out
+    if edit and _CROPS_PERSON.search(entry.program) and _FACE_WORDS.search(request) and not _BODY_WORDS.search(request):
+        out.append("an edit of the face only")  # "crop to the person's face": not the whole body
+    return out
+
+
 def unexplained(
     request: str,
     entry: Any,
@@ -973,50 +1036,11 @@ def unexplained(
     out = ["what"] if open_question and answers_closed(entry, result_kinds) else []
     if open_question and reads and not out and not _ABOUT_TEXT.search(request) and not _worded_for(request, entry):
         out = ["what"]  # "What is the man doing?" is not answered by the text in the picture
-    if asked in _CLOSED_KINDS and given in _CLOSED_KINDS and asked != given:
-        out.append(f"a {asked} answer")  # "Is there a man on the left?" is not answered with a crop
-    if _SAME_PERSON.search(request) or _WHO_IS.search(question_start(request)):
-        out.append("who someone is")  # no offline tool tells
-    if (asked == "yesno" and entry_kind != "yesno" and not edit and not answers_closed(entry, result_kinds)
-            and not re.search(r"\bor\b", request, re.IGNORECASE)):  # "is it on the left or the right?" asks which
-        out.append("a yes-or-no question of this kind")  # "is the burger vegetarian?" is not answered with its price
-    if asked == "count" and entry_kind != "count" and not edit and not answers_closed(entry, result_kinds):
-        out.append("a count of this kind")  # "how many pieces of fruit?" is not answered with a price
-    if (entry_kind == "yesno" and "'yes'" in entry.program and asked not in ("yesno", None)
-            or asked is None and "'yes'" in entry.program and _ASKS_NUMBER.search(request)
-            and not (_SAME.search(request) or _MORE.search(request) or _FEWER.search(request) or " than " in request)):
-        out.append("a number")  # "total faces in both photos?" is not answered with a yes
-    if set(entry.slots) & {"item", "items", "price"} and not _ASKS_PRICE.search(request):
-        out.append("a price")  # "is the animal in the first photo a dog?" names two things, but no price
-    if _EXTREME.search(entry.requests[0]) and not _EXTREME.search(request) and not _SUPERLATIVE_PRICE.search(request):
-        out.append("the highest or the lowest")  # "how much would one of everything come to?" is no lowest price
-    if "'yes'" in entry.program and negated(entry.requests[0]) and not negated(request):
-        out.append("a negation")  # "is there anybody on the right?" is not "is there nobody on the right?"
-    if edit and _EDITS_FOUND.search(entry.program):
-        thing = _EDIT_OBJECT.search(request)
-        if thing and not _forms(thing.group(1).lower()) & (_EDIT_TARGETS | _PICTURE_WORDS | _NOT_A_THING):
-            out.append(thing.group(1).lower())  # "zoom in on the camera he's using": the camera, not the person
-    if "item" in entry.slots and _EVERY_ITEM.search(request):
-        out.append("every item")  # "one of everything on this menu" is no one item's price
-    if asked == "yesno" and _WHERE_TAKEN.search(request):
-        out.append("where the picture was taken")  # "is this sign somewhere in the uk?"
-    if _DIFFERENCE.search(request) and " - " not in entry.program:
-        out.append("a difference")  # "how many more faces in the first than the second?" is no total
-    if "'yes'" in entry.program and _content_alternative(request):
-        out.append("which of the two")  # "is the honey raw or processed?" is not answered with a yes
-    if "emoji(" in entry.program and not _COVERING.search(request):
-        out.append("an edit that changes how people look")  # "make everyone smile" is no emoji over their faces
-    if edit and _PLURAL_KINDS.search(_FOR_WHOM.sub(" ", asking_clauses(request)[0])):
-        out.append("which kind of person someone is")  # "blur the faces of the men": a detector does not tell men apart
-    if edit and _EDITS_FOUND.search(entry.program) and not names_a_target(_tokens(request), used, similarity):
-        out.append(WHOLE_PICTURE_EDIT)  # "make the picture black and white" is not a colour pop of the person
-    if edit and _CROPS_FACE.search(entry.program) and _WHOLE_PERSON.search(request) and not _FACE_WORDS.search(request):
-        out.append("an edit of the whole person")  # "cut the person out": a crop of the face leaves the body out
-    if edit and _CROPS_PERSON.search(entry.program) and _FACE_WORDS.search(request) and not _BODY_WORDS.search(request):
-        out.append("an edit of the face only")  # "crop to the person's face": not the whole body
+    asked_text = asking_clauses(request)[0]  # "Good afternoon. ... Thank you in advance.": chat, not what to do
+    out += _answer_gaps(request, asked_text, entry, used, asked=asked, given=given, result_kinds=result_kinds,
+                        similarity=similarity)
     text_asked = open_question and reads and not out and bool(_ABOUT_TEXT.search(request))
     # Clauses first: without_mentions drops the punctuation that ends them.
-    asked_text = asking_clauses(request)[0]  # "Good afternoon. ... Thank you in advance.": chat, not what to do
     text = without_side_talk(asked_text)  # "..., my phone saved it sideways": not what to do
     text = _CONTEXT_CLAUSE.sub(" ", text)  # "I'm making a seating chart, ...": why, not what
     text = _CHATTER.sub(" ", text)  # "my aunt sent me this": where the picture came from, not what to do

@@ -940,6 +940,7 @@ def _answer_gaps(
     used: dict[str, Any],
     *,
     asked: str | None,
+    entry_kind: str | None,
     given: str | None,
     result_kinds: frozenset[str] | None,
     similarity: Callable[[list[str], list[str]], np.ndarray] | None,
@@ -948,8 +949,8 @@ def _answer_gaps(
     words (see :func:`unexplained`): a yes or no, a count, a number, a price, a choice
     between two things, who someone is, an edit of whom ... Each rule says what it is
     and gives one example. ``asked_text`` is the request without the chat around it;
-    ``asked`` and ``given`` are the request's and the entry's answer kinds."""
-    entry_kind = answer_kind(entry.requests[0])
+    ``asked``, ``entry_kind`` and ``given`` are the answer kinds of the request, of the
+    entry's first wording, and of what the entry's program gives."""
     edit = given == "image"
     out: list[str] = []
     if asked in _CLOSED_KINDS and given in _CLOSED_KINDS and asked != given:
@@ -1037,8 +1038,8 @@ def unexplained(
     if open_question and reads and not out and not _ABOUT_TEXT.search(request) and not _worded_for(request, entry):
         out = ["what"]  # "What is the man doing?" is not answered by the text in the picture
     asked_text = asking_clauses(request)[0]  # "Good afternoon. ... Thank you in advance.": chat, not what to do
-    out += _answer_gaps(request, asked_text, entry, used, asked=asked, given=given, result_kinds=result_kinds,
-                        similarity=similarity)
+    out += _answer_gaps(request, asked_text, entry, used, asked=asked, entry_kind=entry_kind, given=given,
+                        result_kinds=result_kinds, similarity=similarity)
     text_asked = open_question and reads and not out and bool(_ABOUT_TEXT.search(request))
     # Clauses first: without_mentions drops the punctuation that ends them.
     text = without_side_talk(asked_text)  # "..., my phone saved it sideways": not what to do

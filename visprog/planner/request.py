@@ -452,8 +452,7 @@ def without_side_talk(text: str) -> str:
     for k in range(1, len(parts) - 1, 2):
         mark, clause = parts[k], parts[k + 1]
         words = [w.lower() for w in _WORD.findall(clause)]
-        asking = bool(words) and (question_start(clause) != clause.strip() or words[0] in _ASKING_START
-                                  or words[0] in _EDIT_START)
+        asking = _opens_a_question(clause)
         side = bool(words) and (words[0] in _SIDE_TALK_START or (  # "planning a dinner", not "standing on the left"
             words[0].endswith("ing") and len(words[0]) > 5 and words[0] not in _DOING))
         if words and side and not asking:
@@ -471,17 +470,24 @@ _CLAUSE_BREAK = re.compile(r"(?:[?!;:()\[\]]|(?<!\d)[.,]|[.,](?!\d))+|\s[-\u2013
                            re.IGNORECASE)
 
 
-def _asks(clause: str) -> bool:
-    """Does a clause ask something or give a command (after a polite opening or a
-    lead-in: a question word, a verb of a yes/no question, a command, "how many")?"""
+def _opens_a_question(clause: str) -> bool:
+    """Does a clause open with a question or a command: a polite opening or a lead-in
+    ("could you ...", "i need to know ..."), a question word, a verb of a yes/no
+    question, or a command?"""
     start = question_start(clause)
     words = [w.lower() for w in _WORD.findall(start)]
-    if not words:
+    return bool(words) and (start != clause.strip() or words[0] in _ASKING_START or words[0] in _EDIT_START)
+
+
+def _asks(clause: str) -> bool:
+    """Does a clause ask something or give a command (it opens with one, or asks "how
+    many" further on), other than the second answer of an either-or ("or did my
+    grandson leave them out")?"""
+    start = question_start(clause)
+    words = [w.lower() for w in _WORD.findall(start)]
+    if not words or words[0] == "or":
         return False
-    if words[0] == "or":
-        return False  # "or did my grandson leave them out": the other answer to the question before
-    return (start != clause.strip() or words[0] in _ASKING_START or words[0] in _EDIT_START
-            or bool(re.search(r"\bhow (?:many|much)\b", start, re.IGNORECASE)))
+    return _opens_a_question(clause) or bool(re.search(r"\bhow (?:many|much)\b", start, re.IGNORECASE))
 
 
 #: Words of a clause that talks to the assistant or about the user rather than naming

@@ -645,9 +645,19 @@ _CASUAL = frozenset(
     identifiable before post posting share sharing upload uploading send sending online internet social media
     together altogether combined overall single being else rest lose ditch obviously honestly basically literally seriously
     anyway anyways later wait hmm yeah software app ai computer system flyer collage postcard selfie meme painting
-    drawing little bit while again whatever nice yo sup apart got um umm uh herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
+    drawing little bit while again whatever nice yo sup apart got came come showed attended arrived um umm uh herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
+)
+#: Interjections, discourse markers, chat abbreviations and sign-offs (a closed class):
+#: they never ask anything of a program ("oh well, ...", "erm what does it say", "..., regards").
+_INTERJECTIONS = frozenset(
+    """oh ah aah aw aww ooh oops whoa wow gosh golly jeez geez blimey ugh meh huh hm hmm hmmm er erm um umm uh uhh
+    ok okay okey k kk alright well so anyway anyways anyhow also plus yeah yea yep yup nope nah yes
+    dear darling sweetie hun buddy pal mate bro dude sis hello hi hiya hey howdy
+    greetings morning afternoon evening bye goodbye regards sincerely cheers thanks thank thx thanx thnx ty
+    tysm tyvm please pls plz sorry apologies excuse lol lmao rofl haha hahaha hehe omg omfg btw fyi tbh imo imho idk
+    idc iirc afaik ngl fr rn asap lmk nvm jk smh ikr xx xxx xoxo""".split()
 )
 #: Things that carry text: for an entry that reads text, where the text is, not a question.
 _TEXT_HOLDERS = frozenset(
@@ -664,7 +674,7 @@ _SIGNS = frozenset("sign signs poster posters label labels board boards card car
 _PICTURE_WORDS = frozenset("photo photos picture pictures image images pic pics shot snapshot screenshot photograph scan frame".split())
 #: (Colour words are fillers where they ask for an edit, "colour pop the person"; here
 #: they ask about a quality.)
-_NEUTRAL = (_STOP | _VERBS | (FILLERS - {"colour", "color", "colours", "colors"}) | _PEOPLE | _META | _CASUAL
+_NEUTRAL = (_STOP | _VERBS | (FILLERS - {"colour", "color", "colours", "colors"}) | _PEOPLE | _META | _CASUAL | _INTERJECTIONS
             | frozenset(_NUMBER_WORDS) | frozenset(_SIDE_WORDS))
 #: Below this MiniLM similarity to every word of an entry's wordings, a word of the
 #: request is something the entry does not answer ("smiling" in "Is the person on the
@@ -806,6 +816,36 @@ _CHATTER = re.compile(
     r"\b(?:(?:it )?does ?n[o']?t matter how|any ?way you (?:like|want)|or whatever)\b",
     re.IGNORECASE,
 )
+
+
+#: What a request is for, at the end of a clause ("count the faces for the newsletter",
+#: "blur them for the blog please"): why, not what. Not after a word of swapping ("swap
+#: the background for a beach" names what to put in), not whom or how many ("for each").
+_PURPOSE = re.compile(
+    r"\bfor\s+(?:(?:the|a|an|my|our|his|her|their|this|that|some|next|tomorrow's|today's)\s+)?"
+    r"(?!(?:each|every|both|all|me|us|him|her|them|it|you|sale|one|two|three)\b)[a-z'-]+(?:\s+[a-z'-]+){0,2}"
+    r"(?=\s*(?:please|pls|plz|thanks|thank you|thx|asap)?\s*(?:$|[,.;:!?]))",
+    re.IGNORECASE,
+)
+_SWAPPING = re.compile(r"\b(?:swap\w*|replac\w*|chang\w*|exchang\w*|trad\w*|switch\w*|substitut\w*|turn\w*|mistak\w*)\b",
+                       re.IGNORECASE)
+#: A sign-off with a name at the end ("..., regards Ann", "thanks, Bob", "- Maria").
+_SIGN_OFF = re.compile(
+    r"(?:\b(?:kind |best |warm )?regards|\bsincerely|\bbest wishes|\bcheers|\bthanks|\bthank you|\bthx|\blove|\s[-\u2013\u2014])"
+    r"[,!.]?\s+(?-i:[A-Z][a-z]+)\s*[.!]*\s*$|\b(?:kind |best |warm )?regards\b|\bbest wishes\b",
+    re.IGNORECASE,
+)
+
+
+#: An infinitive of purpose at the end of a clause ("how many name cards to print").
+_TO_DO = re.compile(r"\b(?:in order |so as )?to\s+([a-z]+)(?=\s*(?:$|[,.;:!?]))", re.IGNORECASE)
+
+
+def _purpose_removed(text: str) -> str:
+    """``text`` without a phrase at the end of a clause that says what the request is for
+    ("for the newsletter", "to print")."""
+    text = _TO_DO.sub(lambda m: m.group(0) if _forms(m.group(1).lower()) & _NEUTRAL else " ", text)
+    return text if _SWAPPING.search(text) else _PURPOSE.sub(" ", text)
 
 
 _READS_TEXT = re.compile(r"\b(?:read_text|ocr)\(")
@@ -1044,7 +1084,8 @@ def unexplained(
     # Clauses first: without_mentions drops the punctuation that ends them.
     text = without_side_talk(asked_text)  # "..., my phone saved it sideways": not what to do
     text = _CONTEXT_CLAUSE.sub(" ", text)  # "I'm making a seating chart, ...": why, not what
-    text = _CHATTER.sub(" ", text)  # "my aunt sent me this": where the picture came from, not what to do
+    text = _CHATTER.sub(" ", _SIGN_OFF.sub(" ", text))  # "my aunt sent me this": where the picture came from, not what to do
+    text = _purpose_removed(text)  # "count the faces for the newsletter": what for, not what to do
     text = _QUOTED.sub(" ", without_mentions(text, emoji_names))
     whole = _tokens(text)
     values = [str(v) for value in used.values() for v in (value if isinstance(value, list) else [value])]
@@ -1064,7 +1105,10 @@ def unexplained(
         # the text itself it may ask a quality of it ("green letters").
         known |= {w for w, following in zip(whole, whole[1:])
                   if following in _TEXT_HOLDERS or following in _SIGNS or (following in _TEXT_WORDS and w not in _QUALITIES)}
-    known |= {w for w, following in zip(whole, whole[1:]) if following in _PICTURE_WORDS}  # "this mirrored photo"
+    # "this mirrored photo", "family reunion pic, ...": words before a word for the picture say what it is
+    known |= {w for w, following in zip(whole, whole[1:]) if following in _PICTURE_WORDS}
+    known |= {w for w, _, following in zip(whole, whole[1:], whole[2:])
+              if following in _PICTURE_WORDS and not _forms(w) & (_QUALITIES | _PEOPLE_KINDS)}
     known |= _picture_context(whole)  # "this shot of my desk", "the photo from our reunion"
     kind_words = {w for w in whole if _forms(w) & _PEOPLE_KINDS}
     kinds_asked = asked == "count" or (len({_singular(w) or w for w in kind_words}) > 1 and bool(

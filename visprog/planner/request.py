@@ -107,7 +107,14 @@ def _answer_kind_at_start(text: str) -> AnswerKind | None:
         return "text"
     if re.search(r"\bhow many\b", lowered):
         return "count"  # "left side how many faces?"
+    if words[0] in _COUNTED_FRAGMENT and not set(words[1:]) & _FRAGMENT_VERBS:
+        return "count"  # "faces in the right half?": a noun and where, no verb: how many
     return None
+
+
+#: A plural noun that opens a request without a verb ("faces?", "people on the left?") asks how many.
+_COUNTED_FRAGMENT = frozenset("faces people persons heads humans kids children adults men women".split())
+_FRAGMENT_VERBS = _YESNO_START | frozenset("there here visible seen see shown any some none no either neither both each".split())
 
 
 @dataclass(frozen=True)
@@ -399,7 +406,10 @@ _TAG_QUESTION = re.compile(r",\s*(?:right|correct|yes or no|true|no|yes|ok|okay|
 #: Polite openings before a command ("can you read ...", "could you please tell me ...").
 _POLITE = re.compile(
     r"^(?:(?:please|pls|kindly|hey|hi)[,!]?\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|kindly\s+)?)?"
-    r"(?=(?:read|transcribe|tell|count|hide|blur|cover|give|show|say|list|crop|put|replace|mark|draw|pixelate)\b)"
+    r"(?:be so kind as to\s+|possibly\s+|just\s+)?"
+    r"(?=(?:read|transcribe|tell|count|hide|blur|cover|give|show|say|list|crop|put|replace|mark|draw|pixelate|add|sum|total|"
+    r"work out|figure out|let me know|find|check|cut|zoom|colou?r|make|turn|keep|remove|erase|mask|censor|anonymi[sz]e|"
+    r"highlight|circle|compare|spell|translate|type|copy)\b)"
     r"(?:tell\s+me\s+(?=how|what|which|where|whether|if)|)",
     re.IGNORECASE,
 )
@@ -412,10 +422,16 @@ _PRICE_IDIOM = re.compile(
 )
 #: Openings before a question that say the user wants to know ("i need to know how many
 #: ...", "just tell me the number of ..."): the question starts after them.
+_INTERJECTION_WORDS = (
+    r"(?:(?:so|and|but|anyway|anyways|ok|okay|well|oh|ah|hey|hi|hello|yo|um|umm|uh|er|erm|hmm|hm|wait|yeah|yes|alright|"
+    r"quick question|quick one|good (?:morning|afternoon|evening)|hello there|hi there|hey there)\s*[,:!]?\s+)*"
+)
+#: Interjections that open a clause ("ok so ...", "hmm, ...").
+_INTERJECTED = re.compile("^" + _INTERJECTION_WORDS, re.IGNORECASE)
 _LEAD_IN = re.compile(
-    r"^(?:(?:so|ok|okay|well|hey|hi|hello|yo|um|umm|uh|hmm|hm|wait|yeah|yes|alright|quick question|quick one|"
-    r"good (?:morning|afternoon|evening)|hello there|hi there|hey there)[,:!]?\s+)*"
-    r"(?:(?:i|we)\s+(?:really\s+)?(?:need|want|would like|'d like|wanna|have)\s+to\s+(?:know|find out|check)\s+|"
+    "^" + _INTERJECTION_WORDS +
+    r"(?:(?:i|we|(?:my|our)\s+\w+)\s+(?:really\s+)?(?:need|needs|want|wants|would like|'d like|wanna|have|has)\s+to\s+"
+    r"(?:know|find out|check)\s+|"
     r"i\s+(?:wonder|was wondering|am wondering|'m wondering|m wondering)\s+(?:if\s+|whether\s+)?|"
     r"(?:i|we)\s+(?:would like|'d like|want|need)\s+(?:you\s+to\s+)?(?!to\b)|"
     r"(?:just\s+)?(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?tell\s+(?:me|us)\s+)?",
@@ -466,8 +482,17 @@ def without_side_talk(text: str) -> str:
 
 #: Where a request splits into clauses: punctuation, brackets, a dash, and before "or"
 #: opening a second question ("... on the right or did my grandson leave them out?").
-_CLAUSE_BREAK = re.compile(r"(?:[?!;:()\[\]]|(?<!\d)[.,]|[.,](?!\d))+|\s[-\u2013\u2014]+\s|\s(?=or\s+(?:did|does|do|is|are|was|were|has|have|can|could|will|would|it)\b)|\s+but\s+",
-                           re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(
+    r"(?:[?!;:()\[\]]|(?<!\d)[.,]|[.,](?!\d))+|\s[-\u2013\u2014]+\s|\s(?=or\s+(?:did|does|do|is|are|was|were|has|have|can|could|will|would|it)\b)|\s+but\s+"
+    # a word that joins a clause with its own subject ("... before they go on the blog",
+    # "my grandson sent me this and i was wondering ...", "... so how many faces are there")
+    r"|\s(?=(?:so|and|because|cause|cuz|coz|since|before|after|when|while|once|until)\s+"
+    r"(?:i|we|you|u|he|she|they|it|my|our|your|his|her|their|people|everyone|everybody|nobody|no one)\s)"
+    r"|\s(?=(?:because|cause|cuz|coz|since|before|after)\s+(?:the|this|that|these|those)\s)"
+    r"|\s(?=so\s+(?:how|what|which|who|where|is|are|does|do|can|could)\b)"
+    r"|(?<=[a-z])\s+(?=(?:can|could|would|will)\s+(?:you|u)\s)",  # "... back at work can you add up ..."
+    re.IGNORECASE,
+)
 
 
 def _opens_a_question(clause: str) -> bool:
@@ -476,7 +501,8 @@ def _opens_a_question(clause: str) -> bool:
     question, or a command?"""
     start = question_start(clause)
     words = [w.lower() for w in _WORD.findall(start)]
-    return bool(words) and (start != clause.strip() or words[0] in _ASKING_START or words[0] in _EDIT_START)
+    opened = _INTERJECTED.sub("", clause.strip(), count=1)  # "ok so ..." opens nothing by itself
+    return bool(words) and (start != opened or words[0] in _ASKING_START or words[0] in _EDIT_START)
 
 
 def _asks(clause: str) -> bool:
@@ -497,7 +523,7 @@ _CHATTY = re.compile(
     r"\b(?:i|i'm|im|i've|ive|i'd|id|me|my|mine|we|we're|us|our|you|your|u|ur|thanks|thank|thx|cheers|afternoon|morning|"
     r"evening|hello|hi|hey|yo|please|pls|plz|sorry|lol|haha|again|whatever|quick|anyway|is|are|was|were|am|be|been|came|come|saved|"
     r"did|does|do|want|wants|need|needs|took|sent|made|got|has|have|had|its|it's|thats|that's|swears?|think|guess|hope|"
-    r"know|mean|let)\b",
+    r"know|mean|let|because|cause|cuz|coz|since|before|after|when|while|once|until)\b",
     re.IGNORECASE,
 )
 
@@ -520,7 +546,8 @@ def asking_clauses(text: str) -> tuple[str, str]:
 def question_start(text: str) -> str:
     """``text`` from where its question or command starts: without a polite opening
     ("could you please ...") or a lead-in ("i need to know ...", "just tell me ...")."""
-    return _LEAD_IN.sub("", _POLITE.sub("", text.strip(), count=1), count=1)
+    opened = _INTERJECTED.sub("", text.strip(), count=1)  # "ok, could you ...", "hmm so ..."
+    return _LEAD_IN.sub("", _POLITE.sub("", opened, count=1), count=1)
 
 
 def normalise_request(text: str) -> str:

@@ -753,3 +753,48 @@ def test_ask_says_which_question_the_library_answered(tmp_path, capsys):
     assert code == 0 and captured.out.strip() == "yes", captured
     line = next(line for line in captured.err.splitlines() if line.startswith("answered as: "))
     assert "library entry 'any-face-half'" in line and "side=LEFT" in line
+
+
+@pytest.mark.parametrize(("request_text", "inputs", "entry_id"), [
+    # chat joined to the question by a word that opens a clause with its own subject
+    ("my phone turned this one so how many faces are there", ("IMAGE",), "count-faces"),
+    ("blur the faces before they go on the noticeboard", ("IMAGE",), "blur-faces"),
+    ("hide the faces cuz my mum doesnt like photos online", ("IMAGE",), "hide-faces-emoji"),
+    # interjections, sign-offs, what a request is for, a purpose after "to"
+    ("oh well, how many faces are on the right", ("IMAGE",), "count-faces-half"),
+    ("erm what does the sign say", ("IMAGE",), "read-text"),
+    ("how many faces, regards Ann", ("IMAGE",), "count-faces"),
+    ("count the faces for the newsletter please", ("IMAGE",), "count-faces"),
+    ("count the faces please, its for a party and I need to know how many place cards to print", ("IMAGE",), "count-faces"),
+    ("my boss wants to know what the sign says", ("IMAGE",), "read-text"),
+    ("Count the faces on the right. I flipped it before sending, in case that matters.", ("IMAGE",), "count-faces-half"),
+    # a polite opening after an interjection; a question run on after a statement
+    ("ok so i need to claim these back at work can you add up the totals on the two receipts", ("LEFT", "RIGHT"),
+     "pair-total-prices"),
+    # a bare plural asks how many; a quantifier asks yes or no
+    ("faces in the right half?", ("IMAGE",), "count-faces-half"),
+    ("faces in either of these?", ("LEFT", "RIGHT"), "either-image-face"),
+    # two numbers offered: the count, not a yes; the user's own statement after the question is chat
+    ("2 faces or 3? cant remember how many i put on this poster", ("IMAGE",), "count-faces"),
+    ("I only want the person on the left, please crop the picture so the other one is gone", ("IMAGE",), "crop-person-side"),
+])
+def test_chat_around_a_question_is_set_aside_by_where_it_sits(request_text, inputs, entry_id):
+    choice = _small_planner().from_library(request_text, inputs)
+    assert choice is not None and choice.program is not None and choice.entry == entry_id, choice
+
+
+@pytest.mark.parametrize("request_text", [
+    "swap the background for a beach",  # "for" after a word of swapping names what to put in
+    "Is the man in this photo looking at the camera or looking away?",  # a choice of two doings, not a yes
+    "is the person on the right smiling because they are happy",
+])
+def test_what_sits_where_chat_would_is_still_asked(request_text):
+    choice = _small_planner().from_library(request_text)
+    assert choice is None or choice.program is None, choice
+
+
+def test_a_price_is_not_of_the_thing_it_is_written_on():
+    from visprog.planner.adapt import items
+
+    assert items("How much did I pay for the map on this receipt?") == ["MAP"]
+    assert items("price of the jam on the top shelf and the bread") == ["JAM", "BREAD"]

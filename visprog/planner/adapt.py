@@ -114,6 +114,7 @@ _PRICE_WORDS = frozenset(
 )
 _ITEM_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*|[$\u20ac\u00a3]?\d+(?:[.,]\d+)?[$\u20ac\u00a3]?|[,:;?!()/&+]")
 _CONNECTORS = frozenset({"or", "and", "vs", "versus", "than", "compared", "with"})
+_PLACE_PREPOSITIONS = frozenset({"on", "in", "from", "at"})
 
 
 def items(request: str) -> list[str]:
@@ -123,10 +124,19 @@ def items(request: str) -> list[str]:
     question words, fillers, verbs, numbers or words about prices, split at "or",
     "and", "vs", "than" and punctuation; at most three words a run."""
     runs: list[list[str]] = [[]]
+    place = False  # after "on", "in", "from", "at": where the price is written ("the map on this receipt")
     for token in _ITEM_TOKEN.findall(without_side_talk(request)):  # "..., i cant make out the tag": no item
         word = token.lower().strip("'-")
         if word.endswith("'s"):
             word = word[:-2]
+        if word in _PLACE_PREPOSITIONS:
+            place = True
+        elif word in _CONNECTORS or not word[:1].isalpha():
+            place = False
+        if place:
+            if runs[-1]:
+                runs.append([])
+            continue
         if (not word or not word[0].isalpha() or word in _CONNECTORS or word in _STOP or word in FILLERS or word in _VERBS
                 or word in _PRICE_WORDS or word in _NUMBER_WORDS or word in _PEOPLE or word in _IMAGE_WORDS):
             if runs[-1]:
@@ -645,7 +655,8 @@ _CASUAL = frozenset(
     identifiable before post posting share sharing upload uploading send sending online internet social media
     together altogether combined overall single being else rest lose ditch obviously honestly basically literally seriously
     anyway anyways later wait hmm yeah software app ai computer system flyer collage postcard selfie meme painting
-    drawing little bit while again whatever nice yo sup apart got came come showed attended arrived um umm uh herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
+    drawing little bit while again whatever nice yo sup apart got came come showed attended arrived tight tightly closely
+    neatly snugly um umm uh herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
@@ -813,7 +824,8 @@ _CHATTER = re.compile(
     r"\b(?:my|our|his|her|their)\s+\w+\s+(?:made|took|sent|drew|shot|printed|designed|posted|shared)\b|"
     r"\b(?:nothing else|that'?s all|that'?s it|if you can|if possible|thanks in advance|thx|lol|lmao|haha|btw|tbh|idk|fyi)\b|"
     r"\bor (?:is it|is that|are they|was it) just\b[^,.;:!?]*|\bor am i \w+ing(?: it| things)?\b|"
-    r"\b(?:(?:it )?does ?n[o']?t matter how|any ?way you (?:like|want)|or whatever)\b",
+    r"\b(?:(?:it )?does ?n[o']?t matter how|any ?way you (?:like|want)|or whatever)\b|"
+    r"\b(?:(?:just )?in case|if) (?:that|it|this) (?:matters|helps|is useful)\b",
     re.IGNORECASE,
 )
 
@@ -926,9 +938,23 @@ _DIFFERENCE = re.compile(r"\bhow many (?:more|fewer|less)\b|\bdifference\b|\bby 
 _ALTERNATIVE_PAIR = re.compile(r"\b([a-z]+) or (?:a |an |the )?([a-z]+)\b", re.IGNORECASE)
 
 
+#: A second doing offered after "or" ("looking at the camera or looking away", "is he
+#: standing or sitting"): a choice of two, never a yes or a no.
+_OR_DOING = re.compile(r"\bor\s+(?:is\s+|are\s+)?(?:he\s+|she\s+|they\s+|it\s+)?(?!(?:nothing|something|anything|everything|thing)\b)([a-z]{3,}ing)\b",
+                       re.IGNORECASE)
+
+
+_NUMBER = r"(?:\d+|" + "|".join(sorted(w for w in _NUMBER_WORDS if " " not in w)) + ")"
+#: Two numbers offered ("2 faces or 3?", "three or four people?"): which of the two, a count.
+_OR_NUMBER = re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+)?or\s+{_NUMBER}\b", re.IGNORECASE)
+
+
 def _content_alternative(request: str) -> bool:
     """Does the request offer two things to choose between ("raw or processed", "a cat
-    or a dog"), not sides, pictures, yes or no ("or not", "or is it empty")?"""
+    or a dog", "looking at the camera or looking away"), not sides, pictures, yes or no
+    ("or not", "or is it empty")?"""
+    if _OR_DOING.search(request) or _OR_NUMBER.search(request):
+        return True
     for first, second in _ALTERNATIVE_PAIR.findall(request):
         pair = [first.lower(), second.lower()]
         if all(len(w) > 2 and not _forms(w) & (_NEUTRAL | _EDIT_TARGETS) and w not in _IMAGE_WORDS for w in pair):

@@ -433,7 +433,7 @@ _LEAD_IN = re.compile(
     r"(?:(?:i|we|(?:my|our)\s+\w+)\s+(?:really\s+)?(?:need|needs|want|wants|would like|'d like|wanna|have|has)\s+to\s+"
     r"(?:know|find out|check)\s+|"
     r"i\s+(?:wonder|was wondering|am wondering|'m wondering|m wondering)\s+(?:if\s+|whether\s+)?|"
-    r"(?:i|we)\s+(?:would like|'d like|want|need)\s+(?:you\s+to\s+)?(?!to\b)|"
+    r"(?:i|we)\s+(?:only\s+|just\s+|really\s+)?(?:would like|'d like|want|need)\s+(?:you\s+to\s+)?(?!to\b)|"
     r"(?:just\s+)?(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?tell\s+(?:me|us)\s+)?",
     re.IGNORECASE,
 )
@@ -505,6 +505,11 @@ def _opens_a_question(clause: str) -> bool:
     return bool(words) and (start != opened or words[0] in _ASKING_START or words[0] in _EDIT_START)
 
 
+def _first_word(clause: str) -> str:
+    words = _WORD.findall(clause)
+    return words[0].lower() if words else ""
+
+
 def _asks(clause: str) -> bool:
     """Does a clause ask something or give a command (it opens with one, or asks "how
     many" further on), other than the second answer of an either-or ("or did my
@@ -513,7 +518,13 @@ def _asks(clause: str) -> bool:
     words = [w.lower() for w in _WORD.findall(start)]
     if not words or words[0] == "or":
         return False
-    return _opens_a_question(clause) or bool(re.search(r"\bhow (?:many|much)\b", start, re.IGNORECASE))
+    # "how many" further on asks, unless the clause is the user's own statement ("cant remember how many i put")
+    further = words[0] not in _USER_STATEMENT_START
+    return _opens_a_question(clause) or further and bool(re.search(r"\bhow (?:many|much)\b", start, re.IGNORECASE))
+
+
+#: Words that open a statement of the user's own with its subject left out ("cant remember how many ...").
+_USER_STATEMENT_START = frozenset("cant can't cannot couldnt couldn't forgot forget remember wonder wondering no never".split())
 
 
 #: Words of a clause that talks to the assistant or about the user rather than naming
@@ -536,7 +547,11 @@ def asking_clauses(text: str) -> tuple[str, str]:
     asks ("the person on the right: smiling?"), all of it is what it asks."""
     clauses = [c for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
     if not any(_asks(c) for c in clauses):
-        return text, ""
+        # "2 faces or 3? cant remember how many i put on this poster": the user's own statement is chat
+        stated = [c for c in clauses if _CHATTY.search(c) and _first_word(c) in _SIDE_TALK_START | _USER_STATEMENT_START]
+        if not stated or len(stated) == len(clauses):
+            return text, ""
+        return " , ".join(c for c in clauses if c not in stated), " , ".join(stated)
     asked = [c for c in clauses if _asks(c) or not _CHATTY.search(c)]
     if len(asked) == len(clauses):
         return text, ""  # nothing set aside: the request as written, punctuation and all

@@ -798,3 +798,17 @@ def test_a_price_is_not_of_the_thing_it_is_written_on():
 
     assert items("How much did I pay for the map on this receipt?") == ["MAP"]
     assert items("price of the jam on the top shelf and the bread") == ["JAM", "BREAD"]
+
+
+@pytest.mark.parametrize(("request_text", "entry_id"), [
+    ("which side is the guy next to the bakery sign on", "face-side"),  # the person is located, the sign is where
+    ("which side is the sign next to the man on", "text-side"),
+    ("At the bus stop, my dad wants to know how much are the tickets", "price-of-item"),  # where the user is; a lead-in
+    ("how much was my ticket, cant read it properly", "price-of-item"),  # the user's own statement
+    ("Please make the background blur, only the man must stay clear", "blur-background-person"),  # how an edit leaves him
+])
+def test_what_a_side_question_locates_and_where_the_user_is(request_text, entry_id):
+    choice = _small_planner().from_library(request_text)
+    assert choice is not None and choice.program is not None and choice.entry == entry_id, choice
+    if entry_id == "price-of-item":
+        assert choice.slots["item"] == "TICKET", choice

@@ -117,6 +117,12 @@ _CONNECTORS = frozenset({"or", "and", "vs", "versus", "than", "compared", "with"
 _PLACE_PREPOSITIONS = frozenset({"on", "in", "from", "at"})
 
 
+def _from_question_starts(text: str) -> str:
+    """``text`` with each clause (between punctuation) from where its question starts:
+    without lead-ins ("my mum wants to know how much ..." -> "how much ...")."""
+    return "".join(question_start(part) if k % 2 == 0 else part for k, part in enumerate(re.split(r"([,;:?!]+)", text)))
+
+
 def items(request: str) -> list[str]:
     """The things a request about prices names, in order, upper case, last word
     singular ("Which is cheaper, the apple or the bread?" -> ``['APPLE', 'BREAD']``;
@@ -125,7 +131,8 @@ def items(request: str) -> list[str]:
     "and", "vs", "than" and punctuation; at most three words a run."""
     runs: list[list[str]] = [[]]
     place = False  # after "on", "in", "from", "at": where the price is written ("the map on this receipt")
-    for token in _ITEM_TOKEN.findall(without_side_talk(request)):  # "..., i cant make out the tag": no item
+    # "..., i cant make out the tag": no item; "my mum wants to know how much ...": MUM is no item
+    for token in _ITEM_TOKEN.findall(_from_question_starts(without_side_talk(request))):
         word = token.lower().strip("'-")
         if word.endswith("'s"):
             word = word[:-2]
@@ -656,7 +663,7 @@ _CASUAL = frozenset(
     together altogether combined overall single being else rest lose ditch obviously honestly basically literally seriously
     anyway anyways later wait hmm yeah software app ai computer system flyer collage postcard selfie meme painting
     drawing little bit while again whatever nice yo sup apart got came come showed attended arrived tight tightly closely
-    neatly snugly um umm uh herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
+    neatly snugly properly clearly um umm uh herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
@@ -927,7 +934,9 @@ _EDIT_OBJECT = re.compile(
     r"(?:the|a|an|his|her|their|my|this|that|its)\s+(\w+)",
     re.IGNORECASE,
 )
-_HOW_EDITED = frozenset("blurry blurred sharp sharper focus focused grey gray colour color coloured colored pixelated".split())
+_HOW_EDITED = frozenset(
+    "blurry blurred sharp sharper focus focused grey gray colour color coloured colored pixelated clear crisp untouched intact".split()
+)
 _NOT_A_THING = frozenset("background backdrop rest everything area part bit side half top bottom left right middle centre center".split())
 _EXTREME = re.compile(r"\b(?:cheapest|priciest|dearest|highest|lowest|top|most|least|max\w*|min\w*|biggest|smallest|largest)\b",
                       re.IGNORECASE)
@@ -947,6 +956,21 @@ _OR_DOING = re.compile(r"\bor\s+(?:is\s+|are\s+)?(?:he\s+|she\s+|they\s+|it\s+)?
 _NUMBER = r"(?:\d+|" + "|".join(sorted(w for w in _NUMBER_WORDS if " " not in w)) + ")"
 #: Two numbers offered ("2 faces or 3?", "three or four people?"): which of the two, a count.
 _OR_NUMBER = re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+)?or\s+{_NUMBER}\b", re.IGNORECASE)
+
+
+_FINDS_PEOPLE = re.compile(r"\b(?:detect_faces|detect_people)\(")
+_TEXT_THINGS_LOCATED = frozenset("sign signs text writing word words letters label labels poster notice tag tags board banner".split())
+
+
+def _located_thing(request: str) -> str | None:
+    """What a "which side ...?" request locates: ``"person"`` or ``"text"``, whichever it
+    names first ("which side is the guy next to the sign on" -> person), or None."""
+    for word in _tokens(request):
+        if _forms(word) & (_PEOPLE | _PEOPLE_KINDS | _GENERIC_PEOPLE):
+            return "person"
+        if word in _TEXT_THINGS_LOCATED:
+            return "text"
+    return None
 
 
 def _content_alternative(request: str) -> bool:
@@ -1048,6 +1072,11 @@ def _answer_gaps(
         out.append("where the picture was taken")  # "is this sign somewhere in the uk?"
     if _DIFFERENCE.search(request) and " - " not in entry.program:
         out.append("a difference")  # "how many more faces in the first than the second?" is no total
+    located = _located_thing(asked_text) if asks_which_side(asked_text) else None
+    if located == "person" and reads_text(entry.program) and not _FINDS_PEOPLE.search(entry.program):
+        out.append("where a person is")  # "which side is the guy next to the sign on?" is not where the sign is
+    elif located == "text" and _FINDS_PEOPLE.search(entry.program) and not reads_text(entry.program):
+        out.append("where the text is")  # "which side is the sign next to the man on?"
     if "'yes'" in entry.program and _content_alternative(request):
         out.append("which of the two")  # "is the honey raw or processed?" is not answered with a yes
     if "emoji(" in entry.program and not _COVERING.search(request):
@@ -1110,6 +1139,7 @@ def unexplained(
     # Clauses first: without_mentions drops the punctuation that ends them.
     text = without_side_talk(asked_text)  # "..., my phone saved it sideways": not what to do
     text = _CONTEXT_CLAUSE.sub(" ", text)  # "I'm making a seating chart, ...": why, not what
+    text = _from_question_starts(text)  # "my mum wants to know how much ...": a lead-in
     text = _CHATTER.sub(" ", _SIGN_OFF.sub(" ", text))  # "my aunt sent me this": where the picture came from, not what to do
     text = _purpose_removed(text)  # "count the faces for the newsletter": what for, not what to do
     text = _QUOTED.sub(" ", without_mentions(text, emoji_names))
@@ -1124,6 +1154,11 @@ def unexplained(
     tokens = _tokens(text)
     if _PRICE_TALK.search(" ".join(entry.requests)):
         known |= _PRICE_WORDS  # an entry about prices answers "buy", "pay", "altogether"
+    if edit:
+        known |= _HOW_EDITED  # "blur the background, only the woman must stay clear"
+    if not reads and asks_which_side(asked_text) and _located_thing(asked_text) == "person":
+        # "which side is the guy next to the bakery sign on": the sign is where he is
+        known |= _place_references(whole) | {w for w, following in zip(whole, whole[1:]) if following in _SIGNS}
     if reads:
         known |= _place_references(whole)  # "What does the sign next to the door say?"
         known |= _TEXT_HOLDERS

@@ -505,6 +505,15 @@ def _opens_a_question(clause: str) -> bool:
     return bool(words) and (start != opened or words[0] in _ASKING_START or words[0] in _EDIT_START)
 
 
+#: A clause that is only where the user is ("At the pharmacy queue, ...", "in the bakery -
+#: ..."), not a part of the picture ("on the left, ...", "in the top half").
+_WHERE_THE_USER_IS = re.compile(
+    r"^\s*(?:at|in|inside|outside)\s+(?:the|a|an|my|our|this|work|home|school)\b(?![^,]*\b(?:left|right|top|bottom|half|side|"
+    r"middle|centre|center|corner|picture|photo|image|pic|first|second|one)\b)[a-z' ]*$",
+    re.IGNORECASE,
+)
+
+
 def _first_word(clause: str) -> str:
     words = _WORD.findall(clause)
     return words[0].lower() if words else ""
@@ -534,7 +543,8 @@ _CHATTY = re.compile(
     r"\b(?:i|i'm|im|i've|ive|i'd|id|me|my|mine|we|we're|us|our|you|your|u|ur|thanks|thank|thx|cheers|afternoon|morning|"
     r"evening|hello|hi|hey|yo|please|pls|plz|sorry|lol|haha|again|whatever|quick|anyway|is|are|was|were|am|be|been|came|come|saved|"
     r"did|does|do|want|wants|need|needs|took|sent|made|got|has|have|had|its|it's|thats|that's|swears?|think|guess|hope|"
-    r"know|mean|let|because|cause|cuz|coz|since|before|after|when|while|once|until)\b",
+    r"know|mean|let|because|cause|cuz|coz|since|before|after|when|while|once|until|cant|can't|cannot|couldnt|couldn't|"
+    r"forgot|remember)\b",
     re.IGNORECASE,
 )
 
@@ -548,11 +558,12 @@ def asking_clauses(text: str) -> tuple[str, str]:
     clauses = [c for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
     if not any(_asks(c) for c in clauses):
         # "2 faces or 3? cant remember how many i put on this poster": the user's own statement is chat
-        stated = [c for c in clauses if _CHATTY.search(c) and _first_word(c) in _SIDE_TALK_START | _USER_STATEMENT_START]
+        stated = [c for c in clauses if _CHATTY.search(c) and _first_word(c) in _SIDE_TALK_START | _USER_STATEMENT_START
+                  or _WHERE_THE_USER_IS.match(c)]
         if not stated or len(stated) == len(clauses):
             return text, ""
         return " , ".join(c for c in clauses if c not in stated), " , ".join(stated)
-    asked = [c for c in clauses if _asks(c) or not _CHATTY.search(c)]
+    asked = [c for c in clauses if _asks(c) or not (_CHATTY.search(c) or _WHERE_THE_USER_IS.match(c))]
     if len(asked) == len(clauses):
         return text, ""  # nothing set aside: the request as written, punctuation and all
     return " , ".join(asked), " , ".join(c for c in clauses if c not in asked)

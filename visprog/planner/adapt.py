@@ -137,7 +137,7 @@ def items(request: str) -> list[str]:
         if word.endswith("'s"):
             word = word[:-2]
         if word in _PLACE_PREPOSITIONS:
-            place = True
+            place = bool(runs[-1])  # after an item named; "the price on the sandwich" names the item after "on"
         elif word in _CONNECTORS or not word[:1].isalpha():
             place = False
         if place:

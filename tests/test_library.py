@@ -812,3 +812,29 @@ def test_what_a_side_question_locates_and_where_the_user_is(request_text, entry_
     assert choice is not None and choice.program is not None and choice.entry == entry_id, choice
     if entry_id == "price-of-item":
         assert choice.slots["item"] == "TICKET", choice
+
+
+@pytest.mark.parametrize(("request_text", "inputs", "entry_id"), [
+    ("Could you list all the prices on this menu?", ("IMAGE",), "number-in-text"),  # every price, not their total
+    ("how much was the bread on my daughter's school lunch receipt", ("IMAGE",), "price-of-item"),  # which receipt
+    ("cuantas personas... sorry, how many people are there", ("IMAGE",), "count-faces"),  # another language first
+    ("Can you hide the faces with emojis? The parents didn't agree to it.", ("IMAGE",), "hide-faces-emoji"),
+    ("is there even a face in this one or is it just the cat", ("IMAGE",), "any-face"),  # a word of degree
+    ("same number of faces in these two? one is a copy i think", ("LEFT", "RIGHT"), "same-faces-images"),  # a hedge
+    ("Which receipt comes to more, the first or the second?", ("LEFT", "RIGHT"), "pair-which-total-higher"),
+])
+def test_more_chat_and_wordings_a_new_user_writes(request_text, inputs, entry_id):
+    choice = _small_planner().from_library(request_text, inputs)
+    assert choice is not None and choice.program is not None and choice.entry == entry_id, choice
+
+
+def test_when_a_picture_was_taken_is_refused():
+    choice = _small_planner().from_library("what time of day was this photo taken?")
+    assert choice is None or choice.program is None, choice
+
+
+def test_an_answer_names_the_items_as_the_request_did():
+    """Programs match the singular's start (NAIL finds NAILS); the answer says "nails"."""
+    choice = _small_planner().from_library("Which is cheaper, the nails or the screws?")
+    assert choice is not None and choice.program is not None and choice.slots["items"] == ["NAIL", "SCREW"], choice
+    assert "'nails' if prices[0] < prices[1] else 'screws'" in choice.program

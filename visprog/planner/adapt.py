@@ -115,6 +115,9 @@ _PRICE_WORDS = frozenset(
 _ITEM_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*|[$\u20ac\u00a3]?\d+(?:[.,]\d+)?[$\u20ac\u00a3]?|[,:;?!()/&+]")
 _CONNECTORS = frozenset({"or", "and", "vs", "versus", "than", "compared", "with"})
 _PLACE_PREPOSITIONS = frozenset({"on", "in", "from", "at"})
+_PRICE_HOLDERS = frozenset(
+    "receipt receipts bill bills menu menus tag tags label labels sign signs board boards shelf shelves slip till display".split()
+)
 
 
 def _from_question_starts(text: str) -> str:
@@ -124,22 +127,38 @@ def _from_question_starts(text: str) -> str:
 
 
 def items(request: str) -> list[str]:
+    """The things a request about prices names, as programs match them (see
+    :func:`item_names`)."""
+    return [found for found, _ in item_names(request)]
+
+
+def item_names(request: str) -> list[tuple[str, str]]:
     """The things a request about prices names, in order, upper case, last word
     singular ("Which is cheaper, the apple or the bread?" -> ``['APPLE', 'BREAD']``;
     "how much for a cheese pizza" -> ``['CHEESE PIZZA']``): runs of words that are not
     question words, fillers, verbs, numbers or words about prices, split at "or",
-    "and", "vs", "than" and punctuation; at most three words a run."""
+    "and", "vs", "than" and punctuation; at most three words a run. Each comes with the
+    words as the request wrote them, lower case ("the nails" -> ``('NAIL', 'nails')``),
+    which an answer that names the item uses."""
     runs: list[list[str]] = [[]]
     place = False  # after "on", "in", "from", "at": where the price is written ("the map on this receipt")
+    holder = False  # the next word after such a place word
     # "..., i cant make out the tag": no item; "my mum wants to know how much ...": MUM is no item
     for token in _ITEM_TOKEN.findall(_from_question_starts(without_side_talk(request))):
         word = token.lower().strip("'-")
         if word.endswith("'s"):
             word = word[:-2]
         if word in _PLACE_PREPOSITIONS:
-            place = bool(runs[-1])  # after an item named; "the price on the sandwich" names the item after "on"
+            place = any(runs)  # after an item named; "the price on the sandwich" names the item after "on"
+            holder = True
         elif word in _CONNECTORS or not word[:1].isalpha():
-            place = False
+            place = holder = False
+        elif holder and word not in _STOP:
+            holder = False
+            if word in _PRICE_HOLDERS:  # "every price on this receipt": the receipt holds prices
+                if runs[-1]:
+                    runs.append([])
+                continue
         if place:
             if runs[-1]:
                 runs.append([])
@@ -150,7 +169,7 @@ def items(request: str) -> list[str]:
                 runs.append([])
             continue
         runs[-1].append(word)
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for run in runs:
         if not run:
             continue
@@ -158,10 +177,10 @@ def items(request: str) -> list[str]:
         last = _singular(run[-1]) or run[-1]
         if not run[-1].startswith(last):
             last = run[-1]  # "fries" is found as FRIES (programs match the start of a word), never "fry"
-        phrase = " ".join([*run[:-1], last]).upper()
-        phrase = re.sub(r"[^A-Z0-9 &-]", "", phrase).strip()
-        if phrase and phrase not in out:
-            out.append(phrase)
+        phrase = re.sub(r"[^A-Z0-9 &-]", "", " ".join([*run[:-1], last]).upper()).strip()
+        shown = re.sub(r"[^a-z0-9 &-]", "", " ".join(run)).strip()
+        if phrase and phrase not in [found for found, _ in out]:
+            out.append((phrase, shown))
     return out
 
 
@@ -606,13 +625,16 @@ def adapt(entry: Any, request: str, *, emoji_names: Iterable[str] = (), generic:
             program = program.replace(_quoted(str(value)), _quoted(found[0]))
             used[kind] = found[0]
         elif kind == "items":
-            found = items(request)
+            named_items = item_names(request)
+            found = [match for match, _ in named_items]
             if len(found) < 2 or not isinstance(value, list) or len(value) != 2:
                 return None
             marker = ["\0a\0", "\0b\0"]
             for old, tmp in zip(value, marker):
+                program = program.replace(f"{_quoted(str(old))}.lower()", tmp + "shown")
                 program = program.replace(_quoted(str(old)), tmp)
-            for tmp, new in zip(marker, found[:2]):
+            for tmp, (new, shown) in zip(marker, named_items[:2]):
+                program = program.replace(tmp + "shown", _quoted(shown))  # the answer names it as the user did
                 program = program.replace(tmp, _quoted(new))
             used[kind] = found[:2]
         elif kind == "price":
@@ -663,7 +685,8 @@ _CASUAL = frozenset(
     together altogether combined overall single being else rest lose ditch obviously honestly basically literally seriously
     anyway anyways later wait hmm yeah software app ai computer system flyer collage postcard selfie meme painting
     drawing little bit while again whatever nice yo sup apart got came come showed attended arrived tight tightly closely
-    neatly snugly properly clearly um umm uh herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
+    neatly snugly properly clearly even ever still already yet maybe perhaps probably possibly definitely surely
+    certainly somehow other others version copy original um umm uh herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
@@ -787,6 +810,23 @@ def _place_references(words: list[str]) -> set[str]:
     return out
 
 
+def _before_holders(words: list[str]) -> set[str]:
+    """The words of a noun phrase that ends in a thing carrying text, after a possessive
+    or an article ("my kid's school canteen receipt" -> kid, school, canteen): which
+    thing, not a question. Qualities ("the green sign") are left out."""
+    out: set[str] = set()
+    for k, word in enumerate(words):
+        if word in _TEXT_HOLDERS or word in _SIGNS:
+            before = []
+            for previous in reversed(words[max(0, k - 4):k]):
+                if previous in _STOP:
+                    if previous in ("my", "our", "your", "his", "her", "their", "the", "this", "that", "a", "an"):
+                        out.update(w for w in before if w not in _QUALITIES)
+                    break
+                before.append(previous)
+    return out
+
+
 def _picture_context(words: list[str]) -> set[str]:
     """Words that say what a picture is of or from ("this shot of my desk", "a photo
     from our reunion", "this pic of the kitchen"): the picture, not what to find in it.
@@ -832,7 +872,8 @@ _CHATTER = re.compile(
     r"\b(?:nothing else|that'?s all|that'?s it|if you can|if possible|thanks in advance|thx|lol|lmao|haha|btw|tbh|idk|fyi)\b|"
     r"\bor (?:is it|is that|are they|was it) just\b[^,.;:!?]*|\bor am i \w+ing(?: it| things)?\b|"
     r"\b(?:(?:it )?does ?n[o']?t matter how|any ?way you (?:like|want)|or whatever)\b|"
-    r"\b(?:(?:just )?in case|if) (?:that|it|this) (?:matters|helps|is useful)\b",
+    r"\b(?:(?:just )?in case|if) (?:that|it|this) (?:matters|helps|is useful)\b|"
+    r"\bi (?:think|guess|reckon|suppose|believe)\b",
     re.IGNORECASE,
 )
 
@@ -935,7 +976,8 @@ _EDIT_OBJECT = re.compile(
     re.IGNORECASE,
 )
 _HOW_EDITED = frozenset(
-    "blurry blurred sharp sharper focus focused grey gray colour color coloured colored pixelated clear crisp untouched intact".split()
+    "blurry blurred sharp sharper focus focused grey gray colour color coloured colored pixelated clear crisp untouched intact "
+    "stay stays remain remains".split()
 )
 _NOT_A_THING = frozenset("background backdrop rest everything area part bit side half top bottom left right middle centre center".split())
 _EXTREME = re.compile(r"\b(?:cheapest|priciest|dearest|highest|lowest|top|most|least|max\w*|min\w*|biggest|smallest|largest)\b",
@@ -943,6 +985,15 @@ _EXTREME = re.compile(r"\b(?:cheapest|priciest|dearest|highest|lowest|top|most|l
 _EVERY_ITEM = re.compile(r"\b(?:everything|every (?:item|thing|one)|each (?:item|thing)|one of each|all (?:of )?(?:the )?(?:items|things|of it|of them))\b",
                          re.IGNORECASE)
 _WHERE_TAKEN = re.compile(r"\b(?:somewhere in|located in|taken in|taken at|from which|in which (?:country|city|town))\b", re.IGNORECASE)
+#: When a picture was taken: no tool tells ("what time of day was this taken?").
+_WHEN_TAKEN = re.compile(
+    r"\btime of (?:the )?day\b|\b(?:when|what time|what day|which day|what year|what season) (?:was|were|is) (?:this|it|that|these|the)\b"
+    r"[^?.!]*\b(?:taken|shot|photographed|snapped|made)\b",
+    re.IGNORECASE,
+)
+#: Every price listed, not their total ("list every price on this receipt").
+_EVERY_PRICE = re.compile(r"\b(?:list|every|each|all(?: of)?(?: the)?)\s+(?:\w+\s+)?prices?\b", re.IGNORECASE)
+_SUMS = re.compile(r"\b(?:total|sum|add|altogether|together)\b", re.IGNORECASE)
 _DIFFERENCE = re.compile(r"\bhow many (?:more|fewer|less)\b|\bdifference\b|\bby how many\b", re.IGNORECASE)
 _ALTERNATIVE_PAIR = re.compile(r"\b([a-z]+) or (?:a |an |the )?([a-z]+)\b", re.IGNORECASE)
 
@@ -1070,6 +1121,12 @@ def _answer_gaps(
         out.append("every item")  # "one of everything on this menu" is no one item's price
     if asked == "yesno" and _WHERE_TAKEN.search(request):
         out.append("where the picture was taken")  # "is this sign somewhere in the uk?"
+    if asked == "text" and given == "count":
+        out.append("the text, not a count")  # "list all the prices" is not how many there are
+    if _WHEN_TAKEN.search(request):
+        out.append("when the picture was taken")  # "what time of day was this sign photo taken?"
+    if _EVERY_PRICE.search(request) and _SUMS.search(entry.requests[0]) and not _SUMS.search(request):
+        out.append("every price")  # "list every price on this receipt" is not their total
     if _DIFFERENCE.search(request) and " - " not in entry.program:
         out.append("a difference")  # "how many more faces in the first than the second?" is no total
     located = _located_thing(asked_text) if asks_which_side(asked_text) else None
@@ -1166,6 +1223,7 @@ def unexplained(
         # the text itself it may ask a quality of it ("green letters").
         known |= {w for w, following in zip(whole, whole[1:])
                   if following in _TEXT_HOLDERS or following in _SIGNS or (following in _TEXT_WORDS and w not in _QUALITIES)}
+        known |= _before_holders(whole)  # "my kid's school canteen receipt"
     # "this mirrored photo", "family reunion pic, ...": words before a word for the picture say what it is
     known |= {w for w, following in zip(whole, whole[1:]) if following in _PICTURE_WORDS}
     known |= {w for w, _, following in zip(whole, whole[1:], whole[2:])

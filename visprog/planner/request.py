@@ -97,6 +97,8 @@ def _answer_kind_at_start(text: str) -> AnswerKind | None:
     lowered = " ".join(words)
     if lowered.startswith(("how many", "count ", "number of", "the number of", "what is the number", "what's the number")) or words[0] == "count":
         return "count"
+    if re.match(r"how much (?:\w+ )?(?:persons|people|faces|men|women|kids|children)\b", lowered):
+        return "count"  # "how much persons are ...": a count, worded by a learner of English
     if words[0] in _YESNO_START or words[0] in ("whether", "any", "anyone", "anybody", "anything", "someone", "somebody"):
         return "yesno"  # "any faces in this pic?", "anyone on the left?"
     if words[0] in _EDIT_START or (words[0] == "please" and len(words) > 1 and words[1] in _EDIT_START):
@@ -514,6 +516,12 @@ _WHERE_THE_USER_IS = re.compile(
 )
 
 
+def _foreign(clause: str) -> bool:
+    """Is every word of a clause a word of another language ("cuantas caras... sorry, how many faces")?"""
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", clause)]
+    return bool(words) and all(w in _FOREIGN for w in words)
+
+
 def _first_word(clause: str) -> str:
     words = _WORD.findall(clause)
     return words[0].lower() if words else ""
@@ -544,7 +552,8 @@ _CHATTY = re.compile(
     r"evening|hello|hi|hey|yo|please|pls|plz|sorry|lol|haha|again|whatever|quick|anyway|is|are|was|were|am|be|been|came|come|saved|"
     r"did|does|do|want|wants|need|needs|took|sent|made|got|has|have|had|its|it's|thats|that's|swears?|think|guess|hope|"
     r"know|mean|let|because|cause|cuz|coz|since|before|after|when|while|once|until|cant|can't|cannot|couldnt|couldn't|"
-    r"forgot|remember)\b",
+    r"forgot|remember|didn't|didnt|don't|dont|doesn't|doesnt|isn't|isnt|wasn't|wasnt|weren't|won't|wont|haven't|hasn't|"
+    r"think|guess|reckon|suppose|believe)\b",
     re.IGNORECASE,
 )
 
@@ -559,11 +568,11 @@ def asking_clauses(text: str) -> tuple[str, str]:
     if not any(_asks(c) for c in clauses):
         # "2 faces or 3? cant remember how many i put on this poster": the user's own statement is chat
         stated = [c for c in clauses if _CHATTY.search(c) and _first_word(c) in _SIDE_TALK_START | _USER_STATEMENT_START
-                  or _WHERE_THE_USER_IS.match(c)]
+                  or _WHERE_THE_USER_IS.match(c) or _foreign(c)]
         if not stated or len(stated) == len(clauses):
             return text, ""
         return " , ".join(c for c in clauses if c not in stated), " , ".join(stated)
-    asked = [c for c in clauses if _asks(c) or not (_CHATTY.search(c) or _WHERE_THE_USER_IS.match(c))]
+    asked = [c for c in clauses if _asks(c) or not (_CHATTY.search(c) or _WHERE_THE_USER_IS.match(c) or _foreign(c))]
     if len(asked) == len(clauses):
         return text, ""  # nothing set aside: the request as written, punctuation and all
     return " , ".join(asked), " , ".join(c for c in clauses if c not in asked)

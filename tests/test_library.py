@@ -838,3 +838,27 @@ def test_an_answer_names_the_items_as_the_request_did():
     choice = _small_planner().from_library("Which is cheaper, the nails or the screws?")
     assert choice is not None and choice.program is not None and choice.slots["items"] == ["NAIL", "SCREW"], choice
     assert "'nails' if prices[0] < prices[1] else 'screws'" in choice.program
+
+
+@pytest.mark.parametrize(("request_text", "entry_id"), [
+    ("people on the left? (sorry its sideways, my tablet did that)", "count-faces-half"),  # a bare plural asks
+    ("how much would it all come to if I ordered one of each thing on the menu?", "total-prices"),
+    ("how many people are at the party in this one", "count-faces"),  # where it was taken
+    ("Turn the background grey and keep only the person in colour.", "colour-pop-person"),
+    ("HOW MUCH IS THE SOUP", "price-of-item"),  # shouting is not a word to find
+    ("FACE COUNT PLS", "count-faces"),
+])
+def test_fragments_venues_and_shouting_are_understood(request_text, entry_id):
+    choice = _small_planner().from_library(request_text)
+    assert choice is not None and choice.program is not None and choice.entry == entry_id, choice
+
+
+@pytest.mark.parametrize("request_text", [
+    "convert the total to dollars please",  # no tool knows exchange rates
+    "is that a fair price for the petrol",  # a judgement of a price
+    "swap their faces",  # a face swap is no emoji, blur or pixels over the faces
+    "remove the phone from her hand",  # an edit of a thing, not of the person
+])
+def test_judgements_conversions_and_generative_edits_are_refused(request_text):
+    choice = _small_planner().from_library(request_text)
+    assert choice is None or choice.program is None, choice

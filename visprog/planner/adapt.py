@@ -26,6 +26,7 @@ from visprog.planner.request import (
     _TEXT_WORDS,
     _VERBS,
     _WORD,
+    LEARNERS_COUNT,
     _singular,
     analyse,
     answer_kind,
@@ -110,7 +111,8 @@ _PRICE_WORDS = frozenset(
     next beside besides near nearby after before close closest right left written hi hello hey
     higher lower greater bigger larger smaller exceed exceeds exceeding whats want wants wanted asking ask asks damage
     up everything anything altogether overall highest lowest biggest smallest largest maximum minimum max min whole entire
-    cheapest priciest dearest expensive dish dishes option options food foods drink drinks meal meals article articles""".split()
+    cheapest priciest dearest expensive dish dishes option options food foods drink drinks meal meals article articles
+    order ordered ordering get getting""".split()
 )
 _ITEM_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*|[$\u20ac\u00a3]?\d+(?:[.,]\d+)?[$\u20ac\u00a3]?|[,:;?!()/&+]")
 _CONNECTORS = frozenset({"or", "and", "vs", "versus", "than", "compared", "with"})
@@ -827,6 +829,16 @@ def _before_holders(words: list[str]) -> set[str]:
     return out
 
 
+def _venue(words: list[str]) -> set[str]:
+    """The place after "at the" ("at the gym", "at my sister's wedding"): where the picture
+    was taken, not what to find in it. Qualities stay questions."""
+    out: set[str] = set()
+    for k, word in enumerate(words[:-1]):
+        if word == "at" and words[k + 1] in ("the", "a", "my", "our", "his", "her", "their"):
+            out.update(w for w in words[k + 2:k + 4] if w not in _QUALITIES and w not in _STOP)
+    return out
+
+
 def _picture_context(words: list[str]) -> set[str]:
     """Words that say what a picture is of or from ("this shot of my desk", "a photo
     from our reunion", "this pic of the kitchen"): the picture, not what to find in it.
@@ -971,7 +983,8 @@ _ASKS_PRICE = re.compile(
 )
 #: What an edit acts on: the word after the edit's verb and an article ("zoom in on the camera").
 _EDIT_OBJECT = re.compile(
-    r"\b(?:zoom in on|zoom into|crop(?: out| to)?|cut out|blur|pixelate|hide|cover|colou?r pop|highlight|tag|mask|censor)\s+"
+    r"\b(?:zoom in on|zoom into|crop(?: out| to)?|cut out|blur|pixelate|hide|cover|colou?r pop|highlight|tag|mask|censor|"
+    r"remove|erase|delete|get rid of|take out|take away)\s+"
     r"(?:the|a|an|his|her|their|my|this|that|its)\s+(\w+)",
     re.IGNORECASE,
 )
@@ -991,6 +1004,14 @@ _WHEN_TAKEN = re.compile(
     r"[^?.!]*\b(?:taken|shot|photographed|snapped|made)\b",
     re.IGNORECASE,
 )
+_CONVERSION = re.compile(r"\b(?:convert\w*|conversion|exchange rate)\b|\bin (?:euros|dollars|pounds|yen|francs|rupees)\b", re.IGNORECASE)
+_VALUE_JUDGEMENT = re.compile(
+    r"\b(?:good|fair|bad|great|decent|reasonable) (?:price|deal|value)\b|\bripped off\b|\brip-?off\b|\boverpriced\b|"
+    r"\bworth (?:it|the (?:money|price))\b|\btoo (?:expensive|pricey|much)\b|\bvalue for money\b",
+    re.IGNORECASE,
+)
+_FACE_SWAP = re.compile(r"\bswap\w*\s+(?:their|the|our|his|her|both|two)\s+(?:\w+\s+)?faces?\b(?!.*\b(?:with|for|emojis?|smile\w*|stickers?))",
+                        re.IGNORECASE)
 #: Every price listed, not their total ("list every price on this receipt").
 _EVERY_PRICE = re.compile(r"\b(?:list|every|each|all(?: of)?(?: the)?)\s+(?:\w+\s+)?prices?\b", re.IGNORECASE)
 _SUMS = re.compile(r"\b(?:total|sum|add|altogether|together)\b", re.IGNORECASE)
@@ -1121,6 +1142,15 @@ def _answer_gaps(
         out.append("every item")  # "one of everything on this menu" is no one item's price
     if asked == "yesno" and _WHERE_TAKEN.search(request):
         out.append("where the picture was taken")  # "is this sign somewhere in the uk?"
+    if (asked != "count" and given == "count" and re.search(r"\bhow much\b", asked_text, re.IGNORECASE)
+            and not LEARNERS_COUNT.search(asked_text)):
+        out.append("a price, not a count")  # "if i get one of everything, how much is that?" is no count of prices
+    if _CONVERSION.search(request):
+        out.append("a currency conversion")  # "convert the total to euros": no tool knows exchange rates
+    if _VALUE_JUDGEMENT.search(request):
+        out.append("whether a price is good")  # "is that a good price for diesel?"
+    if edit and _FACE_SWAP.search(request):
+        out.append("a face swap")  # "swap their faces": not emoji, blur or pixels over them
     if asked == "text" and given == "count":
         out.append("the text, not a count")  # "list all the prices" is not how many there are
     if _WHEN_TAKEN.search(request):
@@ -1212,7 +1242,7 @@ def unexplained(
     if _PRICE_TALK.search(" ".join(entry.requests)):
         known |= _PRICE_WORDS  # an entry about prices answers "buy", "pay", "altogether"
     if edit:
-        known |= _HOW_EDITED  # "blur the background, only the woman must stay clear"
+        known |= _HOW_EDITED | _NOT_A_THING  # "blur the background, only the woman must stay clear"
     if not reads and asks_which_side(asked_text) and _located_thing(asked_text) == "person":
         # "which side is the guy next to the bakery sign on": the sign is where he is
         known |= _place_references(whole) | {w for w, following in zip(whole, whole[1:]) if following in _SIGNS}
@@ -1229,6 +1259,7 @@ def unexplained(
     known |= {w for w, _, following in zip(whole, whole[1:], whole[2:])
               if following in _PICTURE_WORDS and not _forms(w) & (_QUALITIES | _PEOPLE_KINDS)}
     known |= _picture_context(whole)  # "this shot of my desk", "the photo from our reunion"
+    known |= _venue(whole)  # "how many ppl r at the gym"
     kind_words = {w for w in whole if _forms(w) & _PEOPLE_KINDS}
     kinds_asked = asked == "count" or (len({_singular(w) or w for w in kind_words}) > 1 and bool(
         re.search(r"\b(?:or|vs|versus)\b", request, re.IGNORECASE))) or bool(  # "a man or a woman?", not "the photographer guy"

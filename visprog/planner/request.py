@@ -90,6 +90,10 @@ def answer_kind(text: str) -> AnswerKind | None:
     return kind
 
 
+#: "how much persons", "how much faces": a count, worded by a learner of English.
+LEARNERS_COUNT = re.compile(r"\bhow much (?:\w+ )?(?:persons|people|faces|heads|men|women|kids|children)\b", re.IGNORECASE)
+
+
 def _answer_kind_at_start(text: str) -> AnswerKind | None:
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
@@ -97,7 +101,7 @@ def _answer_kind_at_start(text: str) -> AnswerKind | None:
     lowered = " ".join(words)
     if lowered.startswith(("how many", "count ", "number of", "the number of", "what is the number", "what's the number")) or words[0] == "count":
         return "count"
-    if re.match(r"how much (?:\w+ )?(?:persons|people|faces|men|women|kids|children)\b", lowered):
+    if LEARNERS_COUNT.search(lowered):
         return "count"  # "how much persons are ...": a count, worded by a learner of English
     if words[0] in _YESNO_START or words[0] in ("whether", "any", "anyone", "anybody", "anything", "someone", "somebody"):
         return "yesno"  # "any faces in this pic?", "anyone on the left?"
@@ -535,6 +539,8 @@ def _asks(clause: str) -> bool:
     words = [w.lower() for w in _WORD.findall(start)]
     if not words or words[0] == "or":
         return False
+    if words[0] in _COUNTED_FRAGMENT and _answer_kind_at_start(start) == "count":
+        return True  # "faces on the right hand side?": a bare plural asks how many
     # "how many" further on asks, unless the clause is the user's own statement ("cant remember how many i put")
     further = words[0] not in _USER_STATEMENT_START
     return _opens_a_question(clause) or further and bool(re.search(r"\bhow (?:many|much)\b", start, re.IGNORECASE))
@@ -598,6 +604,9 @@ def normalise_request(text: str) -> str:
             return word
         return full
 
+    letters = [c for c in text if c.isalpha()]
+    if len(text.split()) > 1 and letters and all(c.isupper() for c in letters):
+        text = text.lower()  # "HOW MUCH FOR A WAFFLE": shouting, not a word to find
     text = _TAG_QUESTION.sub("?", text)  # "no one is there, right?": not the right half
     text = _PRICE_IDIOM.sub("cost", text)  # "what did the muffin set me back": not a muffin set
     return re.sub(r"[A-Za-z0-9][A-Za-z0-9']*", replace, text)

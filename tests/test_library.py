@@ -862,3 +862,28 @@ def test_fragments_venues_and_shouting_are_understood(request_text, entry_id):
 def test_judgements_conversions_and_generative_edits_are_refused(request_text):
     choice = _small_planner().from_library(request_text)
     assert choice is None or choice.program is None, choice
+
+
+@pytest.mark.parametrize(("request_text", "entry_id"), [
+    ("This is from the staff party (it's flipped, taken in a mirror). How many faces on the left?", "count-faces-half"),
+    ("phone rotated this one. which side is the woman standing on", "face-side"),
+    ("Is anyone in this shot? I need one with no people in it for a slide", "any-face"),  # a need, not "is nobody there"
+    ("Could you blur the face of the man next to the bakery sign?", "blur-faces"),  # where he is
+])
+def test_how_the_photo_was_made_and_what_the_user_needs_are_chat(request_text, entry_id):
+    choice = _small_planner().from_library(request_text)
+    assert choice is not None and choice.program is not None and choice.entry == entry_id, choice
+
+
+@pytest.mark.parametrize(("request_text", "inputs"), [
+    ("put sunglasses on him", ("IMAGE",)),  # drawn on, not an emoji over his face
+    ("which of the two shops looks more expensive", ("LEFT", "RIGHT")),  # a judgement
+])
+def test_drawing_on_people_and_looks_are_refused(request_text, inputs):
+    choice = _small_planner().from_library(request_text, inputs)
+    assert choice is None or choice.program is None, choice
+
+
+def test_a_sunglasses_emoji_is_still_an_emoji():
+    choice = _small_planner().from_library("put a sunglasses emoji on his face")
+    assert choice is not None and choice.entry == "hide-faces-emoji", choice

@@ -797,12 +797,16 @@ _PLACE_BEFORE = frozenset(
 )
 
 
-def _place_references(words: list[str]) -> set[str]:
+#: Place words that say what something is beside ("the man next to the sign"), not "in it".
+_BESIDE = frozenset("next beside near by behind above below under underneath".split())
+
+
+def _place_references(words: list[str], place_words: frozenset[str] = _PLACE_BEFORE) -> set[str]:
     """Words that name where text is: the word after a place word (skipping articles),
     unless it is a quality ("written in red" asks a colour)."""
     out: set[str] = set()
     for k, word in enumerate(words[:-1]):
-        if word in _PLACE_BEFORE:
+        if word in place_words:
             for following in words[k + 1:k + 4]:
                 if following in _STOP or following in _PLACE_BEFORE:
                     continue
@@ -988,10 +992,9 @@ _EDIT_OBJECT = re.compile(
     r"(?:the|a|an|his|her|their|my|this|that|its)\s+(\w+)",
     re.IGNORECASE,
 )
-_HOW_EDITED = frozenset(
-    "blurry blurred sharp sharper focus focused grey gray colour color coloured colored pixelated clear crisp untouched intact "
-    "stay stays remain remains".split()
-)
+_HOW_EDITED = frozenset("blurry blurred sharp sharper focus focused grey gray colour color coloured colored pixelated".split())
+#: How an edit leaves what it keeps ("only the woman must stay clear"): no other edit.
+_LEFT_AS_IS = frozenset("sharp sharper focus focused clear crisp untouched intact stay stays remain remains".split())
 _NOT_A_THING = frozenset("background backdrop rest everything area part bit side half top bottom left right middle centre center".split())
 _EXTREME = re.compile(r"\b(?:cheapest|priciest|dearest|highest|lowest|top|most|least|max\w*|min\w*|biggest|smallest|largest)\b",
                       re.IGNORECASE)
@@ -1007,7 +1010,15 @@ _WHEN_TAKEN = re.compile(
 _CONVERSION = re.compile(r"\b(?:convert\w*|conversion|exchange rate)\b|\bin (?:euros|dollars|pounds|yen|francs|rupees)\b", re.IGNORECASE)
 _VALUE_JUDGEMENT = re.compile(
     r"\b(?:good|fair|bad|great|decent|reasonable) (?:price|deal|value)\b|\bripped off\b|\brip-?off\b|\boverpriced\b|"
-    r"\bworth (?:it|the (?:money|price))\b|\btoo (?:expensive|pricey|much)\b|\bvalue for money\b",
+    r"\bworth (?:it|the (?:money|price))\b|\btoo (?:expensive|pricey|much)\b|\bvalue for money\b|"
+    r"\blooks? (?:more |less |the most |the least )?(?:expensive|cheap\w*|pricey|pricier|posh\w*|fancy|fancier)\b",
+    re.IGNORECASE,
+)
+#: Putting something to wear on people ("put sunglasses on him"): a generative edit, unless
+#: it asks for an emoji or a sticker.
+_WEARABLE = re.compile(
+    r"\b(?:put|add|give|draw)\w*\s+(?:a\s+|an\s+|some\s+)?(?:sun)?(?:glasses|hats?|caps?|crowns?|wigs?|beards?|moustaches?|"
+    r"mustaches?|earrings|necklaces?|scarf|scarves|ties?|make-?up|lipstick|bunny ears)\b(?!.*\b(?:emojis?|stickers?|icons?|smiley\w*))",
     re.IGNORECASE,
 )
 _FACE_SWAP = re.compile(r"\bswap\w*\s+(?:their|the|our|his|her|both|two)\s+(?:\w+\s+)?faces?\b(?!.*\b(?:with|for|emojis?|smile\w*|stickers?))",
@@ -1149,6 +1160,8 @@ def _answer_gaps(
         out.append("a currency conversion")  # "convert the total to euros": no tool knows exchange rates
     if _VALUE_JUDGEMENT.search(request):
         out.append("whether a price is good")  # "is that a good price for diesel?"
+    if edit and _WEARABLE.search(request):
+        out.append("an edit that changes how people look")  # "put sunglasses on him" is drawn, not an emoji over the face
     if edit and _FACE_SWAP.search(request):
         out.append("a face swap")  # "swap their faces": not emoji, blur or pixels over them
     if asked == "text" and given == "count":
@@ -1242,10 +1255,10 @@ def unexplained(
     if _PRICE_TALK.search(" ".join(entry.requests)):
         known |= _PRICE_WORDS  # an entry about prices answers "buy", "pay", "altogether"
     if edit:
-        known |= _HOW_EDITED | _NOT_A_THING  # "blur the background, only the woman must stay clear"
-    if not reads and asks_which_side(asked_text) and _located_thing(asked_text) == "person":
-        # "which side is the guy next to the bakery sign on": the sign is where he is
-        known |= _place_references(whole) | {w for w, following in zip(whole, whole[1:]) if following in _SIGNS}
+        known |= _LEFT_AS_IS | _NOT_A_THING  # "blur the background, only the woman must stay clear"
+    if not reads and (edit or asks_which_side(asked_text)) and _located_thing(asked_text) == "person":
+        # "which side is the guy next to the bakery sign on", "blur the man next to the vet sign": where he is
+        known |= _place_references(whole, _BESIDE) | {w for w, following in zip(whole, whole[1:]) if following in _SIGNS}
     if reads:
         known |= _place_references(whole)  # "What does the sign next to the door say?"
         known |= _TEXT_HOLDERS

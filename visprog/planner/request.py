@@ -439,7 +439,8 @@ _LEAD_IN = re.compile(
     r"(?:(?:i|we|(?:my|our)\s+\w+)\s+(?:really\s+)?(?:need|needs|want|wants|would like|'d like|wanna|have|has)\s+to\s+"
     r"(?:know|find out|check)\s+|"
     r"i\s+(?:wonder|was wondering|am wondering|'m wondering|m wondering)\s+(?:if\s+|whether\s+)?|"
-    r"(?:i|we)\s+(?:only\s+|just\s+|really\s+)?(?:would like|'d like|want|need)\s+(?:you\s+to\s+)?(?!to\b)|"
+    r"(?:i|we)\s+(?:only\s+|just\s+|really\s+)?(?:would like|'d like|want|need)\s+(?:you\s+to\s+)?"
+    r"(?!to\b|(?:one|a (?:photo|picture|pic|image|shot)|an image|something|some|pictures|photos)\b)|"
     r"(?:just\s+)?(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?tell\s+(?:me|us)\s+)?",
     re.IGNORECASE,
 )
@@ -450,7 +451,8 @@ _LEAD_IN = re.compile(
 #: sideways", "i flipped the photo before sending").
 _SIDE_TALK_START = frozenset(
     """i im i'm ive i've id i'd my we we're our its it's it was they he she trying sorry btw lol haha tbh idk fyi need needed gonna
-    took sent got had just like cause cuz coz because since doesnt doesn't dont don't not no for""".split()
+    took sent got had just like cause cuz coz because since doesnt doesn't dont don't not no for
+    taken shot snapped saved flipped rotated mirrored edited posted uploaded printed scanned""".split()
 )
 #: What people in a picture do: a clause opening so says which ones, not why one asks.
 _DOING = frozenset(
@@ -558,7 +560,7 @@ _CHATTY = re.compile(
     r"evening|hello|hi|hey|yo|please|pls|plz|sorry|lol|haha|again|whatever|quick|anyway|is|are|was|were|am|be|been|came|come|saved|"
     r"did|does|do|want|wants|need|needs|took|sent|made|got|has|have|had|its|it's|thats|that's|swears?|think|guess|hope|"
     r"know|mean|let|because|cause|cuz|coz|since|before|after|when|while|once|until|cant|can't|cannot|couldnt|couldn't|"
-    r"forgot|remember|didn't|didnt|don't|dont|doesn't|doesnt|isn't|isnt|wasn't|wasnt|weren't|won't|wont|haven't|hasn't|"
+    r"forgot|remember|rotated|flipped|mirrored|turned|saved|uploaded|posted|edited|taken|didn't|didnt|don't|dont|doesn't|doesnt|isn't|isnt|wasn't|wasnt|weren't|won't|wont|haven't|hasn't|"
     r"think|guess|reckon|suppose|believe)\b",
     re.IGNORECASE,
 )

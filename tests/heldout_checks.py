@@ -1,5 +1,5 @@
 """What every held-out request set's test checks about the set itself (shared by
-``tests/test_heldout7_set.py`` ... ``tests/test_heldout12_set.py``; each of those checks
+``tests/test_heldout7_set.py`` ... ``tests/test_heldout19_set.py``; each of those checks
 its own pictures): it loads through ``--set``, its ids run in order, about a third of it
 is near misses spread over every group, every reference passes the checker, and every
 picture is asked about. No tool runs here (``--verify`` runs the real tools).

@@ -887,3 +887,17 @@ def test_drawing_on_people_and_looks_are_refused(request_text, inputs):
 def test_a_sunglasses_emoji_is_still_an_emoji():
     choice = _small_planner().from_library("put a sunglasses emoji on his face")
     assert choice is not None and choice.entry == "hide-faces-emoji", choice
+
+
+def test_a_formal_letter_asks_its_question():
+    choice = _small_planner().from_library("Dear Sir, I should like to know the total shown on this bill. Thank you.")
+    assert choice is not None and choice.program is not None and choice.entry == "total-prices", choice
+
+
+def test_an_edit_of_a_thing_the_person_holds_is_not_an_edit_of_the_person():
+    from visprog.planner.adapt import unexplained
+
+    crop = next(e for e in ENTRIES if e.id == "crop-person")
+    assert "camera" in unexplained("replace the camera with a phone", crop, {}, result_kinds=frozenset({"Image"}))
+    hide = next(e for e in ENTRIES if e.id == "hide-faces-emoji")
+    assert unexplained("make them both wear party hats", hide, {}, result_kinds=frozenset({"Image"})) != []

@@ -988,7 +988,7 @@ _ASKS_PRICE = re.compile(
 #: What an edit acts on: the word after the edit's verb and an article ("zoom in on the camera").
 _EDIT_OBJECT = re.compile(
     r"\b(?:zoom in on|zoom into|crop(?: out| to)?|cut out|blur|pixelate|hide|cover|colou?r pop|highlight|tag|mask|censor|"
-    r"remove|erase|delete|get rid of|take out|take away)\s+"
+    r"remove|erase|delete|get rid of|take out|take away|replace|swap|change)\s+"
     r"(?:the|a|an|his|her|their|my|this|that|its)\s+(\w+)",
     re.IGNORECASE,
 )
@@ -1017,7 +1017,7 @@ _VALUE_JUDGEMENT = re.compile(
 #: Putting something to wear on people ("put sunglasses on him"): a generative edit, unless
 #: it asks for an emoji or a sticker.
 _WEARABLE = re.compile(
-    r"\b(?:put|add|give|draw)\w*\s+(?:a\s+|an\s+|some\s+)?(?:sun)?(?:glasses|hats?|caps?|crowns?|wigs?|beards?|moustaches?|"
+    r"\b(?:put|add|give|draw|wear)\w*\s+(?:a\s+|an\s+|some\s+)?(?:\w+\s+)?(?:sun)?(?:glasses|hats?|caps?|crowns?|wigs?|beards?|moustaches?|"
     r"mustaches?|earrings|necklaces?|scarf|scarves|ties?|make-?up|lipstick|bunny ears)\b(?!.*\b(?:emojis?|stickers?|icons?|smiley\w*))",
     re.IGNORECASE,
 )

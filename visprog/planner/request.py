@@ -436,10 +436,11 @@ _INTERJECTION_WORDS = (
 _INTERJECTED = re.compile("^" + _INTERJECTION_WORDS, re.IGNORECASE)
 _LEAD_IN = re.compile(
     "^" + _INTERJECTION_WORDS +
-    r"(?:(?:i|we|(?:my|our)\s+\w+)\s+(?:really\s+)?(?:need|needs|want|wants|would like|'d like|wanna|have|has)\s+to\s+"
+    r"(?:(?:i|we|(?:my|our)\s+\w+)\s+(?:really\s+)?(?:need|needs|want|wants|would like|'d like|should like|would love|'d love|"
+    r"wanna|have|has)\s+to\s+"
     r"(?:know|find out|check)\s+|"
     r"i\s+(?:wonder|was wondering|am wondering|'m wondering|m wondering)\s+(?:if\s+|whether\s+)?|"
-    r"(?:i|we)\s+(?:only\s+|just\s+|really\s+)?(?:would like|'d like|want|need)\s+(?:you\s+to\s+)?"
+    r"(?:i|we)\s+(?:only\s+|just\s+|really\s+)?(?:would like|'d like|should like|would love|'d love|want|need)\s+(?:you\s+to\s+)?"
     r"(?!to\b|(?:one|a (?:photo|picture|pic|image|shot)|an image|something|some|pictures|photos)\b)|"
     r"(?:just\s+)?(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?tell\s+(?:me|us)\s+)?",
     re.IGNORECASE,
@@ -556,7 +557,7 @@ _USER_STATEMENT_START = frozenset("cant can't cannot couldnt couldn't forgot for
 #: what to look at: persons, greetings and thanks, verbs ("my son swears ...", "Good
 #: afternoon.", "It is for a card.", "phone saved this one sideways sorry").
 _CHATTY = re.compile(
-    r"\b(?:i|i'm|im|i've|ive|i'd|id|me|my|mine|we|we're|us|our|you|your|u|ur|thanks|thank|thx|cheers|afternoon|morning|"
+    r"\b(?:i|i'm|im|i've|ive|i'd|id|me|my|mine|we|we're|us|our|you|your|u|ur|thanks|thank|thx|cheers|afternoon|morning|dear|sir|madam|"
     r"evening|hello|hi|hey|yo|please|pls|plz|sorry|lol|haha|again|whatever|quick|anyway|is|are|was|were|am|be|been|came|come|saved|"
     r"did|does|do|want|wants|need|needs|took|sent|made|got|has|have|had|its|it's|thats|that's|swears?|think|guess|hope|"
     r"know|mean|let|because|cause|cuz|coz|since|before|after|when|while|once|until|cant|can't|cannot|couldnt|couldn't|"

@@ -2,7 +2,10 @@
 ``tests/test_heldout7_set.py`` ... ``tests/test_heldout19_set.py``; each of those checks
 its own pictures): it loads through ``--set``, its ids run in order, about a third of it
 is near misses spread over every group, every reference passes the checker, and every
-picture is asked about. No tool runs here (``--verify`` runs the real tools).
+picture is asked about. No tool runs here (``--verify`` runs the real tools). Their own
+pictures share three checks too: ``check_turned`` (an EXIF-rotated picture is stored turned
+and shown upright), ``check_flipped`` (a mirrored picture is its source flipped left-right)
+and ``check_person_side`` (the truth's person stands on the named side).
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+from PIL import Image, ImageOps
 
 from visprog import check_program
 
@@ -63,3 +69,27 @@ def check_set_loads(runner: ModuleType, folder: Path, prefix: str, turned: set[s
         assert runner.score(item, False, None, "PlanningError: needs the model Salesforce/blip-vqa-base", {})[0]
     finally:
         runner.use_set(runner.DEFAULT_SET)
+
+
+def check_turned(path: Path, orientation: int, shown: tuple[int, int]) -> None:
+    """The JPEG at ``path`` has EXIF ``orientation`` and shows at ``shown``, stored turned (6, 8: a quarter turn)."""
+    stored = shown[::-1] if orientation in (5, 6, 7, 8) else shown
+    with Image.open(path) as img:
+        assert img.size == stored
+        assert img.getexif().get(0x0112) == orientation
+        assert ImageOps.exif_transpose(img).size == shown
+
+
+def check_flipped(path: Path, source: Image.Image) -> None:
+    """The picture at ``path`` is ``source`` mirrored left-right, pixel for pixel."""
+    with Image.open(path) as img:
+        shown = img.convert("RGB")
+    assert shown.tobytes() == source.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
+
+
+def check_person_side(truth: Any, width: int, side: str) -> None:
+    """The person of ``truth`` stands on ``side`` ("left" or "right") of a picture ``width`` wide."""
+    assert side in ("left", "right")
+    assert truth.person_side == side and truth.person_box is not None
+    centre = (truth.person_box[0] + truth.person_box[2]) / 2
+    assert centre < width / 2 if side == "left" else centre > width / 2

@@ -12,9 +12,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image
 
-from tests.heldout_checks import ROOT, check_set_loads, load_runner
+from tests.heldout_checks import ROOT, check_flipped, check_person_side, check_set_loads, check_turned, load_runner
 
 SET11 = ROOT / "benchmarks" / "heldout11"
 
@@ -38,15 +38,9 @@ def test_set11_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Mod
         with Image.open(paths["gate_sign"]) as img:
             assert img.size == (960, 500)
         # stored turned, shown upright: EXIF orientation 6 turns the stored 520x980 pixels to 980x520
-        with Image.open(paths["exif_hotel"]) as img:
-            assert img.size == (520, 980)
-            assert img.getexif().get(0x0112) == 6
-            assert ImageOps.exif_transpose(img).size == (980, 520)
+        check_turned(paths["exif_hotel"], 6, (980, 520))
         # and orientation 8 turns the stored 560x1180 pixels to 1180x560
-        with Image.open(paths["exif_two"]) as img:
-            assert img.size == (560, 1180)
-            assert img.getexif().get(0x0112) == 8
-            assert ImageOps.exif_transpose(img).size == (1180, 560)
+        check_turned(paths["exif_two"], 8, (1180, 560))
         catalogue = runner.pictures.catalogue()
         # the EXIF picture's truth is in the displayed orientation: both faces on the right
         two = catalogue["exif_two"].truth
@@ -54,16 +48,11 @@ def test_set11_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Mod
         # the mirrored pictures' truth is mirrored with them: three faces left, two right; the cameraman on the right
         truth = catalogue["mirror_five"].truth
         assert truth.halves(runner.pictures.displayed_size(paths["mirror_five"])[0]) == (3, 2)
-        person = catalogue["cam_mirrored"].truth
-        assert person.person_side == "right" and person.person_box is not None
-        width = runner.pictures.displayed_size(paths["cam_mirrored"])[0]
-        assert (person.person_box[0] + person.person_box[2]) / 2 > width / 2
+        check_person_side(catalogue["cam_mirrored"].truth, runner.pictures.displayed_size(paths["cam_mirrored"])[0], "right")
         # the mirrored picture is the source layout flipped: its right half is the source's left half
-        with Image.open(paths["cam_mirrored"]) as img:
-            shown = img.convert("RGB")
         source = runner.pictures._people_scene(runner.pictures._CAM_MIRROR_SIZE, [runner.pictures._CAM_MIRROR_SRC],
                                                "grass", (145, 165, 150))()
-        assert shown.tobytes() == source.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
+        check_flipped(paths["cam_mirrored"], source)
         # the earlier sets' own catalogues are unchanged
         assert "gate_sign" not in runner.pictures._tenth.catalogue()
         assert "gate_sign" not in runner.pictures._second.catalogue()

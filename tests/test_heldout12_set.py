@@ -12,9 +12,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image
 
-from tests.heldout_checks import ROOT, check_set_loads, load_runner
+from tests.heldout_checks import ROOT, check_flipped, check_person_side, check_set_loads, check_turned, load_runner
 
 SET12 = ROOT / "benchmarks" / "heldout12"
 TURNED = {"mirror_six", "astro_mirrored", "exif_four", "exif_bakery", "exif_cam"}
@@ -41,41 +41,28 @@ def test_set12_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Mod
         with Image.open(paths["dairy4"]) as img:
             assert img.size == (1520, 420)
         # stored turned, shown upright: EXIF orientation 8 turns the stored 520x1000 pixels to 1000x520
-        with Image.open(paths["exif_bakery"]) as img:
-            assert img.size == (520, 1000)
-            assert img.getexif().get(0x0112) == 8
-            assert ImageOps.exif_transpose(img).size == (1000, 520)
+        check_turned(paths["exif_bakery"], 8, (1000, 520))
         # and orientation 6 turns the stored 560x1240 and 640x1200 pixels to 1240x560 and 1200x640
-        for name, size in (("exif_four", (1240, 560)), ("exif_cam", (1200, 640))):
-            with Image.open(paths[name]) as img:
-                assert img.size == size[::-1]
-                assert img.getexif().get(0x0112) == 6
-                assert ImageOps.exif_transpose(img).size == size
+        check_turned(paths["exif_four"], 6, (1240, 560))
+        check_turned(paths["exif_cam"], 6, (1200, 640))
         catalogue = runner.pictures.catalogue()
         # the EXIF pictures' truth is in the displayed orientation: three faces left, one right; the cameraman left
         four = catalogue["exif_four"].truth
         assert four.halves(runner.pictures.displayed_size(paths["exif_four"])[0]) == (3, 1)
         assert four.vhalves(runner.pictures.displayed_size(paths["exif_four"])[1]) == (3, 1)
-        cam = catalogue["exif_cam"].truth
-        assert cam.person_side == "left" and cam.person_box is not None
-        assert (cam.person_box[0] + cam.person_box[2]) / 2 < runner.pictures.displayed_size(paths["exif_cam"])[0] / 2
+        check_person_side(catalogue["exif_cam"].truth, runner.pictures.displayed_size(paths["exif_cam"])[0], "left")
         # the mirrored pictures' truth is mirrored with them: two faces left, four right; the astronaut on the right
         truth = catalogue["mirror_six"].truth
         assert truth.halves(runner.pictures.displayed_size(paths["mirror_six"])[0]) == (2, 4)
         person = catalogue["astro_mirrored"].truth
-        assert person.person_side == "right" and person.person_box is not None
         width = runner.pictures.displayed_size(paths["astro_mirrored"])[0]
-        assert (person.person_box[0] + person.person_box[2]) / 2 > width / 2
+        check_person_side(person, width, "right")
         assert (person.face_boxes[0][0] + person.face_boxes[0][2]) / 2 > width / 2
         # the mirrored pictures are their source layouts flipped
-        with Image.open(paths["astro_mirrored"]) as img:
-            shown = img.convert("RGB")
         source = runner.pictures._people_scene(runner.pictures._ASTRO_MIRROR_SIZE, [runner.pictures._ASTRO_MIRROR_SRC],
                                                "brick", (160, 150, 150))()
-        assert shown.tobytes() == source.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
-        with Image.open(paths["mirror_six"]) as img:
-            shown = img.convert("RGB")
-        assert shown.tobytes() == runner.pictures._mirror_faces().transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
+        check_flipped(paths["astro_mirrored"], source)
+        check_flipped(paths["mirror_six"], runner.pictures._mirror_faces())
         # the earlier sets' own catalogues are unchanged
         assert "bus_stop" not in runner.pictures._eleventh.catalogue()
         assert "bus_stop" not in runner.pictures._second.catalogue()

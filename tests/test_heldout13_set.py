@@ -12,9 +12,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image
 
-from tests.heldout_checks import ROOT, check_set_loads, load_runner
+from tests.heldout_checks import ROOT, check_flipped, check_person_side, check_set_loads, check_turned, load_runner
 
 SET13 = ROOT / "benchmarks" / "heldout13"
 
@@ -41,44 +41,29 @@ def test_set13_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Mod
         with Image.open(paths["bakery4"]) as img:
             assert img.size == (1560, 420)
         # stored turned, shown upright: EXIF orientation 8 turns the stored 520x1000 pixels to 1000x520
-        with Image.open(paths["exif_returns"]) as img:
-            assert img.size == (520, 1000)
-            assert img.getexif().get(0x0112) == 8
-            assert ImageOps.exif_transpose(img).size == (1000, 520)
+        check_turned(paths["exif_returns"], 8, (1000, 520))
         # and orientation 6 turns the stored 560x1260 pixels to 1260x560
-        with Image.open(paths["exif_four"]) as img:
-            assert img.size == (560, 1260)
-            assert img.getexif().get(0x0112) == 6
-            assert ImageOps.exif_transpose(img).size == (1260, 560)
-        with Image.open(paths["exif_cam"]) as img:
-            assert img.size == (620, 1200)
-            assert img.getexif().get(0x0112) == 8
+        check_turned(paths["exif_four"], 6, (1260, 560))
+        check_turned(paths["exif_cam"], 8, (1200, 620))
         catalogue = runner.pictures.catalogue()
         size = runner.pictures.displayed_size
         # the EXIF pictures' truth is in the displayed orientation: one face left, three right; the man on the left
         assert catalogue["exif_four"].truth.halves(size(paths["exif_four"])[0]) == (1, 3)
-        cam = catalogue["exif_cam"].truth
-        assert cam.person_side == "left" and cam.person_box is not None
-        assert (cam.person_box[0] + cam.person_box[2]) / 2 < size(paths["exif_cam"])[0] / 2
+        check_person_side(catalogue["exif_cam"].truth, size(paths["exif_cam"])[0], "left")
         # the tall picture's three faces are all in its top half
         assert catalogue["tall_top3"].truth.vhalves(size(paths["tall_top3"])[1]) == (3, 0)
         # the mirrored pictures' truth is mirrored with them: three faces left, none right; the astronaut on the right
         truth = catalogue["mirror_three"].truth
         assert truth.halves(size(paths["mirror_three"])[0]) == (3, 0)
         person = catalogue["astro_mirrored"].truth
-        assert person.person_side == "right" and person.person_box is not None
         width = size(paths["astro_mirrored"])[0]
-        assert (person.person_box[0] + person.person_box[2]) / 2 > width / 2
+        check_person_side(person, width, "right")
         assert all((b[0] + b[2]) / 2 > width / 2 for b in person.face_boxes)
         # the mirrored pictures are the source layouts flipped
-        with Image.open(paths["astro_mirrored"]) as img:
-            shown = img.convert("RGB")
         source = runner.pictures._people_scene(runner.pictures._ASTRO_MIRROR_SIZE, [runner.pictures._ASTRO_MIRROR_SRC],
                                                "brick", (160, 150, 160))()
-        assert shown.tobytes() == source.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
-        with Image.open(paths["mirror_three"]) as img:
-            shown = img.convert("RGB")
-        assert shown.tobytes() == runner.pictures._mirror_faces().transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
+        check_flipped(paths["astro_mirrored"], source)
+        check_flipped(paths["mirror_three"], runner.pictures._mirror_faces())
         # the earlier sets' own catalogues are unchanged
         assert "platform_sign" not in runner.pictures._eleventh.catalogue()
         assert "platform_sign" not in runner.pictures._second.catalogue()

@@ -12,9 +12,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image
 
-from tests.heldout_checks import ROOT, check_set_loads, load_runner
+from tests.heldout_checks import ROOT, check_flipped, check_person_side, check_set_loads, check_turned, load_runner
 
 SET15 = ROOT / "benchmarks" / "heldout15"
 
@@ -40,15 +40,9 @@ def test_set15_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Mod
         with Image.open(paths["post_counter"]) as img:
             assert img.size == (1600, 420)
         # stored turned, shown upright: EXIF orientation 6 turns the stored 580x1200 pixels to 1200x580
-        with Image.open(paths["exif_three"]) as img:
-            assert img.size == (580, 1200)
-            assert img.getexif().get(0x0112) == 6
-            assert ImageOps.exif_transpose(img).size == (1200, 580)
+        check_turned(paths["exif_three"], 6, (1200, 580))
         # and orientation 8 turns the stored 520x1000 pixels to 1000x520
-        with Image.open(paths["exif_luggage"]) as img:
-            assert img.size == (520, 1000)
-            assert img.getexif().get(0x0112) == 8
-            assert ImageOps.exif_transpose(img).size == (1000, 520)
+        check_turned(paths["exif_luggage"], 8, (1000, 520))
         catalogue = runner.pictures.catalogue()
         # the EXIF picture's truth is in the displayed orientation: two faces left, one right
         three = catalogue["exif_three"].truth
@@ -56,19 +50,12 @@ def test_set15_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Mod
         # the mirrored pictures' truth is mirrored with them: three faces left, one right; the astronaut on the left
         truth = catalogue["mirror_four"].truth
         assert truth.halves(runner.pictures.displayed_size(paths["mirror_four"])[0]) == (3, 1)
-        person = catalogue["astro_mirrored"].truth
-        assert person.person_side == "left" and person.person_box is not None
-        width = runner.pictures.displayed_size(paths["astro_mirrored"])[0]
-        assert (person.person_box[0] + person.person_box[2]) / 2 < width / 2
+        check_person_side(catalogue["astro_mirrored"].truth, runner.pictures.displayed_size(paths["astro_mirrored"])[0], "left")
         # the mirrored picture is the source layout flipped: its left half is the source's right half
-        with Image.open(paths["astro_mirrored"]) as img:
-            shown = img.convert("RGB")
         source = runner.pictures._people_scene(runner.pictures._ASTRO_MIRROR_SIZE, [runner.pictures._ASTRO_MIRROR_SRC],
                                                "gravel", (165, 160, 150))()
-        assert shown.tobytes() == source.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
-        with Image.open(paths["mirror_four"]) as img:
-            faces = img.convert("RGB")
-        assert faces.tobytes() == runner.pictures._mirror_faces().transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
+        check_flipped(paths["astro_mirrored"], source)
+        check_flipped(paths["mirror_four"], runner.pictures._mirror_faces())
         # the earlier sets' own catalogues are unchanged
         assert "post_office" not in runner.pictures._eleventh.catalogue()
         assert "post_office" not in runner.pictures._second.catalogue()

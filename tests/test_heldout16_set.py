@@ -12,9 +12,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image
 
-from tests.heldout_checks import ROOT, check_set_loads, load_runner
+from tests.heldout_checks import ROOT, check_flipped, check_person_side, check_set_loads, check_turned, load_runner
 
 SET16 = ROOT / "benchmarks" / "heldout16"
 
@@ -44,38 +44,23 @@ def test_set16_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Mod
         with Image.open(paths["receipt_hostel"]) as img:
             assert img.size == (640, 720)
         # stored turned, shown upright: EXIF orientation 8 turns the stored 520x1000 pixels to 1000x520
-        with Image.open(paths["exif_dental"]) as img:
-            assert img.size == (520, 1000)
-            assert img.getexif().get(0x0112) == 8
-            assert ImageOps.exif_transpose(img).size == (1000, 520)
+        check_turned(paths["exif_dental"], 8, (1000, 520))
         # and orientation 6 turns the stored 560x1200 pixels to 1200x560
-        with Image.open(paths["exif_three"]) as img:
-            assert img.size == (560, 1200)
-            assert img.getexif().get(0x0112) == 6
-            assert ImageOps.exif_transpose(img).size == (1200, 560)
-        with Image.open(paths["exif_astro"]) as img:
-            assert img.getexif().get(0x0112) == 6
-            assert ImageOps.exif_transpose(img).size == (1240, 620)
+        check_turned(paths["exif_three"], 6, (1200, 560))
+        check_turned(paths["exif_astro"], 6, (1240, 620))
         catalogue = runner.pictures.catalogue()
         # the EXIF pictures' truth is in the displayed orientation: one face left, two right; the astronaut right
         three = catalogue["exif_three"].truth
         assert three.halves(runner.pictures.displayed_size(paths["exif_three"])[0]) == (1, 2)
-        astro = catalogue["exif_astro"].truth
-        assert astro.person_side == "right" and astro.person_box is not None
-        assert (astro.person_box[0] + astro.person_box[2]) / 2 > 1240 / 2
+        check_person_side(catalogue["exif_astro"].truth, 1240, "right")
         # the mirrored pictures' truth is mirrored with them: three faces left, one right; the astronaut on the left
         truth = catalogue["mirror_four"].truth
         assert truth.halves(runner.pictures.displayed_size(paths["mirror_four"])[0]) == (3, 1)
-        person = catalogue["astro_mirrored"].truth
-        assert person.person_side == "left" and person.person_box is not None
-        width = runner.pictures.displayed_size(paths["astro_mirrored"])[0]
-        assert (person.person_box[0] + person.person_box[2]) / 2 < width / 2
+        check_person_side(catalogue["astro_mirrored"].truth, runner.pictures.displayed_size(paths["astro_mirrored"])[0], "left")
         # the mirrored picture is the source layout flipped: its left half is the source's right half
-        with Image.open(paths["astro_mirrored"]) as img:
-            shown = img.convert("RGB")
         source = runner.pictures._people_scene(runner.pictures._ASTRO_MIRROR_SIZE,
                                                [runner.pictures._ASTRO_MIRROR_SRC], "gravel", (150, 155, 160))()
-        assert shown.tobytes() == source.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
+        check_flipped(paths["astro_mirrored"], source)
         # faces keep away from the middle line, so halves do not hinge on a few pixels
         for name in ("row_four", "left_two", "three_one", "heads_pair", "tall_2_2", "mirror_four", "exif_three"):
             pic = catalogue[name]

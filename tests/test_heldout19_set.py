@@ -12,9 +12,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image
 
-from tests.heldout_checks import ROOT, check_set_loads, load_runner
+from tests.heldout_checks import ROOT, check_flipped, check_person_side, check_set_loads, check_turned, load_runner
 
 SET19 = ROOT / "benchmarks" / "heldout19"
 
@@ -41,38 +41,23 @@ def test_set19_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Mod
         with Image.open(paths["books4"]) as img:
             assert img.size == (1560, 420)
         # stored turned, shown upright: EXIF orientation 6 turns the stored 600x1200 pixels to 1200x600
-        with Image.open(paths["exif_three"]) as img:
-            assert img.size == (600, 1200)
-            assert img.getexif().get(0x0112) == 6
-            assert ImageOps.exif_transpose(img).size == (1200, 600)
+        check_turned(paths["exif_three"], 6, (1200, 600))
         # and orientation 8 turns the stored 540x1000 pixels to 1000x540
-        with Image.open(paths["exif_bikehire"]) as img:
-            assert img.size == (540, 1000)
-            assert img.getexif().get(0x0112) == 8
-            assert ImageOps.exif_transpose(img).size == (1000, 540)
-        with Image.open(paths["exif_cam"]) as img:
-            assert img.getexif().get(0x0112) == 6
-            assert ImageOps.exif_transpose(img).size == (1240, 640)
+        check_turned(paths["exif_bikehire"], 8, (1000, 540))
+        check_turned(paths["exif_cam"], 6, (1240, 640))
         catalogue = runner.pictures.catalogue()
         # the EXIF pictures' truth is in the displayed orientation
         three = catalogue["exif_three"].truth
         assert three.halves(runner.pictures.displayed_size(paths["exif_three"])[0]) == (2, 1)
-        cam = catalogue["exif_cam"].truth
-        assert cam.person_side == "right" and cam.person_box is not None
-        assert (cam.person_box[0] + cam.person_box[2]) / 2 > runner.pictures.displayed_size(paths["exif_cam"])[0] / 2
+        check_person_side(catalogue["exif_cam"].truth, runner.pictures.displayed_size(paths["exif_cam"])[0], "right")
         # the mirrored pictures' truth is mirrored with them: one face left, three right; the astronaut on the left
         truth = catalogue["mirror_four"].truth
         assert truth.halves(runner.pictures.displayed_size(paths["mirror_four"])[0]) == (1, 3)
-        person = catalogue["astro_mirrored"].truth
-        assert person.person_side == "left" and person.person_box is not None
-        width = runner.pictures.displayed_size(paths["astro_mirrored"])[0]
-        assert (person.person_box[0] + person.person_box[2]) / 2 < width / 2
+        check_person_side(catalogue["astro_mirrored"].truth, runner.pictures.displayed_size(paths["astro_mirrored"])[0], "left")
         # the mirrored picture is the source layout flipped
-        with Image.open(paths["astro_mirrored"]) as img:
-            shown = img.convert("RGB")
         source = runner.pictures._people_scene(runner.pictures._ASTRO_MIRROR_SIZE, [runner.pictures._ASTRO_MIRROR_SRC],
                                                "brick", (170, 150, 135))()
-        assert shown.tobytes() == source.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
+        check_flipped(paths["astro_mirrored"], source)
         # the earlier sets' own catalogues are unchanged
         assert "pool_sign" not in runner.pictures._eleventh.catalogue()
         assert "pool_sign" not in runner.pictures._second.catalogue()

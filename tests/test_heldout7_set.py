@@ -12,9 +12,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image
 
-from tests.heldout_checks import ROOT, check_set_loads, load_runner
+from tests.heldout_checks import ROOT, check_flipped, check_person_side, check_set_loads, check_turned, load_runner
 
 SET7 = ROOT / "benchmarks" / "heldout7"
 
@@ -38,29 +38,18 @@ def test_set7_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Modu
         with Image.open(paths["desk_14"]) as img:
             assert img.size == (820, 420)
         # stored turned, shown upright: EXIF orientation 6 turns the stored 480x900 pixels to 900x480
-        with Image.open(paths["exif_garden"]) as img:
-            assert img.size == (480, 900)
-            assert img.getexif().get(0x0112) == 6
-            assert ImageOps.exif_transpose(img).size == (900, 480)
+        check_turned(paths["exif_garden"], 6, (900, 480))
         # and orientation 8 turns the stored 500x1000 pixels to 1000x500
-        with Image.open(paths["exif_pair"]) as img:
-            assert img.size == (500, 1000)
-            assert img.getexif().get(0x0112) == 8
-            assert ImageOps.exif_transpose(img).size == (1000, 500)
+        check_turned(paths["exif_pair"], 8, (1000, 500))
         catalogue = runner.pictures.catalogue()
         # the mirrored pictures' truth is mirrored with them: three faces left, two right; the person on the left
         truth = catalogue["mirror_five"].truth
         assert truth.halves(runner.pictures.displayed_size(paths["mirror_five"])[0]) == (3, 2)
-        person = catalogue["cam_mirrored"].truth
-        assert person.person_side == "left" and person.person_box is not None
-        width = runner.pictures.displayed_size(paths["cam_mirrored"])[0]
-        assert (person.person_box[0] + person.person_box[2]) / 2 < width / 2
+        check_person_side(catalogue["cam_mirrored"].truth, runner.pictures.displayed_size(paths["cam_mirrored"])[0], "left")
         # the mirrored picture is the source layout flipped: its left half is the source's right half
-        with Image.open(paths["cam_mirrored"]) as img:
-            shown = img.convert("RGB")
         source = runner.pictures._people_scene(runner.pictures._CAM_MIRROR_SIZE, [runner.pictures._CAM_MIRROR_SRC],
                                                "grass", (150, 170, 150))()
-        assert shown.tobytes() == source.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
+        check_flipped(paths["cam_mirrored"], source)
         assert "desk_14" not in runner.pictures._sixth.catalogue()  # the sixth set's own catalogue is unchanged
         assert "desk_14" not in runner.pictures._second.catalogue()
     finally:

@@ -12,9 +12,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image
 
-from tests.heldout_checks import ROOT, check_set_loads, load_runner
+from tests.heldout_checks import ROOT, check_flipped, check_person_side, check_set_loads, check_turned, load_runner
 
 SET8 = ROOT / "benchmarks" / "heldout8"
 
@@ -38,15 +38,9 @@ def test_set8_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Modu
         with Image.open(paths["permit_parking"]) as img:
             assert img.size == (960, 520)
         # stored turned, shown upright: EXIF orientation 8 turns the stored 500x920 pixels to 920x500
-        with Image.open(paths["exif_carwash"]) as img:
-            assert img.size == (500, 920)
-            assert img.getexif().get(0x0112) == 8
-            assert ImageOps.exif_transpose(img).size == (920, 500)
+        check_turned(paths["exif_carwash"], 8, (920, 500))
         # and orientation 6 turns the stored 520x1100 pixels to 1100x520
-        with Image.open(paths["exif_three"]) as img:
-            assert img.size == (520, 1100)
-            assert img.getexif().get(0x0112) == 6
-            assert ImageOps.exif_transpose(img).size == (1100, 520)
+        check_turned(paths["exif_three"], 6, (1100, 520))
         catalogue = runner.pictures.catalogue()
         # the EXIF picture's truth is in the displayed orientation: two faces left, one right
         three = catalogue["exif_three"].truth
@@ -54,16 +48,11 @@ def test_set8_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Modu
         # the mirrored pictures' truth is mirrored with them: three faces left, one right; the person on the left
         truth = catalogue["mirror_four"].truth
         assert truth.halves(runner.pictures.displayed_size(paths["mirror_four"])[0]) == (3, 1)
-        person = catalogue["astro_mirrored"].truth
-        assert person.person_side == "left" and person.person_box is not None
-        width = runner.pictures.displayed_size(paths["astro_mirrored"])[0]
-        assert (person.person_box[0] + person.person_box[2]) / 2 < width / 2
+        check_person_side(catalogue["astro_mirrored"].truth, runner.pictures.displayed_size(paths["astro_mirrored"])[0], "left")
         # the mirrored picture is the source layout flipped: its left half is the source's right half
-        with Image.open(paths["astro_mirrored"]) as img:
-            shown = img.convert("RGB")
         source = runner.pictures._people_scene(runner.pictures._ASTRO_MIRROR_SIZE, [runner.pictures._ASTRO_MIRROR_SRC],
                                                "grass", (150, 175, 150))()
-        assert shown.tobytes() == source.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
+        check_flipped(paths["astro_mirrored"], source)
         assert "permit_parking" not in runner.pictures._seventh.catalogue()  # the seventh set's own catalogue is unchanged
         assert "permit_parking" not in runner.pictures._second.catalogue()
     finally:

@@ -12,9 +12,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image
 
-from tests.heldout_checks import ROOT, check_set_loads, load_runner
+from tests.heldout_checks import ROOT, check_flipped, check_person_side, check_set_loads, check_turned, load_runner
 
 SET9 = ROOT / "benchmarks" / "heldout9"
 
@@ -38,15 +38,9 @@ def test_set9_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Modu
         with Image.open(paths["road_works"]) as img:
             assert img.size == (960, 520)
         # stored turned, shown upright: EXIF orientation 6 turns the stored 500x940 pixels to 940x500
-        with Image.open(paths["exif_hotel"]) as img:
-            assert img.size == (500, 940)
-            assert img.getexif().get(0x0112) == 6
-            assert ImageOps.exif_transpose(img).size == (940, 500)
+        check_turned(paths["exif_hotel"], 6, (940, 500))
         # and orientation 8 turns the stored 540x1150 pixels to 1150x540
-        with Image.open(paths["exif_four"]) as img:
-            assert img.size == (540, 1150)
-            assert img.getexif().get(0x0112) == 8
-            assert ImageOps.exif_transpose(img).size == (1150, 540)
+        check_turned(paths["exif_four"], 8, (1150, 540))
         catalogue = runner.pictures.catalogue()
         # the EXIF picture's truth is in the displayed orientation: three faces left, one right
         four = catalogue["exif_four"].truth
@@ -54,16 +48,11 @@ def test_set9_builds_its_own_pictures_with_the_earlier_sets_helpers(runner: Modu
         # the mirrored pictures' truth is mirrored with them: two faces left, one right; the man on the right
         truth = catalogue["mirror_three"].truth
         assert truth.halves(runner.pictures.displayed_size(paths["mirror_three"])[0]) == (2, 1)
-        person = catalogue["cam_mirrored"].truth
-        assert person.person_side == "right" and person.person_box is not None
-        width = runner.pictures.displayed_size(paths["cam_mirrored"])[0]
-        assert (person.person_box[0] + person.person_box[2]) / 2 > width / 2
+        check_person_side(catalogue["cam_mirrored"].truth, runner.pictures.displayed_size(paths["cam_mirrored"])[0], "right")
         # the mirrored picture is the source layout flipped: its right half is the source's left half
-        with Image.open(paths["cam_mirrored"]) as img:
-            shown = img.convert("RGB")
         source = runner.pictures._people_scene(runner.pictures._CAM_MIRROR_SIZE, [runner.pictures._CAM_MIRROR_SRC],
                                                "grass", (145, 180, 150))()
-        assert shown.tobytes() == source.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes()
+        check_flipped(paths["cam_mirrored"], source)
         # the earlier sets' own catalogues are unchanged
         assert "road_works" not in runner.pictures._eighth.catalogue()
         assert "road_works" not in runner.pictures._second.catalogue()

@@ -823,7 +823,7 @@ def _before_holders(words: list[str]) -> set[str]:
     out: set[str] = set()
     for k, word in enumerate(words):
         if word in _TEXT_HOLDERS or word in _SIGNS:
-            before = []
+            before: list[str] = []
             for previous in reversed(words[max(0, k - 4):k]):
                 if previous in _STOP:
                     if previous in ("my", "our", "your", "his", "her", "their", "the", "this", "that", "a", "an"):

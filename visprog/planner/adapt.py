@@ -1255,7 +1255,9 @@ def unexplained(
     if _PRICE_TALK.search(" ".join(entry.requests)):
         known |= _PRICE_WORDS  # an entry about prices answers "buy", "pay", "altogether"
     if edit:
-        known |= _LEFT_AS_IS | _NOT_A_THING  # "blur the background, only the woman must stay clear"
+        known |= _LEFT_AS_IS  # "blur the background, only the woman must stay clear"
+    if edit and "color_pop(" in entry.program:
+        known |= _NOT_A_THING  # "make the background black and white, keep the person in colour": what a colour pop greys
     if not reads and (edit or asks_which_side(asked_text)) and _located_thing(asked_text) == "person":
         # "which side is the guy next to the bakery sign on", "blur the man next to the vet sign": where he is
         known |= _place_references(whole, _BESIDE) | {w for w, following in zip(whole, whole[1:]) if following in _SIGNS}

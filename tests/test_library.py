@@ -901,3 +901,9 @@ def test_an_edit_of_a_thing_the_person_holds_is_not_an_edit_of_the_person():
     assert "camera" in unexplained("replace the camera with a phone", crop, {}, result_kinds=frozenset({"Image"}))
     hide = next(e for e in ENTRIES if e.id == "hide-faces-emoji")
     assert unexplained("make them both wear party hats", hide, {}, result_kinds=frozenset({"Image"})) != []
+
+
+def test_an_edit_no_tool_does_is_not_sent_to_the_question_answering_model():
+    choice = _small_planner().from_library("swap their faces")
+    assert choice is not None and choice.program is None and "face swap" in (choice.missing or ""), choice
+    assert "vqa" not in (choice.missing or ""), choice

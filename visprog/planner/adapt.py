@@ -1021,6 +1021,10 @@ _WEARABLE = re.compile(
     r"mustaches?|earrings|necklaces?|scarf|scarves|ties?|make-?up|lipstick|bunny ears)\b(?!.*\b(?:emojis?|stickers?|icons?|smiley\w*))",
     re.IGNORECASE,
 )
+#: What an edit asks that no tool here does: a question-answering model does not do it either.
+FACE_SWAP_EDIT = "a face swap"
+LOOKS_EDIT = "an edit that changes how people look"
+EDIT_GAPS = frozenset({FACE_SWAP_EDIT, LOOKS_EDIT})
 _FACE_SWAP = re.compile(r"\bswap\w*\s+(?:their|the|our|his|her|both|two)\s+(?:\w+\s+)?faces?\b(?!.*\b(?:with|for|emojis?|smile\w*|stickers?))",
                         re.IGNORECASE)
 #: Every price listed, not their total ("list every price on this receipt").
@@ -1161,9 +1165,9 @@ def _answer_gaps(
     if _VALUE_JUDGEMENT.search(request):
         out.append("whether a price is good")  # "is that a good price for diesel?"
     if edit and _WEARABLE.search(request):
-        out.append("an edit that changes how people look")  # "put sunglasses on him" is drawn, not an emoji over the face
+        out.append(LOOKS_EDIT)  # "put sunglasses on him" is drawn, not an emoji over the face
     if edit and _FACE_SWAP.search(request):
-        out.append("a face swap")  # "swap their faces": not emoji, blur or pixels over them
+        out.append(FACE_SWAP_EDIT)  # "swap their faces": not emoji, blur or pixels over them
     if asked == "text" and given == "count":
         out.append("the text, not a count")  # "list all the prices" is not how many there are
     if _WHEN_TAKEN.search(request):
@@ -1180,7 +1184,7 @@ def _answer_gaps(
     if "'yes'" in entry.program and _content_alternative(request):
         out.append("which of the two")  # "is the honey raw or processed?" is not answered with a yes
     if "emoji(" in entry.program and not _COVERING.search(request):
-        out.append("an edit that changes how people look")  # "make everyone smile" is no emoji over their faces
+        out.append(LOOKS_EDIT)  # "make everyone smile" is no emoji over their faces
     if edit and _PLURAL_KINDS.search(_FOR_WHOM.sub(" ", asked_text)):
         out.append("which kind of person someone is")  # "blur the faces of the men": a detector does not tell men apart
     if edit and _EDITS_FOUND.search(entry.program) and not names_a_target(_tokens(request), used, similarity):

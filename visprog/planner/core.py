@@ -375,14 +375,15 @@ class Planner(ToolsHere):
         guess: a refusal naming what is left and the question-answering model that could
         answer it, when that model is what is missing here. None otherwise (a capable
         chat model composes)."""
-        from visprog.planner.adapt import WHOLE_PICTURE_EDIT
+        from visprog.planner.adapt import EDIT_GAPS, WHOLE_PICTURE_EDIT
 
         gap = next((c for c in candidates if c.unexplained), None)
         if gap is None or not (self.small or self._constrained):
             return None
         vqa = next((t.name for t in self.registry.tools if t.name == "vqa"), None)
         # A question-answering model answers questions, never an edit of the whole picture.
-        needs_vqa = vqa is not None and vqa in self.blocked and any(w != WHOLE_PICTURE_EDIT for w in gap.unexplained)
+        edits = EDIT_GAPS | {WHOLE_PICTURE_EDIT}
+        needs_vqa = vqa is not None and vqa in self.blocked and any(w not in edits for w in gap.unexplained)
         how = (f": {self._missing_line(vqa)}" if vqa is not None and needs_vqa
                else ": ask it with a chat model that composes programs (--model hf:PATH_OR_ID or openai:MODEL)")
         line = (f"the tools that can run here do not answer {_what_is_left(gap.unexplained)} (the closest library program "

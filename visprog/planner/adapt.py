@@ -679,16 +679,16 @@ def adapt(entry: Any, request: str, *, emoji_names: Iterable[str] = (), generic:
 _CASUAL = frozenset(
     """next near nearby beside besides behind front above below beneath under underneath over around inside within
     across between corner corners edge edges hand far close centre center middle bit area region spot place
-    snapshot shot screenshot frame scene capture camera viewer lens gimme lemme wanna gonna quick question hey hello
-    hi pls please kindly thanks thank cheers guys folks currently right now just actually really need needs know
+    snapshot shot screenshot frame scene capture camera viewer lens gimme lemme wanna gonna quick question
+    kindly guys folks currently right now just actually really need needs know
     want wants wonder wondering curious whether if let like quickly simply given attached provided uploaded
     privacy private anonymity anonymous safety security reason reasons recognise recognize recognisable recognizable
     identifiable before post posting share sharing upload uploading send sending online internet social media
     together altogether combined overall single being else rest lose ditch obviously honestly basically literally seriously
-    anyway anyways later wait hmm yeah software app ai computer system flyer collage postcard selfie meme painting
+    later wait software app ai computer system flyer collage postcard selfie meme painting
     drawing little bit while again whatever nice yo sup apart got came come showed attended arrived tight tightly closely
     neatly snugly properly clearly even ever still already yet maybe perhaps probably possibly definitely surely
-    certainly somehow other others version copy original um umm uh herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
+    certainly somehow other others version copy original herself himself themselves itself myself yourself flipped mirrored mirror rotated sideways turned orientation took snapped
     up down out off away back i'm im i've ive i'd i'll you're we're they're it's that's there's here's let's
     put putting go going try trying help check checking confirm verify figure work working mean meaning""".split()
 )
@@ -816,6 +816,10 @@ def _place_references(words: list[str], place_words: frozenset[str] = _PLACE_BEF
     return out
 
 
+#: Words that open a noun phrase naming one thing ("my ...", "the ...").
+_POSSESSIVES = frozenset("my our your his her their the".split())
+
+
 def _before_holders(words: list[str]) -> set[str]:
     """The words of a noun phrase that ends in a thing carrying text, after a possessive
     or an article ("my kid's school canteen receipt" -> kid, school, canteen): which
@@ -826,7 +830,7 @@ def _before_holders(words: list[str]) -> set[str]:
             before: list[str] = []
             for previous in reversed(words[max(0, k - 4):k]):
                 if previous in _STOP:
-                    if previous in ("my", "our", "your", "his", "her", "their", "the", "this", "that", "a", "an"):
+                    if previous in _POSSESSIVES | {"this", "that", "a", "an"}:
                         out.update(w for w in before if w not in _QUALITIES)
                     break
                 before.append(previous)
@@ -838,7 +842,7 @@ def _venue(words: list[str]) -> set[str]:
     was taken, not what to find in it. Qualities stay questions."""
     out: set[str] = set()
     for k, word in enumerate(words[:-1]):
-        if word == "at" and words[k + 1] in ("the", "a", "my", "our", "his", "her", "their"):
+        if word == "at" and words[k + 1] in _POSSESSIVES | {"a"}:
             out.update(w for w in words[k + 2:k + 4] if w not in _QUALITIES and w not in _STOP)
     return out
 
@@ -849,8 +853,7 @@ def _picture_context(words: list[str]) -> set[str]:
     Only after "my", "our", "your", "his", "her", "their" or "the"."""
     out: set[str] = set()
     for k, word in enumerate(words[:-3]):
-        if word in _PICTURE_WORDS and words[k + 1] in ("of", "from", "at") and words[k + 2] in (
-                "my", "our", "your", "his", "her", "their", "the"):
+        if word in _PICTURE_WORDS and words[k + 1] in ("of", "from", "at") and words[k + 2] in _POSSESSIVES:
             out.update(words[k + 3:k + 5])
     return out
 

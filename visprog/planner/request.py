@@ -428,15 +428,14 @@ _PRICE_IDIOM = re.compile(
 )
 #: Openings before a question that say the user wants to know ("i need to know how many
 #: ...", "just tell me the number of ..."): the question starts after them.
-_INTERJECTION_WORDS = (
-    r"(?:(?:so|and|but|anyway|anyways|ok|okay|well|oh|ah|hey|hi|hello|yo|um|umm|uh|er|erm|hmm|hm|wait|yeah|yes|alright|"
-    r"quick question|quick one|good (?:morning|afternoon|evening)|hello there|hi there|hey there)\s*[,:!]?\s+)*"
+#: Interjections that open a clause ("ok so ...", "hmm, ..."): :func:`question_start` drops them first.
+_INTERJECTED = re.compile(
+    r"^(?:(?:so|and|but|anyway|anyways|ok|okay|well|oh|ah|hey|hi|hello|yo|um|umm|uh|er|erm|hmm|hm|wait|yeah|yes|alright|"
+    r"quick question|quick one|good (?:morning|afternoon|evening)|hello there|hi there|hey there)\s*[,:!]?\s+)*",
+    re.IGNORECASE,
 )
-#: Interjections that open a clause ("ok so ...", "hmm, ...").
-_INTERJECTED = re.compile("^" + _INTERJECTION_WORDS, re.IGNORECASE)
 _LEAD_IN = re.compile(
-    "^" + _INTERJECTION_WORDS +
-    r"(?:(?:i|we|(?:my|our)\s+\w+)\s+(?:really\s+)?(?:need|needs|want|wants|would like|'d like|should like|would love|'d love|"
+    r"^(?:(?:i|we|(?:my|our)\s+\w+)\s+(?:really\s+)?(?:need|needs|want|wants|would like|'d like|should like|would love|'d love|"
     r"wanna|have|has)\s+to\s+"
     r"(?:know|find out|check)\s+|"
     r"i\s+(?:wonder|was wondering|am wondering|'m wondering|m wondering)\s+(?:if\s+|whether\s+)?|"
@@ -529,6 +528,11 @@ def _foreign(clause: str) -> bool:
     return bool(words) and all(w in _FOREIGN for w in words)
 
 
+def _not_about_the_picture(clause: str) -> bool:
+    """Is a clause only where the user is, or in another language?"""
+    return bool(_WHERE_THE_USER_IS.match(clause)) or _foreign(clause)
+
+
 def _first_word(clause: str) -> str:
     words = _WORD.findall(clause)
     return words[0].lower() if words else ""
@@ -558,11 +562,11 @@ _USER_STATEMENT_START = frozenset("cant can't cannot couldnt couldn't forgot for
 #: afternoon.", "It is for a card.", "phone saved this one sideways sorry").
 _CHATTY = re.compile(
     r"\b(?:i|i'm|im|i've|ive|i'd|id|me|my|mine|we|we're|us|our|you|your|u|ur|thanks|thank|thx|cheers|afternoon|morning|dear|sir|madam|"
-    r"evening|hello|hi|hey|yo|please|pls|plz|sorry|lol|haha|again|whatever|quick|anyway|is|are|was|were|am|be|been|came|come|saved|"
+    r"evening|hello|hi|hey|yo|please|pls|plz|sorry|lol|haha|again|whatever|quick|anyway|is|are|was|were|am|be|been|came|come|"
     r"did|does|do|want|wants|need|needs|took|sent|made|got|has|have|had|its|it's|thats|that's|swears?|think|guess|hope|"
     r"know|mean|let|because|cause|cuz|coz|since|before|after|when|while|once|until|cant|can't|cannot|couldnt|couldn't|"
     r"forgot|remember|rotated|flipped|mirrored|turned|saved|uploaded|posted|edited|taken|didn't|didnt|don't|dont|doesn't|doesnt|isn't|isnt|wasn't|wasnt|weren't|won't|wont|haven't|hasn't|"
-    r"think|guess|reckon|suppose|believe)\b",
+    r"reckon|suppose|believe)\b",
     re.IGNORECASE,
 )
 
@@ -574,14 +578,15 @@ def asking_clauses(text: str) -> tuple[str, str]:
     afternoon.", "my son swears ...", "Thank you so much in advance."). When no clause
     asks ("the person on the right: smiling?"), all of it is what it asks."""
     clauses = [c for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
-    if not any(_asks(c) for c in clauses):
+    asks = [_asks(c) for c in clauses]
+    if not any(asks):
         # "2 faces or 3? cant remember how many i put on this poster": the user's own statement is chat
         stated = [c for c in clauses if _CHATTY.search(c) and _first_word(c) in _SIDE_TALK_START | _USER_STATEMENT_START
-                  or _WHERE_THE_USER_IS.match(c) or _foreign(c)]
+                  or _not_about_the_picture(c)]
         if not stated or len(stated) == len(clauses):
             return text, ""
         return " , ".join(c for c in clauses if c not in stated), " , ".join(stated)
-    asked = [c for c in clauses if _asks(c) or not (_CHATTY.search(c) or _WHERE_THE_USER_IS.match(c) or _foreign(c))]
+    asked = [c for c, ask in zip(clauses, asks) if ask or not (_CHATTY.search(c) or _not_about_the_picture(c))]
     if len(asked) == len(clauses):
         return text, ""  # nothing set aside: the request as written, punctuation and all
     return " , ".join(asked), " , ".join(c for c in clauses if c not in asked)
